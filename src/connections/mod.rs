@@ -1,0 +1,1 @@
+//! Named connections: connections file, OAuth token cache, data centers.

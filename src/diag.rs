@@ -1,0 +1,183 @@
+//! One diagnostic type for every user-facing error: a code such as
+//! `deluge::runtime`, a message, a help line, and labelled spans into a
+//! named source (the script, or a config file).
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
+
+/// A named source file shared between diagnostics without copying its text.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub name: Arc<str>,
+    pub text: Arc<str>,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
+        SourceFile {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    /// 1-based line number of a byte offset.
+    pub fn line_of(&self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Diag {
+    pub code: &'static str,
+    pub message: String,
+    pub help: Option<String>,
+    pub labels: Vec<(Option<String>, std::ops::Range<usize>)>,
+    pub source: Option<SourceFile>,
+    pub severity: miette::Severity,
+}
+
+impl Diag {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Diag {
+            code,
+            message: message.into(),
+            help: None,
+            labels: Vec::new(),
+            source: None,
+            severity: miette::Severity::Error,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>, span: std::ops::Range<usize>) -> Self {
+        self.labels.push((Some(label.into()), span));
+        self
+    }
+
+    pub fn with_source(mut self, source: SourceFile) -> Self {
+        self.source = Some(source);
+        self
+    }
+
+    pub fn warning(mut self) -> Self {
+        self.severity = miette::Severity::Warning;
+        self
+    }
+
+    /// Render as miette's report (colours follow NO_COLOR / terminal detection).
+    pub fn render(&self) -> String {
+        render_report(self)
+    }
+}
+
+impl fmt::Display for Diag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Diag {}
+
+impl Diagnostic for Diag {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h.as_str()) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| &*s.text as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.source.is_none() || self.labels.is_empty() {
+            return None;
+        }
+        let len = self.source.as_ref().map(|s| s.text.len()).unwrap_or(0);
+        Some(Box::new(self.labels.iter().map(move |(label, range)| {
+            let start = range.start.min(len);
+            let end = range.end.clamp(start, len);
+            LabeledSpan::new_with_span(label.clone(), SourceSpan::from(start..end))
+        })))
+    }
+}
+
+/// Wraps a diagnostic so miette shows the file name above the snippet.
+struct Named<'a>(&'a Diag, Option<NamedSource<Arc<str>>>);
+
+impl fmt::Debug for Named<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.0, f)
+    }
+}
+impl fmt::Display for Named<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.0, f)
+    }
+}
+impl std::error::Error for Named<'_> {}
+impl Diagnostic for Named<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.0.code()
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        self.0.severity()
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.0.help()
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.1.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.0.labels()
+    }
+}
+
+fn use_color() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+}
+
+/// Render any diagnostic with miette's graphical handler (plain text when
+/// colours are off, so tests and CI logs stay readable).
+pub fn render_report(diag: &Diag) -> String {
+    let named = Named(
+        diag,
+        diag.source
+            .as_ref()
+            .map(|s| NamedSource::new(s.name.to_string(), s.text.clone())),
+    );
+    let handler = if use_color() {
+        miette::GraphicalReportHandler::new()
+    } else {
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+    };
+    let mut out = String::new();
+    let _ = handler.render_report(&mut out, &named);
+    out
+}
+
+/// Print a diagnostic to stderr.
+pub fn eprint(diag: &Diag) {
+    eprint!("{}", render_report(diag));
+}

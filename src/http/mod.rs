@@ -1,0 +1,1 @@
+//! HTTP execution for `invokeurl`, `getUrl` and `postUrl`: real client and offline mocks.

@@ -1,0 +1,17 @@
+//! dlg: run Zoho Deluge scripts locally.
+//!
+//! Pipeline: `syntax` (pest grammar → AST with spans) → `eval` (tree-walking
+//! interpreter over slot-resolved variables) → `value` (runtime values and
+//! printing) with `builtins` (one table per type). `http` + `connections`
+//! execute `invokeurl` through named OAuth connections; `cli` and `repl` are
+//! the front ends.
+
+pub mod builtins;
+pub mod cli;
+pub mod connections;
+pub mod diag;
+pub mod eval;
+pub mod http;
+pub mod repl;
+pub mod syntax;
+pub mod value;
