@@ -1,1 +1,305 @@
-//! builtins
+//! Built-in functions and methods, registered in one table per type.
+//! Names match without regard to case (`toString`, `tostring`). A method
+//! call `x.f(a)` dispatches on the receiver's type, then falls back to the
+//! `any` table; most methods also work as free functions (`f(x, a)`).
+
+pub mod common;
+pub mod date;
+pub mod encoding;
+pub mod json;
+pub mod list;
+pub mod map;
+pub mod number;
+pub mod text;
+pub mod web;
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use crate::eval::{Interpreter, RtError, RtResult};
+use crate::value::Value;
+
+pub type MethodFn = fn(&mut Interpreter, &Value, &[Value]) -> RtResult<Value>;
+pub type FuncFn = fn(&mut Interpreter, &[Value]) -> RtResult<Value>;
+
+/// Receiver families a method can be registered for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recv {
+    Text = 0,
+    Number = 1,
+    List = 2,
+    Map = 3,
+    Date = 4,
+    /// Any value, null included.
+    Any = 5,
+}
+
+impl Recv {
+    pub fn name(self) -> &'static str {
+        match self {
+            Recv::Text => "text",
+            Recv::Number => "number",
+            Recv::List => "list",
+            Recv::Map => "map",
+            Recv::Date => "date",
+            Recv::Any => "any",
+        }
+    }
+
+    fn of(v: &Value) -> Option<Recv> {
+        Some(match v {
+            Value::Text(_) => Recv::Text,
+            Value::Int(_) | Value::Decimal(_) => Recv::Number,
+            Value::List(_) => Recv::List,
+            Value::Map(_) => Recv::Map,
+            Value::Date(_) => Recv::Date,
+            _ => return None,
+        })
+    }
+}
+
+pub struct MethodDef {
+    pub recv: Recv,
+    pub name: &'static str,
+    pub min: usize,
+    pub max: usize,
+    pub f: MethodFn,
+}
+
+pub struct FunctionDef {
+    pub name: &'static str,
+    pub min: usize,
+    pub max: usize,
+    pub f: FuncFn,
+}
+
+pub const fn method(
+    recv: Recv,
+    name: &'static str,
+    min: usize,
+    max: usize,
+    f: MethodFn,
+) -> MethodDef {
+    MethodDef {
+        recv,
+        name,
+        min,
+        max,
+        f,
+    }
+}
+
+pub const fn func(name: &'static str, min: usize, max: usize, f: FuncFn) -> FunctionDef {
+    FunctionDef { name, min, max, f }
+}
+
+struct Registry {
+    ids: HashMap<String, u16>,
+    names: Vec<&'static str>,
+    by_id: Vec<[Option<&'static MethodDef>; 6]>,
+    functions: HashMap<String, &'static FunctionDef>,
+}
+
+fn all_methods() -> impl Iterator<Item = &'static MethodDef> {
+    text::METHODS
+        .iter()
+        .chain(number::METHODS)
+        .chain(list::METHODS)
+        .chain(map::METHODS)
+        .chain(date::METHODS)
+        .chain(json::METHODS)
+        .chain(common::METHODS)
+        .chain(encoding::METHODS)
+}
+
+fn all_functions() -> impl Iterator<Item = &'static FunctionDef> {
+    common::FUNCTIONS
+        .iter()
+        .chain(number::FUNCTIONS)
+        .chain(text::FUNCTIONS)
+        .chain(list::FUNCTIONS)
+        .chain(map::FUNCTIONS)
+        .chain(date::FUNCTIONS)
+        .chain(json::FUNCTIONS)
+        .chain(encoding::FUNCTIONS)
+        .chain(web::FUNCTIONS)
+}
+
+static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
+    let mut reg = Registry {
+        ids: HashMap::new(),
+        names: Vec::new(),
+        by_id: Vec::new(),
+        functions: HashMap::new(),
+    };
+    for m in all_methods() {
+        let lname = m.name.to_ascii_lowercase();
+        let id = *reg.ids.entry(lname).or_insert_with(|| {
+            reg.names.push(m.name);
+            reg.by_id.push([None; 6]);
+            (reg.names.len() - 1) as u16
+        });
+        let slot = &mut reg.by_id[id as usize][m.recv as usize];
+        if slot.is_none() {
+            *slot = Some(m);
+        }
+    }
+    for f in all_functions() {
+        reg.functions
+            .entry(f.name.to_ascii_lowercase())
+            .or_insert(f);
+    }
+    reg
+});
+
+/// Id of a method name (lower-case), resolved once while parsing.
+pub fn method_id(lname: &str) -> Option<u16> {
+    REGISTRY.ids.get(lname).copied()
+}
+
+pub fn function(lname: &str) -> Option<&'static FunctionDef> {
+    REGISTRY.functions.get(lname).copied()
+}
+
+pub fn function_names() -> impl Iterator<Item = &'static str> {
+    REGISTRY.functions.values().map(|f| f.name)
+}
+
+pub fn method_names() -> impl Iterator<Item = &'static str> {
+    REGISTRY.names.iter().copied()
+}
+
+/// The method a receiver would use, if any.
+pub fn method_for(recv: &Value, id: u16) -> Option<&'static MethodDef> {
+    let row = REGISTRY.by_id.get(id as usize)?;
+    Recv::of(recv)
+        .and_then(|r| row[r as usize])
+        .or(row[Recv::Any as usize])
+}
+
+/// Methods available on a value (REPL completion).
+pub fn methods_of(recv: Option<&Value>) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = all_methods()
+        .filter(|m| match recv {
+            None => true,
+            Some(v) => m.recv == Recv::Any || Recv::of(v) == Some(m.recv),
+        })
+        .map(|m| m.name)
+        .collect();
+    out.sort_unstable_by_key(|n| n.to_ascii_lowercase());
+    out.dedup();
+    out
+}
+
+/// Every builtin as `dlg builtins` prints it: `<type>.<name>` for methods,
+/// the bare name for free functions.
+pub fn listing() -> Vec<String> {
+    let mut out: Vec<String> = all_methods()
+        .map(|m| format!("{}.{}", m.recv.name(), m.name))
+        .chain(all_functions().map(|f| f.name.to_string()))
+        .collect();
+    out.sort_by_key(|s| s.to_ascii_lowercase());
+    out.dedup();
+    out
+}
+
+pub fn check_arity(name: &str, min: usize, max: usize, got: usize) -> RtResult<()> {
+    if got < min || got > max {
+        let expected = if min == max {
+            format!("{min}")
+        } else if max == usize::MAX {
+            format!("at least {min}")
+        } else {
+            format!("{min} to {max}")
+        };
+        return Err(RtError::runtime(format!(
+            "'{name}' takes {expected} argument{}, but {got} {} given",
+            if max == 1 && min == 1 { "" } else { "s" },
+            if got == 1 { "was" } else { "were" }
+        )));
+    }
+    Ok(())
+}
+
+pub fn call_method(
+    interp: &mut Interpreter,
+    recv: &Value,
+    name: &str,
+    id: Option<u16>,
+    args: &[Value],
+) -> RtResult<Value> {
+    let def = id.and_then(|id| method_for(recv, id));
+    let Some(def) = def else {
+        if recv.is_null() && id.is_some() {
+            return Err(
+                RtError::runtime(format!("cannot call '{name}' on a null value"))
+                    .with_help("the value is null: check it with isNull() or ifnull() first"),
+            );
+        }
+        if id.is_some() {
+            return Err(RtError::runtime(format!(
+                "'{name}' is not a function of {}",
+                recv.type_tag().deluge_name()
+            ))
+            .with_help(format!(
+                "{} values offer: {}",
+                recv.type_tag().short_name(),
+                methods_of(Some(recv)).join(", ")
+            )));
+        }
+        return Err(crate::eval::unknown_method(name, recv));
+    };
+    check_arity(name, def.min, def.max, args.len())?;
+    (def.f)(interp, recv, args)
+}
+
+// ----------------------------------------------------------- arg helpers
+
+pub(crate) fn bad_arg(fname: &str, index: usize, expected: &str, got: &Value) -> RtError {
+    RtError::runtime(format!(
+        "argument {} of '{fname}' must be {expected}, found {}",
+        index + 1,
+        got.type_tag().deluge_name()
+    ))
+}
+
+pub(crate) fn arg_text<'a>(
+    args: &'a [Value],
+    i: usize,
+    fname: &str,
+) -> RtResult<std::borrow::Cow<'a, str>> {
+    match args.get(i) {
+        Some(Value::Text(s)) => Ok(std::borrow::Cow::Borrowed(s.as_str())),
+        Some(Value::Null) | None => Err(RtError::runtime(format!(
+            "argument {} of '{fname}' is null",
+            i + 1
+        ))),
+        Some(other) => Ok(std::borrow::Cow::Owned(other.to_display())),
+    }
+}
+
+pub(crate) fn arg_int(args: &[Value], i: usize, fname: &str) -> RtResult<i64> {
+    match args.get(i) {
+        Some(Value::Int(n)) => Ok(*n),
+        Some(Value::Decimal(d)) => Ok(d.trunc() as i64),
+        Some(Value::Text(s)) => s.trim().parse::<i64>().map_err(|_| {
+            RtError::runtime(format!(
+                "argument {} of '{fname}' must be a number, found \"{s}\"",
+                i + 1
+            ))
+        }),
+        Some(other) => Err(bad_arg(fname, i, "a NUMBER", other)),
+        None => Err(RtError::runtime(format!(
+            "'{fname}' needs argument {}",
+            i + 1
+        ))),
+    }
+}
+
+pub(crate) fn arg_bool(args: &[Value], i: usize, default: bool) -> bool {
+    args.get(i).and_then(|v| v.truthy()).unwrap_or(default)
+}
+
+pub(crate) fn text(s: impl Into<String>) -> Value {
+    Value::text(s)
+}

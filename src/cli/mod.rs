@@ -1,2 +1,144 @@
-//! cli
-pub fn main() -> i32 { 0 }
+//! Command-line front end: one file per subcommand.
+
+mod builtins_cmd;
+mod check;
+mod run;
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+
+pub use run::parse_arg_value;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "dlg",
+    version,
+    about = "Run Zoho Deluge scripts locally",
+    long_about = "Run Zoho Deluge scripts on your machine or in CI: the language, invokeurl over named OAuth connections, offline HTTP mocks, and a REPL."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a script (or `-` for stdin); each `info` prints one line.
+    Run(run::RunArgs),
+    /// Parse files and directories and report every syntax error.
+    Check(check::CheckArgs),
+    /// List every supported built-in function.
+    Builtins(builtins_cmd::BuiltinsArgs),
+}
+
+/// Options shared by `run` and `repl`.
+#[derive(Args, Debug, Clone)]
+pub struct RuntimeArgs {
+    /// Stop after this many executed statements (Zoho CRM allows 200000).
+    #[arg(long, value_name = "N", default_value_t = crate::eval::DEFAULT_MAX_STATEMENTS)]
+    pub max_statements: u64,
+    /// Maximum nested function calls (Zoho allows 75).
+    #[arg(long, value_name = "N", default_value_t = crate::eval::DEFAULT_MAX_DEPTH)]
+    pub max_depth: usize,
+    /// Time zone for dates, e.g. Asia/Kolkata (default: $TZ, else UTC).
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Extra directory searched for `standalone.fn(…)` and similar calls.
+    #[arg(long = "lib", value_name = "DIR")]
+    pub lib: Vec<PathBuf>,
+    /// Connections file (default: $DLG_CONNECTIONS, ./connections.toml or an ancestor's, then ~/.config/dlg/connections.toml).
+    #[arg(long, value_name = "PATH")]
+    pub connections: Option<PathBuf>,
+    /// Answer HTTP calls from a TOML fixture file instead of the network.
+    #[arg(long, value_name = "FILE")]
+    pub mock: Option<PathBuf>,
+    /// Trace HTTP requests on stderr (secrets redacted).
+    #[arg(long)]
+    pub verbose: bool,
+    /// HTTP timeout in seconds (Zoho uses 40).
+    #[arg(long, value_name = "SECONDS", default_value_t = 40)]
+    pub timeout: u64,
+}
+
+impl RuntimeArgs {
+    pub fn options(&self, script_dir: Option<&Path>) -> Result<crate::eval::Options, String> {
+        let tz_name = self.tz.clone().or_else(|| std::env::var("TZ").ok());
+        let tz = match tz_name.as_deref().map(|s| s.trim_start_matches(':')) {
+            None | Some("") => chrono_tz::UTC,
+            Some(name) => name.parse::<chrono_tz::Tz>().map_err(|_| {
+                format!("unknown time zone '{name}' (use an IANA name such as Asia/Kolkata)")
+            })?,
+        };
+        let mut lib_dirs = Vec::new();
+        if let Some(dir) = script_dir {
+            lib_dirs.push(dir.to_path_buf());
+        }
+        lib_dirs.extend(self.lib.iter().cloned());
+        Ok(crate::eval::Options {
+            max_statements: self.max_statements,
+            max_depth: self.max_depth,
+            tz,
+            lib_dirs,
+            http: crate::http::HttpOptions {
+                connections_path: self.connections.clone(),
+                mock_path: self.mock.clone(),
+                verbose: self.verbose,
+                timeout: std::time::Duration::from_secs(self.timeout),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+    }
+}
+
+/// Entry point; returns the process exit code (0 ok, 1 script failed, 2 usage).
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    // The interpreter and pest recurse on the native stack; give them room.
+    let worker = std::thread::Builder::new()
+        .name("dlg".into())
+        .stack_size(256 * 1024 * 1024)
+        .spawn(move || match cli.command {
+            Command::Run(args) => run::run(args),
+            Command::Check(args) => check::check(args),
+            Command::Builtins(args) => builtins_cmd::builtins(args),
+        });
+    match worker.map(|h| h.join()) {
+        Ok(Ok(code)) => code,
+        _ => {
+            eprintln!("dlg: internal error");
+            70
+        }
+    }
+}
+
+/// Script files under a path: `*.dg`, `*.deluge`, `*.ds`, recursively, sorted.
+pub fn collect_script_files(path: &Path, out: &mut Vec<PathBuf>) {
+    if path.is_file() {
+        out.push(path.to_path_buf());
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            collect_script_files(&p, out);
+        } else if matches!(
+            p.extension().and_then(|e| e.to_str()),
+            Some("dg") | Some("deluge") | Some("ds")
+        ) {
+            out.push(p);
+        }
+    }
+}

@@ -1,1 +1,258 @@
-//! eval
+//! The tree-walking interpreter. Synchronous: HTTP calls block on the
+//! client's own runtime. Each user-function call gets a flat frame of slots.
+
+mod calls;
+mod error;
+mod expr;
+mod ops;
+mod stmt;
+mod tasks;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use chrono::{NaiveDateTime, TimeZone};
+
+pub use error::{RtError, RtResult};
+pub use ops::binary_op;
+pub use tasks::response_value;
+
+use crate::diag::SourceFile;
+use crate::http::{HttpClient, HttpOptions};
+use crate::syntax::ast::{Function, Program, Span, Stmt};
+use crate::value::{DateTime, ErrorInfo, Value};
+
+/// Zoho CRM's limit on executed statements per function.
+pub const DEFAULT_MAX_STATEMENTS: u64 = 200_000;
+/// Zoho's limit on nested/recursive function calls per execution.
+pub const DEFAULT_MAX_DEPTH: usize = 75;
+
+#[derive(Debug)]
+pub struct Options {
+    pub max_statements: u64,
+    pub max_depth: usize,
+    /// Time zone for `zoho.currenttime`, `toString(pattern)` and friends.
+    pub tz: chrono_tz::Tz,
+    /// Fixed "now" (tests), else the clock.
+    pub now: Option<NaiveDateTime>,
+    pub login_user: String,
+    pub login_user_id: String,
+    pub admin_user: String,
+    pub admin_user_id: String,
+    /// Where `standalone.fn(…)` and friends are looked up.
+    pub lib_dirs: Vec<PathBuf>,
+    pub http: HttpOptions,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_statements: DEFAULT_MAX_STATEMENTS,
+            max_depth: DEFAULT_MAX_DEPTH,
+            tz: chrono_tz::UTC,
+            now: None,
+            login_user: "dlg".into(),
+            login_user_id: "dlg@localhost".into(),
+            admin_user: "dlg".into(),
+            admin_user_id: "dlg@localhost".into(),
+            lib_dirs: Vec::new(),
+            http: HttpOptions::default(),
+        }
+    }
+}
+
+/// How a statement list finished.
+pub(crate) enum Flow {
+    Next,
+    Break,
+    Continue,
+    Return(Value),
+}
+
+pub struct Interpreter {
+    pub options: Options,
+    out: Box<dyn Write>,
+    statements: u64,
+    depth: usize,
+    /// Source of the function being run (errors point into it).
+    source: SourceFile,
+    /// User functions visible to bare calls, by lower-case name.
+    functions: HashMap<String, (Rc<Function>, SourceFile)>,
+    /// `standalone.fn` & co. found in library files, by lower-case name.
+    library: Option<HashMap<String, (Rc<Function>, SourceFile)>>,
+    http: Option<HttpClient>,
+}
+
+impl Interpreter {
+    pub fn new(options: Options, out: Box<dyn Write>) -> Interpreter {
+        Interpreter {
+            options,
+            out,
+            statements: 0,
+            depth: 0,
+            source: SourceFile::new("<input>", ""),
+            functions: HashMap::new(),
+            library: None,
+            http: None,
+        }
+    }
+
+    /// Make a program's functions callable by name.
+    pub fn register_program(&mut self, program: &Program, source: &SourceFile) {
+        for f in &program.functions {
+            if program.is_script {
+                continue;
+            }
+            self.functions
+                .insert(f.name.to_ascii_lowercase(), (f.clone(), source.clone()));
+            self.functions.insert(
+                f.qualified_name.to_ascii_lowercase(),
+                (f.clone(), source.clone()),
+            );
+        }
+    }
+
+    /// Run a bare script (the program's only function).
+    pub fn run_script(&mut self, program: &Program, source: &SourceFile) -> RtResult<()> {
+        self.register_program(program, source);
+        let main = program.functions[0].clone();
+        let mut frame = vec![Value::Null; main.slot_names.len()];
+        self.source = source.clone();
+        self.exec_body(&main.body, &mut frame)?;
+        Ok(())
+    }
+
+    /// Call a function with already-evaluated arguments.
+    pub fn call_function(
+        &mut self,
+        function: &Rc<Function>,
+        source: &SourceFile,
+        args: Vec<Value>,
+        call_span: Option<Span>,
+    ) -> RtResult<Value> {
+        calls::call_user(self, function, source, args, call_span)
+    }
+
+    /// Run statements in a frame that persists between calls (the REPL).
+    pub fn run_statements(
+        &mut self,
+        stmts: &[Stmt],
+        frame: &mut Vec<Value>,
+        slots: usize,
+        source: &SourceFile,
+    ) -> RtResult<()> {
+        if frame.len() < slots {
+            frame.resize(slots, Value::Null);
+        }
+        self.source = source.clone();
+        self.statements = 0;
+        match self.exec_block(stmts, frame)? {
+            Flow::Return(_) | Flow::Next | Flow::Break | Flow::Continue => Ok(()),
+        }
+    }
+
+    pub fn eval_expression(
+        &mut self,
+        e: &crate::syntax::ast::Expr,
+        frame: &mut Vec<Value>,
+        slots: usize,
+        source: &SourceFile,
+    ) -> RtResult<Value> {
+        if frame.len() < slots {
+            frame.resize(slots, Value::Null);
+        }
+        self.source = source.clone();
+        self.statements = 0;
+        self.eval(e, frame)
+    }
+
+    fn exec_body(&mut self, body: &[Stmt], frame: &mut [Value]) -> RtResult<Value> {
+        match self.exec_block(body, frame)? {
+            Flow::Return(v) => Ok(v),
+            _ => Ok(Value::Null),
+        }
+    }
+
+    /// Write one `info` line.
+    pub fn info(&mut self, text: &str) -> RtResult<()> {
+        writeln!(self.out, "{text}")
+            .map_err(|e| RtError::runtime(format!("cannot write output: {e}")))
+    }
+
+    pub fn flush(&mut self) {
+        let _ = self.out.flush();
+    }
+
+    /// The current instant in the configured time zone, as local wall time.
+    pub fn now(&self) -> NaiveDateTime {
+        if let Some(now) = self.options.now {
+            return now;
+        }
+        let utc = chrono::Utc::now().naive_utc();
+        self.options.tz.from_utc_datetime(&utc).naive_local()
+    }
+
+    pub fn today(&self) -> DateTime {
+        DateTime {
+            at: self.now().date().and_hms_opt(0, 0, 0).expect("midnight"),
+            has_time: false,
+        }
+    }
+
+    pub fn http(&mut self) -> RtResult<&HttpClient> {
+        if self.http.is_none() {
+            let client = HttpClient::new(std::mem::take(&mut self.options.http))
+                .map_err(RtError::from_diag)?;
+            self.http = Some(client);
+        }
+        Ok(self.http.as_ref().expect("just created"))
+    }
+
+    pub fn source(&self) -> &SourceFile {
+        &self.source
+    }
+
+    pub fn statements_executed(&self) -> u64 {
+        self.statements
+    }
+
+    fn count_statement(&mut self) -> RtResult<()> {
+        self.statements += 1;
+        if self.statements > self.options.max_statements {
+            return Err(RtError::limit(format!(
+                "Execution exceeded the limit of {} statements",
+                self.options.max_statements
+            ))
+            .with_help(
+                "the script may loop forever (e.g. a `for each` over a list that the body keeps growing); \
+                 raise the limit with --max-statements N if the work is genuine",
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn error_value(err: &RtError) -> Value {
+        Value::Error(Rc::new(ErrorInfo {
+            message: err.message.clone(),
+            line: err.line(),
+        }))
+    }
+}
+
+/// Error for `x.unknownMethod()`, with a did-you-mean over known methods.
+pub fn unknown_method(name: &str, recv: &Value) -> RtError {
+    let candidates = crate::builtins::methods_of(Some(recv));
+    let err = RtError::new(
+        "deluge::unknown_function",
+        format!(
+            "'{name}' is not a known function of {}",
+            recv.type_tag().deluge_name()
+        ),
+    );
+    match calls::did_you_mean(name, candidates.iter().copied()) {
+        Some(h) => err.with_help(format!("did you mean `{h}`?")),
+        None => err.with_help("`dlg builtins` lists every supported function"),
+    }
+}

@@ -1,1 +1,1 @@
-//! repl
+//! Interactive console (`dlg repl`).

@@ -1,1 +1,10 @@
-//! syntax
+//! Source text → typed AST. Only this module touches pest.
+
+pub mod ast;
+mod errors;
+mod lower;
+mod parser;
+
+pub use errors::{SyntaxError, check_nesting, syntax_diag};
+pub use lower::{ReplInput, parse_program, parse_repl_input};
+pub use parser::MAX_NESTING;

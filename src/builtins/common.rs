@@ -1,0 +1,206 @@
+//! Functions every value has: conversion to text and numbers, null and
+//! emptiness checks, type tests, and the free functions `ifnull`, `isNull`.
+
+use super::{FunctionDef, MethodDef, Recv::Any, func, method};
+use crate::eval::{Interpreter, RtError, RtResult};
+use crate::value::Value;
+
+pub const METHODS: &[MethodDef] = &[
+    method(Any, "toString", 0, 2, to_string),
+    method(Any, "toText", 0, 2, to_string),
+    method(Any, "getAsString", 0, 0, to_string_plain),
+    method(Any, "isNull", 0, 0, is_null),
+    method(Any, "isBlank", 0, 0, is_blank),
+    method(Any, "isEmpty", 0, 0, is_empty),
+    method(Any, "isNumber", 0, 0, is_number),
+    method(Any, "isDecimal", 0, 0, is_decimal),
+    method(Any, "isText", 0, 0, is_text),
+    method(Any, "isList", 0, 0, is_list),
+    method(Any, "isMap", 0, 0, is_map),
+    method(Any, "isAscii", 0, 0, is_ascii),
+    method(Any, "toLong", 0, 0, to_long),
+    method(Any, "toNumber", 0, 0, to_long),
+    method(Any, "toInt", 0, 0, to_long),
+    method(Any, "toDecimal", 0, 0, to_decimal),
+    method(Any, "toBoolean", 0, 0, to_boolean),
+    method(Any, "equals", 1, 1, equals),
+];
+
+pub const FUNCTIONS: &[FunctionDef] = &[func("ifnull", 2, 2, ifnull)];
+
+/// Null, or empty text: what `isNull` and `ifnull` treat as missing.
+pub fn is_nullish(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Text(s) => s.is_empty(),
+        _ => false,
+    }
+}
+
+fn to_string(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    if !args.is_empty() {
+        // A pattern formats dates, epoch milliseconds and date-like text.
+        match r {
+            Value::Int(ms) => {
+                let d = super::date::from_epoch_millis(i, *ms)?;
+                return super::date::to_string_with_pattern(i, &Value::Date(d), args);
+            }
+            Value::Text(t) => {
+                return match super::date::parse_date_text(t, None) {
+                    Some(d) => super::date::to_string_with_pattern(i, &Value::Date(d), args),
+                    None => Ok(r.clone()),
+                };
+            }
+            _ => {}
+        }
+    }
+    Ok(Value::text(r.to_display()))
+}
+
+fn to_string_plain(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(Value::text(r.to_display()))
+}
+
+fn is_null(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(Value::Bool(is_nullish(r)))
+}
+
+fn is_blank(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(Value::Bool(match r {
+        Value::Null => true,
+        Value::Text(s) => s.trim().is_empty(),
+        Value::List(l) => l.borrow().is_empty(),
+        Value::Map(m) => m.borrow().is_empty(),
+        _ => false,
+    }))
+}
+
+fn is_empty(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(Value::Bool(match r {
+        Value::Null => true,
+        Value::Text(s) => s.is_empty(),
+        Value::List(l) => l.borrow().is_empty(),
+        Value::Map(m) => m.borrow().is_empty(),
+        _ => false,
+    }))
+}
+
+fn parse_number_text(t: &str) -> Option<Value> {
+    let t = t.trim();
+    if let Ok(i) = t.parse::<i64>() {
+        return Some(Value::Int(i));
+    }
+    let looks_decimal = !t.is_empty()
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
+    if looks_decimal {
+        if let Ok(d) = t.parse::<f64>() {
+            return Some(Value::Decimal(d));
+        }
+    }
+    None
+}
+
+fn is_number(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(Value::Bool(match r {
+        Value::Int(_) | Value::Decimal(_) => true,
+        Value::Text(t) => parse_number_text(t).is_some(),
+        _ => false,
+    }))
+}
+
+fn is_decimal(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(Value::Bool(match r {
+        Value::Decimal(_) => true,
+        Value::Text(t) => matches!(parse_number_text(t), Some(Value::Decimal(_))),
+        _ => false,
+    }))
+}
+
+fn is_text(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(Value::Bool(matches!(r, Value::Text(_))))
+}
+
+fn is_list(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(Value::Bool(matches!(r, Value::List(_))))
+}
+
+fn is_map(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(Value::Bool(matches!(r, Value::Map(_))))
+}
+
+fn is_ascii(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(Value::Bool(r.to_display().is_ascii()))
+}
+
+fn to_long(i: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    match r {
+        Value::Int(_) => Ok(r.clone()),
+        Value::Decimal(d) => {
+            if d.is_finite() && d.abs() < 9.2e18 {
+                Ok(Value::Int(d.trunc() as i64))
+            } else {
+                Err(RtError::runtime(format!(
+                    "{d} is out of range for a Number"
+                )))
+            }
+        }
+        Value::Text(t) => match parse_number_text(t) {
+            Some(Value::Int(n)) => Ok(Value::Int(n)),
+            Some(Value::Decimal(d)) => to_long(i, &Value::Decimal(d), &[]),
+            _ => Err(RtError::runtime(format!(
+                "Cannot convert \"{t}\" to a Number: the text must contain only digits"
+            ))
+            .with_help("check the value with isNumber() before converting")),
+        },
+        Value::Date(d) => Ok(Value::Int(super::date::to_epoch_millis(i, d))),
+        Value::Bool(b) => Ok(Value::Int(*b as i64)),
+        Value::Null => Err(RtError::runtime("Cannot convert null to a Number")
+            .with_help("use ifnull(value, 0) to supply a default")),
+        other => Err(RtError::runtime(format!(
+            "Cannot convert a {} to a Number",
+            other.type_tag().deluge_name()
+        ))),
+    }
+}
+
+fn to_decimal(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    match r {
+        Value::Int(i) => Ok(Value::Decimal(*i as f64)),
+        Value::Decimal(_) => Ok(r.clone()),
+        Value::Text(t) => match parse_number_text(t) {
+            Some(v) => Ok(Value::Decimal(super::number::num(&v))),
+            None => Err(RtError::runtime(format!(
+                "Cannot convert \"{t}\" to a Decimal: the text must contain only a number"
+            ))
+            .with_help("check the value with isNumber() before converting")),
+        },
+        Value::Null => Err(RtError::runtime("Cannot convert null to a Decimal")
+            .with_help("use ifnull(value, 0) to supply a default")),
+        other => Err(RtError::runtime(format!(
+            "Cannot convert a {} to a Decimal",
+            other.type_tag().deluge_name()
+        ))),
+    }
+}
+
+fn to_boolean(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(Value::Bool(match r {
+        Value::Bool(b) => *b,
+        Value::Text(t) => t.trim().eq_ignore_ascii_case("true"),
+        Value::Int(i) => *i != 0,
+        _ => false,
+    }))
+}
+
+fn equals(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    Ok(Value::Bool(crate::value::values_equal(r, &args[0])))
+}
+
+fn ifnull(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+    Ok(if is_nullish(&args[0]) {
+        args[1].clone()
+    } else {
+        args[0].clone()
+    })
+}

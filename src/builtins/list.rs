@@ -1,0 +1,371 @@
+//! List functions. Lists are shared by reference; `add`, `remove`, `sort`
+//! and friends change the list in place.
+
+use std::cmp::Ordering;
+
+use super::{FunctionDef, MethodDef, Recv::List, arg_bool, arg_int, func, method};
+use crate::eval::{Interpreter, RtError, RtResult};
+use crate::value::{Value, compare_values, values_equal};
+
+pub const METHODS: &[MethodDef] = &[
+    method(List, "add", 1, 1, add),
+    method(List, "addAll", 1, 1, add_all),
+    method(List, "insert", 1, usize::MAX, insert),
+    method(List, "insertAll", 1, 1, add_all),
+    method(List, "get", 1, 1, get),
+    method(List, "remove", 1, 1, remove),
+    method(List, "removeElement", 1, 1, remove_element),
+    method(List, "removeAll", 1, 1, remove_all),
+    method(List, "sort", 0, 1, sort),
+    method(List, "subList", 1, 2, sub_list),
+    method(List, "indexOf", 1, 1, index_of),
+    method(List, "lastIndexOf", 1, 1, last_index_of),
+    method(List, "contains", 1, 1, contains),
+    method(List, "notContains", 1, 1, not_contains),
+    method(List, "size", 0, 0, size),
+    method(List, "length", 0, 0, size),
+    method(List, "count", 0, 0, size),
+    method(List, "isEmpty", 0, 0, is_empty),
+    method(List, "clear", 0, 0, clear),
+    method(List, "distinct", 0, 0, distinct),
+    method(List, "intersect", 1, 1, intersect),
+    method(List, "sum", 0, 0, sum),
+    method(List, "average", 0, 0, average),
+    method(List, "largest", 0, 0, largest),
+    method(List, "max", 0, 0, largest),
+    method(List, "smallest", 0, 0, smallest),
+    method(List, "min", 0, 0, smallest),
+    method(List, "median", 0, 0, median),
+    method(List, "nthLargest", 1, 1, nth_largest),
+    method(List, "nthSmallest", 1, 1, nth_smallest),
+    method(List, "reverse", 0, 0, reverse),
+    method(List, "toList", 0, 0, to_list),
+    method(List, "getLast", 0, 0, get_last),
+    method(List, "getFirst", 0, 0, get_first),
+];
+
+pub const FUNCTIONS: &[FunctionDef] = &[
+    func("List", 0, usize::MAX, new_list),
+    func("Collection", 0, usize::MAX, new_collection),
+    func("leftpad", 2, 3, leftpad_fn),
+];
+
+fn items(v: &Value) -> &crate::value::List {
+    match v {
+        Value::List(l) => l,
+        _ => unreachable!("registered for lists only"),
+    }
+}
+
+fn new_list(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+    // `List("a,b")` splits a comma-separated text, as Zoho documents.
+    if let [Value::Text(t)] = args {
+        return Ok(Value::new_list(
+            super::text::split_literal(t, ",")
+                .into_iter()
+                .map(Value::text)
+                .collect(),
+        ));
+    }
+    if let [Value::List(l)] = args {
+        return Ok(Value::new_list(l.borrow().clone()));
+    }
+    Ok(Value::new_list(args.to_vec()))
+}
+
+/// `Collection()` is a list, or a map when given `key: value` pairs.
+fn new_collection(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+    if let [Value::Map(m)] = args {
+        return Ok(Value::new_map(m.borrow().clone()));
+    }
+    Ok(Value::new_list(args.to_vec()))
+}
+
+fn leftpad_fn(i: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+    super::call_method(
+        i,
+        &args[0],
+        "leftpad",
+        super::method_id("leftpad"),
+        &args[1..],
+    )
+}
+
+fn add(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    items(r).borrow_mut().push(args[0].clone());
+    Ok(Value::Null)
+}
+
+fn add_all(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let more = match &args[0] {
+        Value::List(l) => l.borrow().clone(),
+        Value::Null => Vec::new(),
+        other => vec![other.clone()],
+    };
+    items(r).borrow_mut().extend(more);
+    Ok(Value::Null)
+}
+
+fn insert(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    items(r).borrow_mut().extend(args.iter().cloned());
+    Ok(Value::Null)
+}
+
+fn index_arg(args: &[Value], len: usize, name: &str) -> RtResult<usize> {
+    let i = arg_int(args, 0, name)?;
+    if i < 0 || i as usize >= len {
+        return Err(RtError::runtime(format!(
+            "Index {i} is out of range: the list has {len} element{}",
+            if len == 1 { "" } else { "s" }
+        ))
+        .with_help("list positions start at 0 and end at size() - 1"));
+    }
+    Ok(i as usize)
+}
+
+fn get(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let l = items(r).borrow();
+    let i = index_arg(args, l.len(), "get")?;
+    Ok(l[i].clone())
+}
+
+fn remove(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let mut l = items(r).borrow_mut();
+    let i = index_arg(args, l.len(), "remove")?;
+    Ok(l.remove(i))
+}
+
+fn remove_element(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let mut l = items(r).borrow_mut();
+    if let Some(pos) = l.iter().position(|v| values_equal(v, &args[0])) {
+        l.remove(pos);
+    }
+    Ok(Value::Null)
+}
+
+fn remove_all(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let other = match &args[0] {
+        Value::List(l) => l.borrow().clone(),
+        v => vec![v.clone()],
+    };
+    items(r)
+        .borrow_mut()
+        .retain(|v| !other.iter().any(|o| values_equal(v, o)));
+    Ok(Value::Null)
+}
+
+/// Sorts in place and returns the list; mixed element types give null.
+fn sort(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let ascending = arg_bool(args, 0, true);
+    let list = items(r);
+    let mut l = list.borrow_mut();
+    let comparable = l.windows(2).all(|w| compare_values(&w[0], &w[1]).is_some());
+    if !comparable {
+        return Ok(Value::Null);
+    }
+    l.sort_by(|a, b| {
+        let o = compare_values(a, b).unwrap_or(Ordering::Equal);
+        if ascending { o } else { o.reverse() }
+    });
+    drop(l);
+    Ok(r.clone())
+}
+
+fn sub_list(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let l = items(r).borrow();
+    let len = l.len() as i64;
+    let start = arg_int(args, 0, "subList")?;
+    let end = if args.len() > 1 {
+        arg_int(args, 1, "subList")?
+    } else {
+        len
+    };
+    if start < 0 || start > len || end > len || end < start {
+        return Err(RtError::runtime(format!(
+            "subList({start}, {end}) is out of range for a list of size {len}"
+        )));
+    }
+    Ok(Value::new_list(l[start as usize..end as usize].to_vec()))
+}
+
+fn index_of(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let l = items(r).borrow();
+    Ok(Value::Int(
+        l.iter()
+            .position(|v| values_equal(v, &args[0]))
+            .map_or(-1, |p| p as i64),
+    ))
+}
+
+fn last_index_of(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let l = items(r).borrow();
+    Ok(Value::Int(
+        l.iter()
+            .rposition(|v| values_equal(v, &args[0]))
+            .map_or(-1, |p| p as i64),
+    ))
+}
+
+fn contains(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    Ok(Value::Bool(
+        items(r).borrow().iter().any(|v| values_equal(v, &args[0])),
+    ))
+}
+
+fn not_contains(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let c = contains(i, r, args)?;
+    Ok(Value::Bool(matches!(c, Value::Bool(false))))
+}
+
+fn size(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(Value::Int(items(r).borrow().len() as i64))
+}
+
+fn is_empty(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(Value::Bool(items(r).borrow().is_empty()))
+}
+
+fn clear(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    items(r).borrow_mut().clear();
+    Ok(Value::Null)
+}
+
+fn distinct(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    let l = items(r).borrow();
+    let mut out: Vec<Value> = Vec::new();
+    for v in l.iter() {
+        if !out.iter().any(|o| values_equal(o, v)) {
+            out.push(v.clone());
+        }
+    }
+    Ok(Value::new_list(out))
+}
+
+fn intersect(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let other = match &args[0] {
+        Value::List(l) => l.borrow().clone(),
+        v => vec![v.clone()],
+    };
+    let l = items(r).borrow();
+    Ok(Value::new_list(
+        l.iter()
+            .filter(|v| other.iter().any(|o| values_equal(o, v)))
+            .cloned()
+            .collect(),
+    ))
+}
+
+fn numbers(r: &Value, name: &str) -> RtResult<Vec<Value>> {
+    let l = items(r).borrow();
+    for v in l.iter() {
+        if !matches!(v, Value::Int(_) | Value::Decimal(_)) {
+            return Err(RtError::runtime(format!(
+                "'{name}' needs a list of numbers, found {}",
+                v.type_tag().deluge_name()
+            )));
+        }
+    }
+    Ok(l.clone())
+}
+
+fn sum(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    let mut acc = Value::Int(0);
+    for v in numbers(r, "sum")? {
+        acc = crate::eval::binary_op(crate::syntax::ast::BinOp::Add, &acc, &v)?;
+    }
+    Ok(acc)
+}
+
+fn average(i: &mut Interpreter, r: &Value, a: &[Value]) -> RtResult<Value> {
+    let n = numbers(r, "average")?.len();
+    if n == 0 {
+        return Ok(Value::Null);
+    }
+    let total = super::number::num(&sum(i, r, a)?);
+    Ok(Value::Decimal(total / n as f64))
+}
+
+fn sorted(r: &Value, name: &str) -> RtResult<Vec<Value>> {
+    let mut l = items(r).borrow().clone();
+    if !l.windows(2).all(|w| compare_values(&w[0], &w[1]).is_some()) {
+        return Err(RtError::runtime(format!(
+            "'{name}' needs elements of one type"
+        )));
+    }
+    l.sort_by(|a, b| compare_values(a, b).unwrap_or(Ordering::Equal));
+    Ok(l)
+}
+
+fn largest(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(sorted(r, "largest")?.pop().unwrap_or(Value::Null))
+}
+
+fn smallest(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(sorted(r, "smallest")?
+        .into_iter()
+        .next()
+        .unwrap_or(Value::Null))
+}
+
+fn median(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    let l = numbers(r, "median")?;
+    let mut xs: Vec<f64> = l.iter().map(super::number::num).collect();
+    if xs.is_empty() {
+        return Ok(Value::Null);
+    }
+    xs.sort_by(|a, b| a.total_cmp(b));
+    let n = xs.len();
+    let m = if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    };
+    Ok(
+        if m.fract() == 0.0 && l.iter().all(|v| matches!(v, Value::Int(_))) {
+            Value::Int(m as i64)
+        } else {
+            Value::Decimal(m)
+        },
+    )
+}
+
+fn nth(r: &Value, args: &[Value], name: &str, largest: bool) -> RtResult<Value> {
+    let mut l = sorted(r, name)?;
+    if largest {
+        l.reverse();
+    }
+    let n = arg_int(args, 0, name)?;
+    if n < 1 || n as usize > l.len() {
+        return Err(RtError::runtime(format!(
+            "'{name}({n})' is out of range for a list of size {}",
+            l.len()
+        )));
+    }
+    Ok(l[n as usize - 1].clone())
+}
+
+fn nth_largest(_: &mut Interpreter, r: &Value, a: &[Value]) -> RtResult<Value> {
+    nth(r, a, "nthLargest", true)
+}
+
+fn nth_smallest(_: &mut Interpreter, r: &Value, a: &[Value]) -> RtResult<Value> {
+    nth(r, a, "nthSmallest", false)
+}
+
+fn reverse(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    let mut l = items(r).borrow().clone();
+    l.reverse();
+    Ok(Value::new_list(l))
+}
+
+fn to_list(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(r.clone())
+}
+
+fn get_last(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(items(r).borrow().last().cloned().unwrap_or(Value::Null))
+}
+
+fn get_first(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(items(r).borrow().first().cloned().unwrap_or(Value::Null))
+}

@@ -1,0 +1,166 @@
+//! Map (KEY-VALUE) functions. Maps keep insertion order; keys are
+//! case-sensitive. A key missing under its own type is also tried as text
+//! or number (`m.get(123)` finds `"123"`), since API data keys are text.
+
+use super::{FunctionDef, MethodDef, Recv::Map, func, method};
+use crate::eval::{Interpreter, RtError, RtResult};
+use crate::value::{Key, Value, values_equal};
+
+pub const METHODS: &[MethodDef] = &[
+    method(Map, "put", 2, 2, put),
+    method(Map, "putAll", 1, 1, put_all),
+    method(Map, "insert", 1, 2, insert),
+    method(Map, "insertAll", 1, 1, put_all),
+    method(Map, "get", 1, 1, get),
+    method(Map, "getOrDefault", 2, 2, get_or_default),
+    method(Map, "keys", 0, 0, keys),
+    method(Map, "values", 0, 0, values),
+    method(Map, "containKey", 1, 1, contain_key),
+    method(Map, "containsKey", 1, 1, contain_key),
+    method(Map, "containValue", 1, 1, contain_value),
+    method(Map, "containsValue", 1, 1, contain_value),
+    method(Map, "remove", 1, 1, remove),
+    method(Map, "removeKey", 1, 1, remove),
+    method(Map, "delete", 1, 1, remove),
+    method(Map, "deleteKey", 1, 1, remove),
+    method(Map, "clear", 0, 0, clear),
+    method(Map, "size", 0, 0, size),
+    method(Map, "isEmpty", 0, 0, is_empty),
+    method(Map, "getKey", 1, 1, get_key),
+];
+
+pub const FUNCTIONS: &[FunctionDef] = &[func("Map", 0, 1, new_map)];
+
+fn entries(v: &Value) -> &crate::value::Map {
+    match v {
+        Value::Map(m) => m,
+        _ => unreachable!("registered for maps only"),
+    }
+}
+
+fn new_map(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+    match args.first() {
+        Some(Value::Map(m)) => Ok(Value::new_map(m.borrow().clone())),
+        Some(Value::Text(t)) => crate::value::parse_json_lenient(t)
+            .ok_or_else(|| RtError::runtime("Map(): the text is not a JSON object")),
+        _ => Ok(Value::empty_map()),
+    }
+}
+
+/// Keys to try for a lookup: the key itself, then its text/number twin.
+pub(crate) fn lookup<'m>(
+    map: &'m indexmap::IndexMap<Key, Value>,
+    k: &Value,
+) -> Option<(&'m Key, &'m Value)> {
+    let key = Key::from_value(k);
+    if let Some((k2, v)) = map.get_key_value(&key) {
+        return Some((k2, v));
+    }
+    let twin = match k {
+        Value::Int(i) => Key::Text(std::rc::Rc::from(i.to_string().as_str())),
+        Value::Text(t) => Key::Int(t.parse::<i64>().ok()?),
+        _ => return None,
+    };
+    map.get_key_value(&twin)
+}
+
+fn put(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    entries(r)
+        .borrow_mut()
+        .insert(Key::from_value(&args[0]), args[1].clone());
+    Ok(Value::Null)
+}
+
+fn put_all(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    match &args[0] {
+        Value::Map(other) => {
+            // Copy first: `m.putAll(m)` must not borrow twice.
+            let copy: Vec<(Key, Value)> = other
+                .borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            entries(r).borrow_mut().extend(copy);
+            Ok(Value::Null)
+        }
+        Value::Null => Ok(Value::Null),
+        other => Err(super::bad_arg("putAll", 0, "a KEY-VALUE map", other)),
+    }
+}
+
+fn insert(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    if args.len() == 2 {
+        return put(i, r, args);
+    }
+    put_all(i, r, args)
+}
+
+fn get(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let m = entries(r).borrow();
+    Ok(lookup(&m, &args[0])
+        .map(|(_, v)| v.clone())
+        .unwrap_or(Value::Null))
+}
+
+fn get_or_default(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let m = entries(r).borrow();
+    Ok(lookup(&m, &args[0])
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| args[1].clone()))
+}
+
+fn keys(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(Value::new_list(
+        entries(r).borrow().keys().map(Key::to_value).collect(),
+    ))
+}
+
+fn values(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(Value::new_list(
+        entries(r).borrow().values().cloned().collect(),
+    ))
+}
+
+fn contain_key(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let m = entries(r).borrow();
+    Ok(Value::Bool(m.contains_key(&Key::from_value(&args[0]))))
+}
+
+fn contain_value(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    Ok(Value::Bool(
+        entries(r)
+            .borrow()
+            .values()
+            .any(|v| values_equal(v, &args[0])),
+    ))
+}
+
+fn remove(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let mut m = entries(r).borrow_mut();
+    let key = match lookup(&m, &args[0]) {
+        Some((k, _)) => k.clone(),
+        None => return Ok(Value::Null),
+    };
+    Ok(m.shift_remove(&key).unwrap_or(Value::Null))
+}
+
+fn clear(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    entries(r).borrow_mut().clear();
+    Ok(Value::Null)
+}
+
+fn size(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(Value::Int(entries(r).borrow().len() as i64))
+}
+
+fn is_empty(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(Value::Bool(entries(r).borrow().is_empty()))
+}
+
+fn get_key(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let m = entries(r).borrow();
+    Ok(m.iter()
+        .find(|(_, v)| values_equal(v, &args[0]))
+        .map(|(k, _)| k.to_value())
+        .unwrap_or(Value::Null))
+}

@@ -1,0 +1,129 @@
+//! Runtime errors. Each carries a diagnostic code, a Deluge-like message, a
+//! help line and (once known) the span of the expression that failed.
+
+use crate::diag::{Diag, SourceFile};
+use crate::syntax::ast::Span;
+
+#[derive(Clone, Debug)]
+pub struct RtError {
+    pub code: &'static str,
+    pub message: String,
+    pub help: Option<String>,
+    pub span: Option<Span>,
+    pub source: Option<SourceFile>,
+    /// A fully formed diagnostic from another layer (HTTP, connections),
+    /// shown as-is with the script location added.
+    pub external: Option<Box<Diag>>,
+}
+
+impl RtError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> RtError {
+        RtError {
+            code,
+            message: message.into(),
+            help: None,
+            span: None,
+            source: None,
+            external: None,
+        }
+    }
+
+    /// A Deluge runtime error (catchable with try/catch).
+    pub fn runtime(message: impl Into<String>) -> RtError {
+        RtError::new("deluge::runtime", message)
+    }
+
+    pub fn limit(message: impl Into<String>) -> RtError {
+        RtError::new("deluge::limit", message)
+    }
+
+    pub fn unsupported(message: impl Into<String>) -> RtError {
+        RtError::new("deluge::unsupported", message)
+    }
+
+    pub fn from_diag(diag: Diag) -> RtError {
+        RtError {
+            code: diag.code,
+            message: diag.message.clone(),
+            help: diag.help.clone(),
+            span: None,
+            source: None,
+            external: Some(Box::new(diag)),
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> RtError {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Attach a location unless a more precise one is already set.
+    pub fn at(mut self, span: Span, source: &SourceFile) -> RtError {
+        if self.span.is_none() {
+            self.span = Some(span);
+            self.source = Some(source.clone());
+        }
+        self
+    }
+
+    /// Limits are not catchable: a runaway script must stop.
+    pub fn is_catchable(&self) -> bool {
+        self.code != "deluge::limit"
+    }
+
+    pub fn line(&self) -> i64 {
+        match (&self.span, &self.source) {
+            (Some(span), Some(src)) => src.line_of(span.start as usize) as i64,
+            _ => 0,
+        }
+    }
+
+    pub fn to_diag(&self) -> Diag {
+        let default_help = match self.code {
+            "deluge::runtime" => {
+                "wrap the statement in try { … } catch (e) { … } to handle the error"
+            }
+            "deluge::limit" => {
+                "raise the limit with --max-statements / --max-depth if the script is meant to run this long"
+            }
+            "deluge::unsupported" => {
+                "this works only inside Zoho; run that part on the platform or mock it"
+            }
+            "deluge::unknown_function" => {
+                "check the spelling; `dlg builtins` lists every supported function"
+            }
+            _ => "",
+        };
+        if let Some(ext) = &self.external {
+            let mut d = (**ext).clone();
+            if d.source.is_none() {
+                if let (Some(span), Some(src)) = (self.span, &self.source) {
+                    d = d
+                        .with_label("while running this", span.range())
+                        .with_source(src.clone());
+                }
+            }
+            return d;
+        }
+        let mut d = Diag::new(self.code, self.message.clone());
+        if let Some(h) = self
+            .help
+            .clone()
+            .or_else(|| (!default_help.is_empty()).then(|| default_help.to_string()))
+        {
+            d = d.with_help(h);
+        }
+        if let (Some(span), Some(src)) = (self.span, &self.source) {
+            d = d.with_label("here", span.range()).with_source(src.clone());
+        }
+        d
+    }
+}
+
+impl std::fmt::Display for RtError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+pub type RtResult<T> = Result<T, RtError>;

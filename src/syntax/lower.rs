@@ -1,0 +1,788 @@
+//! pest pairs → typed AST, resolving variables to frame slots.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use pest::Parser;
+use pest::iterators::Pair;
+
+use super::ast::*;
+use super::errors::{SyntaxError, check_nesting, from_pest};
+use super::parser::{DelugeParser, PRATT, Rule};
+use crate::value::Value;
+
+/// Most operators allowed in one expression (evaluation recurses per
+/// operator, so this bounds the native stack).
+const MAX_OPERATORS: usize = 10_000;
+
+/// Names → slots for one function (or the REPL session).
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    names: HashMap<Rc<str>, Slot>,
+    pub slot_names: Vec<Rc<str>>,
+    /// Names assigned somewhere in the function; reading any other name is
+    /// an undefined-variable error (or a system variable / Creator name).
+    assigned: HashSet<String>,
+}
+
+impl Scope {
+    pub fn slot(&mut self, name: &str) -> Slot {
+        if let Some(s) = self.names.get(name) {
+            return *s;
+        }
+        let rc: Rc<str> = Rc::from(name);
+        let slot = self.slot_names.len() as Slot;
+        self.names.insert(rc.clone(), slot);
+        self.slot_names.push(rc);
+        slot
+    }
+
+    pub fn lookup(&self, name: &str) -> Option<Slot> {
+        self.names.get(name).copied()
+    }
+
+    pub fn is_assigned(&self, name: &str) -> bool {
+        self.assigned.contains(name)
+    }
+}
+
+struct Lowerer<'s> {
+    src: &'s str,
+    scope: RefCell<Scope>,
+}
+
+fn span_of(p: &Pair<Rule>) -> Span {
+    let s = p.as_span();
+    Span::new(s.start(), s.end())
+}
+
+fn err_at(span: Span, message: impl Into<String>, help: impl Into<String>) -> SyntaxError {
+    SyntaxError {
+        code: "deluge::syntax",
+        message: message.into(),
+        help: help.into(),
+        span: span.range(),
+        at_end: false,
+    }
+}
+
+fn parse_rule(rule: Rule, src: &str) -> Result<Pair<'_, Rule>, SyntaxError> {
+    check_nesting(src)?;
+    let mut pairs = DelugeParser::parse(rule, src).map_err(|e| from_pest(e, src))?;
+    Ok(pairs.next().expect("pest returns the top rule"))
+}
+
+/// Parse a whole file: either function definitions or a bare script.
+pub fn parse_program(src: &str) -> Result<Program, SyntaxError> {
+    let file = parse_rule(Rule::file, src)?;
+    let inner = file.into_inner().next().expect("file has a body");
+    match inner.as_rule() {
+        Rule::functions => {
+            let mut functions = Vec::new();
+            for def in inner.into_inner() {
+                functions.push(Rc::new(lower_function(src, def)?));
+            }
+            Ok(Program {
+                functions,
+                is_script: false,
+            })
+        }
+        _ => {
+            let span = Span::new(0, src.len());
+            let mut scope = Scope::default();
+            collect_assigned(&inner, &mut scope.assigned);
+            let lw = Lowerer {
+                src,
+                scope: RefCell::new(scope),
+            };
+            let body = lw.statements(inner)?;
+            let scope = lw.scope.into_inner();
+            Ok(Program {
+                functions: vec![Rc::new(Function {
+                    qualified_name: "<script>".into(),
+                    name: "<script>".into(),
+                    return_type: "void".into(),
+                    params: Vec::new(),
+                    body,
+                    slot_names: scope.slot_names,
+                    span,
+                })],
+                is_script: true,
+            })
+        }
+    }
+}
+
+/// One REPL entry: statements, or a bare expression to print.
+pub enum ReplInput {
+    Statements(Vec<Stmt>),
+    Expression(Expr),
+}
+
+/// Parse a REPL entry against the session's scope (new names get new slots).
+pub fn parse_repl_input(src: &str, scope: &mut Scope) -> Result<ReplInput, SyntaxError> {
+    let top = parse_rule(Rule::repl_input, src)?;
+    let inner = top.into_inner().next().expect("repl input has a body");
+    let mut working = scope.clone();
+    collect_assigned(&inner, &mut working.assigned);
+    let lw = Lowerer {
+        src,
+        scope: RefCell::new(working),
+    };
+    let result = match inner.as_rule() {
+        Rule::statements => ReplInput::Statements(lw.statements(inner)?),
+        _ => ReplInput::Expression(lw.expression(inner)?),
+    };
+    *scope = lw.scope.into_inner();
+    Ok(result)
+}
+
+fn lower_function(src: &str, def: Pair<Rule>) -> Result<Function, SyntaxError> {
+    let span = span_of(&def);
+    let mut parts = def.into_inner();
+    let return_type = parts.next().expect("type").as_str().to_string();
+    let qualified_name = parts.next().expect("name").as_str().to_string();
+    let name = qualified_name
+        .rsplit('.')
+        .next()
+        .unwrap_or(&qualified_name)
+        .to_string();
+    let mut scope = Scope::default();
+    let mut params = Vec::new();
+    let mut body_pair = None;
+    for p in parts {
+        match p.as_rule() {
+            Rule::param_list => {
+                for param in p.into_inner() {
+                    let pspan = span_of(&param);
+                    let mut it = param.into_inner();
+                    let type_name = it.next().expect("param type").as_str().to_string();
+                    let pname = it.next().expect("param name").as_str();
+                    if scope.lookup(pname).is_some() {
+                        return Err(err_at(
+                            pspan,
+                            format!("parameter '{pname}' is declared twice"),
+                            "give each parameter its own name",
+                        ));
+                    }
+                    let slot = scope.slot(pname);
+                    scope.assigned.insert(pname.to_string());
+                    params.push(Param {
+                        type_name,
+                        name: Rc::from(pname),
+                        slot,
+                        span: pspan,
+                    });
+                }
+            }
+            Rule::block => body_pair = Some(p),
+            _ => {}
+        }
+    }
+    let body_pair = body_pair.expect("function body");
+    collect_assigned(&body_pair, &mut scope.assigned);
+    let lw = Lowerer {
+        src,
+        scope: RefCell::new(scope),
+    };
+    let body = lw.block(body_pair)?;
+    let scope = lw.scope.into_inner();
+    Ok(Function {
+        qualified_name,
+        name,
+        return_type,
+        params,
+        body,
+        slot_names: scope.slot_names,
+        span,
+    })
+}
+
+/// Every name the function assigns anywhere (assignment, loop variable,
+/// catch variable). Deluge has no block scope.
+fn collect_assigned(pair: &Pair<Rule>, out: &mut HashSet<String>) {
+    match pair.as_rule() {
+        Rule::assignment => {
+            let lvalue = pair.clone().into_inner().next().expect("lvalue");
+            let mut names = lvalue.into_inner();
+            let first = names.next().expect("name");
+            if names.next().is_none() {
+                out.insert(first.as_str().to_string());
+            }
+        }
+        Rule::for_each | Rule::for_each_index => {
+            for p in pair.clone().into_inner() {
+                if p.as_rule() == Rule::identifier {
+                    out.insert(p.as_str().to_string());
+                    break;
+                }
+            }
+        }
+        Rule::try_statement => {
+            for p in pair.clone().into_inner() {
+                if p.as_rule() == Rule::identifier {
+                    out.insert(p.as_str().to_string());
+                }
+            }
+        }
+        _ => {}
+    }
+    for child in pair.clone().into_inner() {
+        if matches!(
+            child.as_rule(),
+            Rule::expression | Rule::string | Rule::quoted | Rule::raw_brackets
+        ) {
+            continue;
+        }
+        collect_assigned(&child, out);
+    }
+}
+
+fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('"') => out.push('"'),
+            Some('\'') => out.push('\''),
+            Some('\\') => out.push('\\'),
+            // Unknown escapes keep the backslash (regex patterns like "\d").
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+impl<'s> Lowerer<'s> {
+    fn slot(&self, name: &str) -> Slot {
+        self.scope.borrow_mut().slot(name)
+    }
+
+    fn statements(&self, pair: Pair<Rule>) -> Result<Vec<Stmt>, SyntaxError> {
+        let mut out = Vec::new();
+        for p in pair.into_inner() {
+            if let Some(s) = self.statement(p)? {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
+    fn block(&self, pair: Pair<Rule>) -> Result<Vec<Stmt>, SyntaxError> {
+        if pair.as_rule() != Rule::block {
+            // A single statement used as a body (`if (x) info x;`).
+            return Ok(self.statement(pair)?.into_iter().collect());
+        }
+        self.statements(pair)
+    }
+
+    fn statement(&self, pair: Pair<Rule>) -> Result<Option<Stmt>, SyntaxError> {
+        let span = span_of(&pair);
+        let kind = match pair.as_rule() {
+            Rule::empty_statement | Rule::EOI => return Ok(None),
+            Rule::info_statement => {
+                let e = pair.into_inner().nth(1).expect("info expr");
+                StmtKind::Info(self.expression(e)?)
+            }
+            Rule::expression_statement => {
+                StmtKind::Expr(self.expression(pair.into_inner().next().expect("expr"))?)
+            }
+            Rule::task_statement => {
+                let task = pair.into_inner().next().expect("task");
+                let tspan = span_of(&task);
+                StmtKind::Expr(Expr::new(ExprKind::Task(Box::new(self.task(task)?)), tspan))
+            }
+            Rule::assignment => self.assignment(pair)?,
+            Rule::if_statement => {
+                let mut branches = Vec::new();
+                let mut otherwise = None;
+                let mut it = pair.into_inner();
+                it.next(); // if
+                let cond = it.next().expect("condition");
+                let body = it.next().expect("body");
+                branches.push((self.condition(cond)?, self.block(body)?));
+                for clause in it {
+                    match clause.as_rule() {
+                        Rule::else_if_clause => {
+                            let mut c = clause.into_inner();
+                            c.next();
+                            c.next();
+                            let cond = c.next().expect("condition");
+                            let body = c.next().expect("body");
+                            branches.push((self.condition(cond)?, self.block(body)?));
+                        }
+                        Rule::else_clause => {
+                            let body = clause.into_inner().nth(1).expect("else body");
+                            otherwise = Some(self.block(body)?);
+                        }
+                        _ => {}
+                    }
+                }
+                StmtKind::If {
+                    branches,
+                    otherwise,
+                }
+            }
+            Rule::for_each | Rule::for_each_index => {
+                let index = pair.as_rule() == Rule::for_each_index;
+                let mut name = None;
+                let mut iterable = None;
+                let mut body = None;
+                for p in pair.into_inner() {
+                    match p.as_rule() {
+                        Rule::identifier if name.is_none() => name = Some(p.as_str().to_string()),
+                        Rule::expression if iterable.is_none() => {
+                            iterable = Some(self.expression(p)?)
+                        }
+                        Rule::kw_for | Rule::kw_each | Rule::kw_index | Rule::kw_in => {}
+                        _ => body = Some(self.block(p)?),
+                    }
+                }
+                StmtKind::ForEach {
+                    slot: self.slot(&name.expect("loop variable")),
+                    iterable: iterable.expect("iterable"),
+                    body: body.unwrap_or_default(),
+                    index,
+                }
+            }
+            Rule::try_statement => {
+                let mut blocks = Vec::new();
+                let mut var = None;
+                for p in pair.into_inner() {
+                    match p.as_rule() {
+                        Rule::block => blocks.push(p),
+                        Rule::identifier => var = Some(p.as_str().to_string()),
+                        _ => {}
+                    }
+                }
+                let handler = blocks.pop().expect("catch block");
+                let body = blocks.pop().expect("try block");
+                StmtKind::Try {
+                    body: self.block(body)?,
+                    slot: self.slot(&var.expect("catch variable")),
+                    handler: self.block(handler)?,
+                }
+            }
+            Rule::return_statement => {
+                let e = pair.into_inner().nth(1);
+                StmtKind::Return(match e {
+                    Some(e) => Some(self.expression(e)?),
+                    None => None,
+                })
+            }
+            Rule::break_statement => StmtKind::Break,
+            Rule::continue_statement => StmtKind::Continue,
+            Rule::creator_statement => StmtKind::Creator(
+                pair.as_str()
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+            ),
+            Rule::block => {
+                // A nested bare block: flatten (no block scope).
+                let stmts = self.statements(pair)?;
+                return Ok(Some(Stmt {
+                    kind: StmtKind::If {
+                        branches: vec![(
+                            Expr::new(ExprKind::Const(Value::Bool(true)), span),
+                            stmts,
+                        )],
+                        otherwise: None,
+                    },
+                    span,
+                }));
+            }
+            other => {
+                return Err(err_at(
+                    span,
+                    format!("unexpected {other:?}"),
+                    "this construct is not a statement",
+                ));
+            }
+        };
+        Ok(Some(Stmt { kind, span }))
+    }
+
+    fn condition(&self, pair: Pair<Rule>) -> Result<Expr, SyntaxError> {
+        self.expression(pair.into_inner().next().expect("condition expr"))
+    }
+
+    fn assignment(&self, pair: Pair<Rule>) -> Result<StmtKind, SyntaxError> {
+        let mut it = pair.into_inner();
+        let lvalue = it.next().expect("lvalue");
+        let op_pair = it.next().expect("op");
+        let value = self.expression(it.next().expect("value"))?;
+        let op = match op_pair.as_str() {
+            "=" => None,
+            "+=" => Some(BinOp::Add),
+            "-=" => Some(BinOp::Sub),
+            "*=" => Some(BinOp::Mul),
+            "/=" => Some(BinOp::Div),
+            _ => Some(BinOp::Rem),
+        };
+        let names: Vec<&str> = lvalue.into_inner().map(|p| p.as_str()).collect();
+        if names.len() == 1 {
+            Ok(StmtKind::Assign {
+                slot: self.slot(names[0]),
+                op,
+                value,
+            })
+        } else {
+            Ok(StmtKind::FieldAssign {
+                path: names.join("."),
+                value,
+            })
+        }
+    }
+
+    fn task(&self, pair: Pair<Rule>) -> Result<Task, SyntaxError> {
+        let mut it = pair.into_inner();
+        let kind = match it
+            .next()
+            .expect("task kind")
+            .as_str()
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "invokeurl" => TaskKind::InvokeUrl,
+            "sendmail" => TaskKind::SendMail,
+            _ => TaskKind::InvokeApi,
+        };
+        let mut entries = Vec::new();
+        for entry in it {
+            let mut e = entry.into_inner();
+            let key_pair = e.next().expect("key");
+            let key_span = span_of(&key_pair);
+            let key = key_pair
+                .as_str()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join("-")
+                .to_ascii_lowercase();
+            let mut values = Vec::new();
+            if let Some(v) = e.next() {
+                for x in v.into_inner() {
+                    values.push(self.expression(x)?);
+                }
+            }
+            entries.push(TaskEntry {
+                key,
+                key_span,
+                values,
+            });
+        }
+        Ok(Task { kind, entries })
+    }
+
+    fn expression(&self, pair: Pair<Rule>) -> Result<Expr, SyntaxError> {
+        let operators = pair
+            .clone()
+            .into_inner()
+            .filter(|p| p.as_rule() != Rule::postfix_expr)
+            .count();
+        if operators > MAX_OPERATORS {
+            return Err(SyntaxError {
+                code: "deluge::limit",
+                message: format!("expression has more than {MAX_OPERATORS} operators"),
+                help: "split the expression into smaller statements using variables".into(),
+                span: span_of(&pair).range(),
+                at_end: false,
+            });
+        }
+        PRATT
+            .map_primary(|p| self.postfix_expr(p))
+            .map_prefix(|op, rhs| {
+                let rhs = rhs?;
+                let span = span_of(&op).to(rhs.span);
+                let op = match op.as_rule() {
+                    Rule::not_op => UnOp::Not,
+                    Rule::neg_op => UnOp::Neg,
+                    _ => UnOp::Plus,
+                };
+                // Fold negative literals so `-9223372036854775808` stays exact.
+                if op == UnOp::Neg {
+                    if let ExprKind::Const(Value::Decimal(d)) = rhs.kind {
+                        return Ok(Expr::new(ExprKind::Const(Value::Decimal(-d)), span));
+                    }
+                    if let ExprKind::Const(Value::Int(i)) = rhs.kind {
+                        return Ok(Expr::new(ExprKind::Const(Value::Int(-i)), span));
+                    }
+                }
+                Ok(Expr::new(ExprKind::Unary(op, Box::new(rhs)), span))
+            })
+            .map_infix(|lhs, op, rhs| {
+                let (lhs, rhs) = (lhs?, rhs?);
+                let span = lhs.span.to(rhs.span);
+                let op = match op.as_rule() {
+                    Rule::or_op => BinOp::Or,
+                    Rule::and_op => BinOp::And,
+                    Rule::eq_op => BinOp::Eq,
+                    Rule::ne_op => BinOp::Ne,
+                    Rule::lt_op => BinOp::Lt,
+                    Rule::le_op => BinOp::Le,
+                    Rule::gt_op => BinOp::Gt,
+                    Rule::ge_op => BinOp::Ge,
+                    Rule::add_op => BinOp::Add,
+                    Rule::sub_op => BinOp::Sub,
+                    Rule::mul_op => BinOp::Mul,
+                    Rule::div_op => BinOp::Div,
+                    _ => BinOp::Rem,
+                };
+                Ok(Expr::new(
+                    ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                    span,
+                ))
+            })
+            .parse(pair.into_inner())
+    }
+
+    fn args(&self, pair: Option<Pair<Rule>>) -> Result<Vec<Expr>, SyntaxError> {
+        match pair {
+            None => Ok(Vec::new()),
+            Some(p) => {
+                let mut out = Vec::new();
+                let mut pairs: Vec<(Expr, Expr)> = Vec::new();
+                let mut pair_span: Option<Span> = None;
+                for arg in p.into_inner() {
+                    let aspan = span_of(&arg);
+                    let mut it = arg.into_inner();
+                    let first = self.expression(it.next().expect("arg"))?;
+                    match it.next() {
+                        Some(v) => {
+                            pairs.push((first, self.expression(v)?));
+                            pair_span = Some(pair_span.map_or(aspan, |s| s.to(aspan)));
+                        }
+                        None => out.push(first),
+                    }
+                }
+                // `insert("k": v, "k2": v2)` passes one map.
+                if let Some(span) = pair_span {
+                    out.push(Expr::new(ExprKind::Map(pairs), span));
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    fn postfix_expr(&self, pair: Pair<Rule>) -> Result<Expr, SyntaxError> {
+        let mut it = pair.into_inner().peekable();
+        let primary = it.next().expect("primary");
+        let members: Vec<Pair<Rule>> = it.collect();
+        let mut idx = 0;
+
+        let mut expr = if primary.as_rule() == Rule::identifier
+            && !self.scope.borrow().is_assigned(primary.as_str())
+            && !members.is_empty()
+        {
+            // A dotted name that is not a variable: a system variable
+            // (`zoho.currenttime`), a qualified call (`standalone.fn(…)`,
+            // `zoho.crm.getRecordById(…)`), or a Creator field (`input.Name`).
+            let head = primary.as_str();
+            let head_span = span_of(&primary);
+            let first_member_name = members[0].clone().into_inner().next().expect("name");
+            let first_has_args = members[0].clone().into_inner().nth(1).is_some();
+            let sys = if head.eq_ignore_ascii_case("zoho") && !first_has_args {
+                SysVar::from_name(first_member_name.as_str())
+                    .filter(|_| !first_member_name.as_str().eq_ignore_ascii_case("today"))
+                    .filter(|_| !first_member_name.as_str().eq_ignore_ascii_case("now"))
+            } else {
+                None
+            };
+            if let Some(sys) = sys {
+                idx = 1;
+                Expr::new(ExprKind::Sys(sys), head_span.to(span_of(&members[0])))
+            } else if let Some(call_at) = members
+                .iter()
+                .position(|m| m.clone().into_inner().nth(1).is_some())
+            {
+                let mut path = head.to_string();
+                for m in &members[..=call_at] {
+                    path.push('.');
+                    path.push_str(m.clone().into_inner().next().expect("name").as_str());
+                }
+                let args = self.args(members[call_at].clone().into_inner().nth(1))?;
+                idx = call_at + 1;
+                Expr::new(
+                    ExprKind::QualifiedCall {
+                        path: Rc::from(path.as_str()),
+                        args,
+                    },
+                    head_span.to(span_of(&members[call_at])),
+                )
+            } else {
+                self.primary(primary)?
+            }
+        } else {
+            self.primary(primary)?
+        };
+
+        for m in &members[idx..] {
+            let mspan = span_of(m);
+            let mut parts = m.clone().into_inner();
+            let name = parts.next().expect("member name").as_str();
+            let span = expr.span.to(mspan);
+            expr = match parts.next() {
+                Some(args) => {
+                    let lname = name.to_ascii_lowercase();
+                    Expr::new(
+                        ExprKind::Method {
+                            receiver: Box::new(expr),
+                            method: crate::builtins::method_id(&lname),
+                            name: Rc::from(name),
+                            args: self.args(Some(args))?,
+                        },
+                        span,
+                    )
+                }
+                None => Expr::new(
+                    ExprKind::Field {
+                        receiver: Box::new(expr),
+                        name: Rc::from(name),
+                    },
+                    span,
+                ),
+            };
+        }
+        Ok(expr)
+    }
+
+    fn primary(&self, pair: Pair<Rule>) -> Result<Expr, SyntaxError> {
+        let span = span_of(&pair);
+        let kind = match pair.as_rule() {
+            Rule::expression => return self.expression(pair),
+            Rule::integer => match pair.as_str().parse::<i64>() {
+                Ok(i) => ExprKind::Const(Value::Int(i)),
+                Err(_) => {
+                    // -9223372036854775808 arrives here without its sign.
+                    if pair.as_str() == "9223372036854775808" {
+                        ExprKind::Const(Value::Int(i64::MIN))
+                    } else {
+                        return Err(SyntaxError {
+                            code: "deluge::syntax",
+                            message: format!(
+                                "number {} is out of range for a 64-bit Number",
+                                pair.as_str()
+                            ),
+                            help: "Numbers range from -9223372036854775808 to 9223372036854775807; use a decimal or text for larger values".into(),
+                            span: span.range(),
+                            at_end: false,
+                        });
+                    }
+                }
+            },
+            Rule::decimal => ExprKind::Const(Value::Decimal(
+                pair.as_str().parse::<f64>().unwrap_or(f64::NAN),
+            )),
+            Rule::boolean => {
+                ExprKind::Const(Value::Bool(pair.as_str().eq_ignore_ascii_case("true")))
+            }
+            Rule::null => ExprKind::Const(Value::Null),
+            Rule::string => {
+                let inner = pair.into_inner().next().map(|p| p.as_str()).unwrap_or("");
+                ExprKind::Const(Value::text(unescape(inner)))
+            }
+            Rule::quoted => {
+                let inner = pair.into_inner().next().map(|p| p.as_str()).unwrap_or("");
+                let text = inner.replace("\\'", "'");
+                match crate::builtins::date::parse_date_literal(&text) {
+                    Some(d) => ExprKind::Const(Value::Date(d)),
+                    None => ExprKind::Const(Value::text(text)),
+                }
+            }
+            Rule::identifier => {
+                let name = pair.as_str();
+                if self.scope.borrow().is_assigned(name) {
+                    ExprKind::Var {
+                        slot: self.slot(name),
+                    }
+                } else if name.eq_ignore_ascii_case("today") {
+                    ExprKind::Sys(SysVar::CurrentDate)
+                } else if name.eq_ignore_ascii_case("now") {
+                    ExprKind::Sys(SysVar::CurrentTime)
+                } else {
+                    ExprKind::Undefined(Rc::from(name))
+                }
+            }
+            Rule::call => {
+                let mut it = pair.into_inner();
+                let first = it.clone().next().expect("call body");
+                if first.as_rule() == Rule::typed_list {
+                    // `List:String()`: element types are not enforced.
+                    let mut t = first.into_inner();
+                    t.next();
+                    t.next();
+                    return Ok(Expr::new(
+                        ExprKind::Call {
+                            name: Rc::from("List"),
+                            args: self.args(t.next())?,
+                        },
+                        span,
+                    ));
+                }
+                let name = it.next().expect("name").as_str();
+                ExprKind::Call {
+                    name: Rc::from(name),
+                    args: self.args(it.next())?,
+                }
+            }
+            Rule::if_expression => {
+                let mut it = pair.into_inner();
+                it.next();
+                let c = self.expression(it.next().expect("cond"))?;
+                let a = self.expression(it.next().expect("then"))?;
+                let b = self.expression(it.next().expect("else"))?;
+                ExprKind::IfExpr(Box::new([c, a, b]))
+            }
+            Rule::collection_literal => {
+                let inner = pair.into_inner().next().expect("collection");
+                match inner.as_rule() {
+                    Rule::empty_braces => ExprKind::Map(Vec::new()),
+                    Rule::map_literal => {
+                        let mut entries = Vec::new();
+                        for entry in inner.into_inner() {
+                            let mut kv = entry.into_inner();
+                            let k = self.expression(kv.next().expect("key"))?;
+                            let v = self.expression(kv.next().expect("value"))?;
+                            entries.push((k, v));
+                        }
+                        ExprKind::Map(entries)
+                    }
+                    _ => ExprKind::List(
+                        inner
+                            .into_inner()
+                            .map(|e| self.expression(e))
+                            .collect::<Result<_, _>>()?,
+                    ),
+                }
+            }
+            Rule::task => ExprKind::Task(Box::new(self.task(pair)?)),
+            Rule::form_query => ExprKind::Creator(format!(
+                "{}[…]",
+                pair.into_inner().next().map(|p| p.as_str()).unwrap_or("")
+            )),
+            Rule::insert_into => ExprKind::Creator("insert into".into()),
+            other => {
+                return Err(err_at(
+                    span,
+                    format!("unexpected {other:?}"),
+                    "this construct is not an expression",
+                ));
+            }
+        };
+        let _ = self.src;
+        Ok(Expr::new(kind, span))
+    }
+}
