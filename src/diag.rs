@@ -167,7 +167,7 @@ pub fn render_report(diag: &Diag) -> String {
         diag,
         diag.source
             .as_ref()
-            .map(|s| NamedSource::new(s.name.to_string(), s.text.clone())),
+            .map(|s| NamedSource::new(&s.name, s.text.clone())),
     );
     let handler = if use_color() {
         miette::GraphicalReportHandler::new()

@@ -6,6 +6,9 @@
 //! execute `invokeurl` through named OAuth connections; `cli` and `repl` are
 //! the front ends.
 
+// Diagnostics are large but only built on the cold error path.
+#![allow(clippy::result_large_err)]
+
 pub mod builtins;
 pub mod cli;
 pub mod connections;

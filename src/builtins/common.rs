@@ -93,10 +93,8 @@ fn parse_number_text(t: &str) -> Option<Value> {
     let looks_decimal = !t.is_empty()
         && t.chars()
             .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
-    if looks_decimal {
-        if let Ok(d) = t.parse::<f64>() {
-            return Some(Value::Decimal(d));
-        }
+    if looks_decimal && let Ok(d) = t.parse::<f64>() {
+        return Some(Value::Decimal(d));
     }
     None
 }

@@ -97,7 +97,7 @@ fn parse_date_part(s: &str) -> Option<NaiveDate> {
     let year = year_of(c)?;
     NaiveDate::from_ymd_opt(year, x, y)
         .or_else(|| NaiveDate::from_ymd_opt(year, y, x))
-        .filter(|_| z > 0 || c.len() > 0)
+        .filter(|_| z > 0 || !c.is_empty())
 }
 
 /// Parse date/date-time text in Zoho's default layouts.

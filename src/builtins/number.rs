@@ -122,12 +122,12 @@ fn sqrt(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
     checked(num(r).sqrt(), "sqrt")
 }
 fn power(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
-    if let (Value::Int(b), Some(Value::Int(e))) = (r, args.first()) {
-        if *e >= 0 && *e <= u32::MAX as i64 {
-            if let Some(v) = b.checked_pow(*e as u32) {
-                return Ok(Value::Int(v));
-            }
-        }
+    if let (Value::Int(b), Some(Value::Int(e))) = (r, args.first())
+        && *e >= 0
+        && *e <= u32::MAX as i64
+        && let Some(v) = b.checked_pow(*e as u32)
+    {
+        return Ok(Value::Int(v));
     }
     checked(num(r).powf(float_arg(args, 0, "power")?), "power")
 }
@@ -214,7 +214,7 @@ fn words(n: u64) -> String {
         0..=19 => ONES[n as usize].to_string(),
         20..=99 => {
             let t = TENS[(n / 10) as usize];
-            if n % 10 == 0 {
+            if n.is_multiple_of(10) {
                 t.to_string()
             } else {
                 format!("{t} {}", ONES[(n % 10) as usize])

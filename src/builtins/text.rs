@@ -270,16 +270,14 @@ fn replace_impl(
     if search.is_empty() {
         return Ok(recv.clone());
     }
-    if !literal {
-        if let Some(re) = regex_for(&search, ignore_case) {
-            let r = java_replacement(&repl);
-            let out = if all {
-                re.replace_all(t, r.as_str())
-            } else {
-                re.replacen(t, 1, r.as_str())
-            };
-            return Ok(text(out.into_owned()));
-        }
+    if !literal && let Some(re) = regex_for(&search, ignore_case) {
+        let r = java_replacement(&repl);
+        let out = if all {
+            re.replace_all(t, r.as_str())
+        } else {
+            re.replacen(t, 1, r.as_str())
+        };
+        return Ok(text(out.into_owned()));
     }
     let re = regex::RegexBuilder::new(&regex::escape(&search))
         .case_insensitive(ignore_case)
@@ -325,12 +323,12 @@ fn to_list(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value>
         Some(v) => v.to_display(),
     };
     // A JSON array text converts element-wise, as Zoho does for API data.
-    if args.is_empty() && t.trim_start().starts_with('[') {
-        if let Ok(j) = serde_json::from_str::<serde_json::Value>(t) {
-            if j.is_array() {
-                return Ok(crate::value::from_json(&j));
-            }
-        }
+    if args.is_empty()
+        && t.trim_start().starts_with('[')
+        && let Ok(j) = serde_json::from_str::<serde_json::Value>(t)
+        && j.is_array()
+    {
+        return Ok(crate::value::from_json(&j));
     }
     Ok(Value::new_list(
         split_literal(t, &sep)

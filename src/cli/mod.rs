@@ -62,6 +62,8 @@ pub struct RuntimeArgs {
 }
 
 impl RuntimeArgs {
+    // HttpOptions has more fields than the CLI sets; keep their defaults.
+    #[allow(clippy::field_reassign_with_default)]
     pub fn options(&self, script_dir: Option<&Path>) -> Result<crate::eval::Options, String> {
         let tz_name = self.tz.clone().or_else(|| std::env::var("TZ").ok());
         let tz = match tz_name.as_deref().map(|s| s.trim_start_matches(':')) {
@@ -75,18 +77,27 @@ impl RuntimeArgs {
             lib_dirs.push(dir.to_path_buf());
         }
         lib_dirs.extend(self.lib.iter().cloned());
+        // A fixed clock for reproducible tests: DLG_NOW="2024-01-15 10:30:00".
+        let now = match std::env::var("DLG_NOW") {
+            Ok(v) if !v.is_empty() => Some(
+                chrono::NaiveDateTime::parse_from_str(&v, "%Y-%m-%d %H:%M:%S").map_err(|_| {
+                    format!("DLG_NOW must look like 2024-01-15 10:30:00, got '{v}'")
+                })?,
+            ),
+            _ => None,
+        };
+        let mut http = crate::http::HttpOptions::default();
+        http.connections_path = self.connections.clone();
+        http.mock_path = self.mock.clone();
+        http.verbose = self.verbose;
+        http.timeout = std::time::Duration::from_secs(self.timeout);
         Ok(crate::eval::Options {
+            now,
             max_statements: self.max_statements,
             max_depth: self.max_depth,
             tz,
             lib_dirs,
-            http: crate::http::HttpOptions {
-                connections_path: self.connections.clone(),
-                mock_path: self.mock.clone(),
-                verbose: self.verbose,
-                timeout: std::time::Duration::from_secs(self.timeout),
-                ..Default::default()
-            },
+            http,
             ..Default::default()
         })
     }

@@ -78,12 +78,11 @@ impl Interpreter {
             return (def.f)(self, &args);
         }
         // Most functions also work in free form: `subString(s, 1, 3)`.
-        if let Some((recv, rest)) = args.split_first() {
-            if let Some(id) = builtins::method_id(&lname) {
-                if builtins::method_for(recv, id).is_some() {
-                    return builtins::call_method(self, recv, name, Some(id), rest);
-                }
-            }
+        if let Some((recv, rest)) = args.split_first()
+            && let Some(id) = builtins::method_id(&lname)
+            && builtins::method_for(recv, id).is_some()
+        {
+            return builtins::call_method(self, recv, name, Some(id), rest);
         }
         if matches!(
             lname.as_str(),

@@ -96,12 +96,12 @@ impl RtError {
         };
         if let Some(ext) = &self.external {
             let mut d = (**ext).clone();
-            if d.source.is_none() {
-                if let (Some(span), Some(src)) = (self.span, &self.source) {
-                    d = d
-                        .with_label("while running this", span.range())
-                        .with_source(src.clone());
-                }
+            if d.source.is_none()
+                && let (Some(span), Some(src)) = (self.span, &self.source)
+            {
+                d = d
+                    .with_label("while running this", span.range())
+                    .with_source(src.clone());
             }
             return d;
         }

@@ -27,16 +27,15 @@ impl Interpreter {
                     None => {
                         // `s = s + x`: append in place when `s` holds the only
                         // reference to its text (keeps string building linear).
-                        if let ExprKind::Binary(BinOp::Add, lhs, rhs) = &value.kind {
-                            if matches!(lhs.kind, ExprKind::Var { slot: s } if s as usize == slot)
-                                && matches!(frame[slot], Value::Text(_))
-                            {
-                                let rhs_val = self.eval(rhs, frame)?;
-                                return self
-                                    .append_in_place(slot, BinOp::Add, rhs_val, frame)
-                                    .map(|_| Flow::Next)
-                                    .map_err(|e| e.at(value.span, &self.source));
-                            }
+                        if let ExprKind::Binary(BinOp::Add, lhs, rhs) = &value.kind
+                            && matches!(lhs.kind, ExprKind::Var { slot: s } if s as usize == slot)
+                            && matches!(frame[slot], Value::Text(_))
+                        {
+                            let rhs_val = self.eval(rhs, frame)?;
+                            return self
+                                .append_in_place(slot, BinOp::Add, rhs_val, frame)
+                                .map(|_| Flow::Next)
+                                .map_err(|e| e.at(value.span, &self.source));
                         }
                         let v = self.eval(value, frame)?;
                         frame[slot] = v;

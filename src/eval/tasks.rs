@@ -200,10 +200,10 @@ fn map_pairs(m: &crate::value::Map) -> Vec<(String, String)> {
 /// array a list, anything else text.
 pub(crate) fn body_value(body: &str) -> Value {
     let trimmed = body.trim_start();
-    if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        if let Ok(j) = serde_json::from_str::<serde_json::Value>(body) {
-            return crate::value::from_json(&j);
-        }
+    if (trimmed.starts_with('{') || trimmed.starts_with('['))
+        && let Ok(j) = serde_json::from_str::<serde_json::Value>(body)
+    {
+        return crate::value::from_json(&j);
     }
     let _ = parse_json_lenient;
     Value::text(body.to_string())
@@ -216,17 +216,14 @@ pub fn response_value(response: HttpResponse, detailed: bool) -> Value {
     }
     let mut headers = IndexMap::new();
     for (k, v) in &response.headers {
-        headers.insert(
-            Key::from_str(&k.to_ascii_lowercase()),
-            Value::text(v.clone()),
-        );
+        headers.insert(Key::text(&k.to_ascii_lowercase()), Value::text(v.clone()));
     }
     let mut map = IndexMap::new();
     map.insert(
-        Key::from_str("responseCode"),
+        Key::text("responseCode"),
         Value::Int(response.status as i64),
     );
-    map.insert(Key::from_str("responseText"), body);
-    map.insert(Key::from_str("responseHeader"), Value::new_map(headers));
+    map.insert(Key::text("responseText"), body);
+    map.insert(Key::text("responseHeader"), Value::new_map(headers));
     Value::new_map(map)
 }

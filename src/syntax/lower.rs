@@ -514,6 +514,10 @@ impl<'s> Lowerer<'s> {
                 };
                 // Fold negative literals so `-9223372036854775808` stays exact.
                 if op == UnOp::Neg {
+                    let text = &self.src[rhs.span.range()];
+                    if text == "9223372036854775808" {
+                        return Ok(Expr::new(ExprKind::Const(Value::Int(i64::MIN)), span));
+                    }
                     if let ExprKind::Const(Value::Decimal(d)) = rhs.kind {
                         return Ok(Expr::new(ExprKind::Const(Value::Decimal(-d)), span));
                     }
@@ -668,7 +672,8 @@ impl<'s> Lowerer<'s> {
                 Err(_) => {
                     // -9223372036854775808 arrives here without its sign.
                     if pair.as_str() == "9223372036854775808" {
-                        ExprKind::Const(Value::Int(i64::MIN))
+                        // Only valid negated; the prefix fold turns it into i64::MIN.
+                        ExprKind::Const(Value::Decimal(9_223_372_036_854_775_808.0))
                     } else {
                         return Err(SyntaxError {
                             code: "deluge::syntax",
@@ -782,7 +787,6 @@ impl<'s> Lowerer<'s> {
                 ));
             }
         };
-        let _ = self.src;
         Ok(Expr::new(kind, span))
     }
 }

@@ -21,7 +21,7 @@ pub fn from_json(j: &serde_json::Value) -> Value {
         serde_json::Value::Object(obj) => {
             let mut map = IndexMap::with_capacity(obj.len());
             for (k, v) in obj {
-                map.insert(Key::from_str(k), from_json(v));
+                map.insert(Key::text(k), from_json(v));
             }
             Value::new_map(map)
         }

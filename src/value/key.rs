@@ -39,7 +39,7 @@ impl Key {
         }
     }
 
-    pub fn from_str(s: &str) -> Key {
+    pub fn text(s: &str) -> Key {
         Key::Text(Rc::from(s))
     }
 
