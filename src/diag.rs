@@ -163,6 +163,9 @@ fn use_color() -> bool {
 /// Render any diagnostic with miette's graphical handler (plain text when
 /// colours are off, so tests and CI logs stay readable).
 pub fn render_report(diag: &Diag) -> String {
+    if let Some(short) = without_huge_snippet(diag) {
+        return render_report(&short);
+    }
     let named = Named(
         diag,
         diag.source
@@ -182,4 +185,33 @@ pub fn render_report(diag: &Diag) -> String {
 /// Print a diagnostic to stderr.
 pub fn eprint(diag: &Diag) {
     eprint!("{}", render_report(diag));
+}
+
+/// Lines longer than this are not shown as a snippet (a one-line 100 KB
+/// script would flood the terminal); the location goes in the message.
+const MAX_SNIPPET_LINE: usize = 240;
+
+fn without_huge_snippet(diag: &Diag) -> Option<Diag> {
+    let src = diag.source.as_ref()?;
+    let (_, range) = diag.labels.first()?;
+    let start = range.start.min(src.text.len());
+    let line_start = src.text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = src.text[start..]
+        .find('\n')
+        .map_or(src.text.len(), |i| start + i);
+    if line_end - line_start <= MAX_SNIPPET_LINE {
+        return None;
+    }
+    let column = src.text[line_start..start].chars().count() + 1;
+    let mut short = diag.clone();
+    short.message = format!(
+        "{} (at {}:{}:{})",
+        diag.message,
+        src.name,
+        src.line_of(start),
+        column
+    );
+    short.source = None;
+    short.labels.clear();
+    Some(short)
 }

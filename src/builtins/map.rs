@@ -4,7 +4,7 @@
 
 use super::{FunctionDef, MethodDef, Recv::Map, func, method};
 use crate::eval::{Interpreter, RtError, RtResult};
-use crate::value::{Key, Value, values_equal};
+use crate::value::{Key, KeyRef, Value, values_equal};
 
 pub const METHODS: &[MethodDef] = &[
     method(Map, "put", 2, 2, put),
@@ -52,16 +52,18 @@ pub(crate) fn lookup<'m>(
     map: &'m indexmap::IndexMap<Key, Value>,
     k: &Value,
 ) -> Option<(&'m Key, &'m Value)> {
-    let key = Key::from_value(k);
-    if let Some((k2, v)) = map.get_key_value(&key) {
-        return Some((k2, v));
-    }
-    let twin = match k {
-        Value::Int(i) => Key::Text(std::rc::Rc::from(i.to_string().as_str())),
-        Value::Text(t) => Key::Int(t.parse::<i64>().ok()?),
-        _ => return None,
+    let found = match KeyRef::of(k) {
+        Some(r) => map.get_key_value(&r),
+        None => map.get_key_value(&Key::from_value(k)),
     };
-    map.get_key_value(&twin)
+    if found.is_some() {
+        return found;
+    }
+    match k {
+        Value::Int(i) => map.get_key_value(&KeyRef::Text(&i.to_string())),
+        Value::Text(t) => map.get_key_value(&KeyRef::Int(t.parse::<i64>().ok()?)),
+        _ => None,
+    }
 }
 
 fn put(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
@@ -123,7 +125,10 @@ fn values(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
 
 fn contain_key(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
     let m = entries(r).borrow();
-    Ok(Value::Bool(m.contains_key(&Key::from_value(&args[0]))))
+    Ok(Value::Bool(match KeyRef::of(&args[0]) {
+        Some(k) => m.contains_key(&k),
+        None => m.contains_key(&Key::from_value(&args[0])),
+    }))
 }
 
 fn contain_value(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {

@@ -69,25 +69,31 @@ impl Interpreter {
         args: Vec<Value>,
         span: Span,
     ) -> RtResult<Value> {
-        let lname = name.to_ascii_lowercase();
-        if let Some((f, src)) = self.functions.get(&lname).cloned() {
+        let mut buf = [0u8; 64];
+        let lname_owned;
+        let lname: &str = if name.len() <= buf.len() && name.is_ascii() {
+            buf[..name.len()].copy_from_slice(name.as_bytes());
+            buf[..name.len()].make_ascii_lowercase();
+            std::str::from_utf8(&buf[..name.len()]).unwrap_or(name)
+        } else {
+            lname_owned = name.to_ascii_lowercase();
+            &lname_owned
+        };
+        if let Some((f, src)) = self.functions.get(lname).cloned() {
             return call_user(self, &f, &src, args, Some(span));
         }
-        if let Some(def) = builtins::function(&lname) {
+        if let Some(def) = builtins::function(lname) {
             builtins::check_arity(name, def.min, def.max, args.len())?;
             return (def.f)(self, &args);
         }
         // Most functions also work in free form: `subString(s, 1, 3)`.
         if let Some((recv, rest)) = args.split_first()
-            && let Some(id) = builtins::method_id(&lname)
+            && let Some(id) = builtins::method_id(lname)
             && builtins::method_for(recv, id).is_some()
         {
             return builtins::call_method(self, recv, name, Some(id), rest);
         }
-        if matches!(
-            lname.as_str(),
-            "openurl" | "alert" | "sendsms" | "pushnotify"
-        ) {
+        if matches!(lname, "openurl" | "alert" | "sendsms" | "pushnotify") {
             return Err(RtError::unsupported(format!(
                 "`{name}` acts on the Zoho Creator user interface"
             )));

@@ -4,8 +4,12 @@
 use crate::diag::{Diag, SourceFile};
 use crate::syntax::ast::Span;
 
+/// Boxed so `Result<Value, RtError>` stays small on the hot path.
 #[derive(Clone, Debug)]
-pub struct RtError {
+pub struct RtError(Box<RtErrorData>);
+
+#[derive(Clone, Debug)]
+pub struct RtErrorData {
     pub code: &'static str,
     pub message: String,
     pub help: Option<String>,
@@ -18,14 +22,14 @@ pub struct RtError {
 
 impl RtError {
     pub fn new(code: &'static str, message: impl Into<String>) -> RtError {
-        RtError {
+        RtError(Box::new(RtErrorData {
             code,
             message: message.into(),
             help: None,
             span: None,
             source: None,
             external: None,
-        }
+        }))
     }
 
     /// A Deluge runtime error (catchable with try/catch).
@@ -42,14 +46,14 @@ impl RtError {
     }
 
     pub fn from_diag(diag: Diag) -> RtError {
-        RtError {
+        RtError(Box::new(RtErrorData {
             code: diag.code,
             message: diag.message.clone(),
             help: diag.help.clone(),
             span: None,
             source: None,
             external: Some(Box::new(diag)),
-        }
+        }))
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> RtError {
@@ -117,6 +121,19 @@ impl RtError {
             d = d.with_label("here", span.range()).with_source(src.clone());
         }
         d
+    }
+}
+
+impl std::ops::Deref for RtError {
+    type Target = RtErrorData;
+    fn deref(&self) -> &RtErrorData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for RtError {
+    fn deref_mut(&mut self) -> &mut RtErrorData {
+        &mut self.0
     }
 }
 

@@ -14,7 +14,7 @@ use indexmap::IndexMap;
 
 pub use display::{DEFAULT_DATE_FORMAT, DEFAULT_DATETIME_FORMAT, format_decimal};
 pub use json::{from_json, parse_json_lenient, to_json};
-pub use key::Key;
+pub use key::{Key, KeyRef};
 
 pub type List = Rc<RefCell<Vec<Value>>>;
 pub type Map = Rc<RefCell<IndexMap<Key, Value>>>;
