@@ -7,19 +7,30 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
 
-/// A named source file shared between diagnostics without copying its text.
+/// A named source file shared between diagnostics without copying its text
+/// (one reference count per clone: the interpreter swaps it on every call).
 #[derive(Clone, Debug)]
-pub struct SourceFile {
+pub struct SourceFile(Arc<SourceText>);
+
+#[derive(Debug)]
+pub struct SourceText {
     pub name: Arc<str>,
     pub text: Arc<str>,
 }
 
+impl std::ops::Deref for SourceFile {
+    type Target = SourceText;
+    fn deref(&self) -> &SourceText {
+        &self.0
+    }
+}
+
 impl SourceFile {
     pub fn new(name: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
-        SourceFile {
+        SourceFile(Arc::new(SourceText {
             name: name.into(),
             text: text.into(),
-        }
+        }))
     }
 
     /// 1-based line number of a byte offset.

@@ -1,7 +1,7 @@
 //! Calls: user functions in the same file, functions in library files
 //! (`standalone.fn(…)`, `automation.fn(…)`, `thisapp.fn(…)`), builtins.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::Path;
 use std::rc::Rc;
 
@@ -49,10 +49,10 @@ pub(super) fn call_user(
         ))
         .with_help("the recursion probably never stops; Zoho allows 75 nested calls"));
     }
-    let mut frame = vec![Value::Null; function.slot_names.len()];
-    for (param, arg) in function.params.iter().zip(args) {
-        frame[param.slot as usize] = arg;
-    }
+    // Parameters own the first slots, in order: the argument vector becomes
+    // the frame.
+    let mut frame = args;
+    frame.resize(function.slot_names.len().max(frame.len()), Value::Null);
     interp.depth += 1;
     let saved = std::mem::replace(&mut interp.source, source.clone());
     let result = interp.exec_body(&function.body, &mut frame);
@@ -69,6 +69,10 @@ impl Interpreter {
         args: Vec<Value>,
         span: Span,
     ) -> RtResult<Value> {
+        if let Some((f, src)) = self.functions.get(name) {
+            let (f, src) = (f.clone(), src.clone());
+            return call_user(self, &f, &src, args, Some(span));
+        }
         let mut buf = [0u8; 64];
         let lname_owned;
         let lname: &str = if name.len() <= buf.len() && name.is_ascii() {
@@ -165,7 +169,7 @@ impl Interpreter {
         if self.library.is_some() {
             return;
         }
-        let mut lib = HashMap::new();
+        let mut lib = FxHashMap::default();
         let dirs = self.options.lib_dirs.clone();
         for dir in dirs {
             let mut files = Vec::new();

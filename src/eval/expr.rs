@@ -13,7 +13,10 @@ impl Interpreter {
             ExprKind::Const(v) => Ok(v.clone()),
             ExprKind::Var { slot } => Ok(frame[*slot as usize].clone()),
             ExprKind::Binary(op, lhs, rhs) => {
-                let a = self.eval(lhs, frame)?;
+                let a = match &lhs.kind {
+                    ExprKind::Var { slot } => frame[*slot as usize].clone(),
+                    _ => self.eval(lhs, frame)?,
+                };
                 match op {
                     BinOp::And | BinOp::Or => {
                         let left = a.truthy().ok_or_else(|| {
@@ -39,7 +42,30 @@ impl Interpreter {
                         })
                     }
                     _ => {
-                        let b = self.eval(rhs, frame)?;
+                        let b = match &rhs.kind {
+                            ExprKind::Const(v) => v.clone(),
+                            ExprKind::Var { slot } => frame[*slot as usize].clone(),
+                            _ => self.eval(rhs, frame)?,
+                        };
+                        // Fast path for the common Number-with-Number cases.
+                        if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
+                            let (x, y) = (*x, *y);
+                            let fast = match op {
+                                BinOp::Add => x.checked_add(y).map(Value::Int),
+                                BinOp::Sub => x.checked_sub(y).map(Value::Int),
+                                BinOp::Mul => x.checked_mul(y).map(Value::Int),
+                                BinOp::Lt => Some(Value::Bool(x < y)),
+                                BinOp::Le => Some(Value::Bool(x <= y)),
+                                BinOp::Gt => Some(Value::Bool(x > y)),
+                                BinOp::Ge => Some(Value::Bool(x >= y)),
+                                BinOp::Eq => Some(Value::Bool(x == y)),
+                                BinOp::Ne => Some(Value::Bool(x != y)),
+                                _ => None,
+                            };
+                            if let Some(v) = fast {
+                                return Ok(v);
+                            }
+                        }
                         super::ops::binary_op(*op, &a, &b)
                             .map_err(|err| err.at(e.span, &self.source))
                     }

@@ -8,7 +8,7 @@ mod ops;
 mod stmt;
 mod tasks;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -79,9 +79,9 @@ pub struct Interpreter {
     /// Source of the function being run (errors point into it).
     source: SourceFile,
     /// User functions visible to bare calls, by lower-case name.
-    functions: HashMap<String, (Rc<Function>, SourceFile)>,
+    functions: FxHashMap<String, (Rc<Function>, SourceFile)>,
     /// `standalone.fn` & co. found in library files, by lower-case name.
-    library: Option<HashMap<String, (Rc<Function>, SourceFile)>>,
+    library: Option<FxHashMap<String, (Rc<Function>, SourceFile)>>,
     http: Option<HttpClient>,
 }
 
@@ -93,7 +93,7 @@ impl Interpreter {
             statements: 0,
             depth: 0,
             source: SourceFile::new("<input>", ""),
-            functions: HashMap::new(),
+            functions: FxHashMap::default(),
             library: None,
             http: None,
         }
@@ -105,6 +105,9 @@ impl Interpreter {
             if program.is_script {
                 continue;
             }
+            // Exact spelling first: most calls match it, so no case folding.
+            self.functions
+                .insert(f.name.clone(), (f.clone(), source.clone()));
             self.functions
                 .insert(f.name.to_ascii_lowercase(), (f.clone(), source.clone()));
             self.functions.insert(
