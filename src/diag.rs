@@ -105,7 +105,9 @@ impl Diagnostic for Diag {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.source.as_ref().map(|s| &s.text as &dyn miette::SourceCode)
+        self.source
+            .as_ref()
+            .map(|s| &s.text as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
