@@ -186,10 +186,9 @@ pub(crate) struct RawConn {
 pub struct Connections {
     /// Where it came from; `None` when no file was found.
     pub path: Option<PathBuf>,
-    /// The file text with secret values blanked out (for diagnostics).
-    source: Option<SourceFile>,
     hosts: Vec<(String, reqwest::Url)>,
-    raw: BTreeMap<String, Spanned<RawConn>>,
+    /// Each connection with the (redacted) file it was declared in.
+    raw: BTreeMap<String, (Spanned<RawConn>, SourceFile)>,
 }
 
 impl fmt::Debug for Connections {
@@ -237,7 +236,6 @@ impl Connections {
     pub fn empty() -> Self {
         Connections {
             path: None,
-            source: None,
             hosts: Vec::new(),
             raw: BTreeMap::new(),
         }
@@ -292,12 +290,11 @@ impl Connections {
                 }
             }
         }
-        Ok(Connections {
-            path,
-            source: Some(source),
-            hosts,
-            raw,
-        })
+        let raw = raw
+            .into_iter()
+            .map(|(k, v)| (k, (v, source.clone())))
+            .collect();
+        Ok(Connections { path, hosts, raw })
     }
 
     /// Connection names, sorted.
@@ -351,12 +348,6 @@ impl Connections {
         !self.hosts.is_empty()
     }
 
-    fn source(&self) -> SourceFile {
-        self.source
-            .clone()
-            .unwrap_or_else(|| SourceFile::new("connections.toml", ""))
-    }
-
     fn where_(&self) -> String {
         match &self.path {
             Some(p) => p.display().to_string(),
@@ -367,12 +358,12 @@ impl Connections {
     /// Resolve one connection. With `with_secrets = false` (mock mode) the
     /// secret fields are neither required nor expanded: placeholders are used.
     pub fn resolve(&self, name: &str, with_secrets: bool) -> Result<Connection, Diag> {
-        let Some(raw) = self.raw.get(name) else {
+        let Some((raw, src)) = self.raw.get(name) else {
             return Err(self.unknown(name));
         };
         let span = raw.span();
         let c = raw.get_ref();
-        let src = self.source();
+        let src = src.clone();
         let invalid = |msg: String, help: String, span: std::ops::Range<usize>, label: &str| {
             Diag::new("connection::invalid", msg)
                 .with_help(help)
@@ -383,7 +374,7 @@ impl Connections {
             invalid(
                 format!(
                     "connection '{name}' ({kind}) in {} is missing `{field}`",
-                    self.where_()
+                    src.name
                 ),
                 format!(
                     "add `{field} = \"...\"` to [connections.{name}] (values may be \"${{ENV_VAR}}\")"
@@ -396,6 +387,12 @@ impl Connections {
             |field: &str, v: &Option<Spanned<String>>, kind: &str| -> Result<String, Diag> {
                 match v {
                     Some(s) => expand_env(name, field, s, &src),
+                    // mock mode: only what shapes the request is required
+                    None if !with_secrets
+                        && matches!(field, "client_id" | "token_url" | "username") =>
+                    {
+                        Ok(format!("mock-{}", field.replace('_', "-")))
+                    }
                     None => Err(missing(field, kind)),
                 }
             };
@@ -532,15 +529,35 @@ impl Connections {
     }
 }
 
+/// Blank the contents of double-quoted strings in a parser message (toml
+/// quotes offending values: `invalid type: string "..."`).
+pub(crate) fn blank_quoted(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut inside = false;
+    for ch in msg.chars() {
+        if ch == '"' {
+            if inside {
+                out.push_str("***");
+            }
+            inside = !inside;
+            out.push(ch);
+        } else if !inside {
+            out.push(ch);
+        }
+    }
+    out
+}
+
 fn toml_error(source: &SourceFile, e: &toml::de::Error) -> Diag {
+    let message = blank_quoted(e.message().trim());
     let mut d = Diag::new(
         "connection::invalid",
-        format!("invalid connections file {}: {}", source.name, e.message().trim()),
+        format!("invalid connections file {}: {message}", source.name),
     )
     .with_help("fix the TOML; see `dlg connections --help` for the format ([hosts] and [connections.NAME] tables)")
     .with_source(source.clone());
     if let Some(span) = e.span() {
-        d = d.with_label(e.message().trim().to_string(), span);
+        d = d.with_label(message, span);
     }
     d
 }
@@ -586,84 +603,188 @@ fn expand_env(
     Ok(out)
 }
 
-const SECRET_KEYS: &[&str] = &[
-    "client_secret",
-    "refresh_token",
-    "access_token",
-    "api_key",
-    "password",
-    "secret",
-    "token",
-    "key",
+/// Keys of a connections file whose values are not secret.
+const PUBLIC_KEYS: &[&str] = &[
+    "type",
+    "datacenter",
+    "client_id",
+    "scopes",
+    "token_url",
+    "header",
+    "query",
+    "username",
 ];
 
-/// Blank secret values in a TOML text (same byte length, so spans stay
-/// valid), so that snippets in diagnostics never show a secret. `${ENV}`
-/// references are kept.
+/// Blank secret values in a connections file (same byte length, so spans
+/// stay valid), so that snippets in diagnostics never show a secret. Every
+/// value is blanked except those of known public keys, host mappings
+/// (dotted keys) and pure `${ENV}` references: a misspelt
+/// `client_secert = "..."` is blanked too.
 pub fn redact_source(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = bytes.to_vec();
-    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
-    let mut i = 0;
-    while i < bytes.len() {
-        let mut matched = None;
-        if i == 0 || !is_word(bytes[i - 1]) {
-            for k in SECRET_KEYS {
-                let kb = k.as_bytes();
-                if bytes[i..].starts_with(kb) {
-                    let mut j = i + kb.len();
-                    if j < bytes.len() && is_word(bytes[j]) {
-                        continue;
-                    }
-                    // optional closing quote of a quoted key
-                    if j < bytes.len() && (bytes[j] == b'"' || bytes[j] == b'\'') {
-                        j += 1;
-                    }
-                    while j < bytes.len() && (bytes[j] == b' ' || bytes[j] == b'\t') {
-                        j += 1;
-                    }
-                    if j < bytes.len() && bytes[j] == b'=' {
-                        matched = Some(j + 1);
-                        break;
-                    }
-                }
+    redact_with(text, &|key: &str| {
+        PUBLIC_KEYS.contains(&key) || key.contains('.') || key.contains(':')
+    })
+}
+
+/// Blank only values whose key looks secret (for mock files).
+pub fn redact_secret_keys(text: &str) -> String {
+    redact_with(text, &|key: &str| {
+        let k = key.to_ascii_lowercase();
+        !(k.contains("secret")
+            || k.contains("token")
+            || k.contains("password")
+            || k.contains("passwd")
+            || k.contains("api_key")
+            || k.contains("apikey")
+            || k == "key"
+            || k == "authorization")
+    })
+}
+
+fn redact_with(text: &str, keep: &dyn Fn(&str) -> bool) -> String {
+    let b = text.as_bytes();
+    let n = b.len();
+    let mut out = b.to_vec();
+    let bare = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.';
+    let blank = |out: &mut Vec<u8>, s: usize, e: usize| {
+        let v = &text[s..e];
+        let env_only = v.starts_with("${") && v.ends_with('}') && !v[2..].contains('{');
+        if !env_only {
+            for c in &mut out[s..e] {
+                *c = b'*';
             }
         }
-        let Some(mut j) = matched else {
-            i += 1;
-            continue;
-        };
-        while j < bytes.len() && (bytes[j] == b' ' || bytes[j] == b'\t') {
+    };
+    // End (exclusive) of a quoted string starting at `i` (the quote).
+    let string_end = |i: usize| -> usize {
+        let q = b[i];
+        let triple = i + 2 < n && b[i + 1] == q && b[i + 2] == q;
+        if triple {
+            let mut j = i + 3;
+            while j + 2 < n && !(b[j] == q && b[j + 1] == q && b[j + 2] == q) {
+                j += 1;
+            }
+            return (j + 3).min(n);
+        }
+        let mut j = i + 1;
+        while j < n && b[j] != q && b[j] != b'\n' {
+            if q == b'"' && b[j] == b'\\' {
+                j += 1;
+            }
             j += 1;
         }
-        let line_end = bytes[j..]
-            .iter()
-            .position(|&b| b == b'\n' || b == b'\r')
-            .map_or(bytes.len(), |p| j + p);
-        let (start, end) = if j < line_end && (bytes[j] == b'"' || bytes[j] == b'\'') {
-            let q = bytes[j];
-            let close = bytes[j + 1..line_end]
-                .iter()
-                .position(|&b| b == q)
-                .map_or(line_end, |p| j + 1 + p);
-            (j + 1, close)
-        } else {
-            let end = bytes[j..line_end]
-                .iter()
-                .position(|&b| b == b',' || b == b'}' || b == b' ' || b == b'#')
-                .map_or(line_end, |p| j + p);
-            (j, end)
-        };
-        let val = &text[start..end];
-        let env_only = val.starts_with("${") && val.ends_with('}') && !val[2..].contains('{');
-        if !env_only {
-            for b in &mut out[start..end] {
-                *b = b'*';
+        (j + 1).min(n)
+    };
+    let mut i = 0;
+    let mut at_key = true;
+    while i < n {
+        let c = b[i];
+        match c {
+            b'#' => {
+                while i < n && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'\n' | b'{' | b',' => {
+                at_key = true;
+                i += 1;
+            }
+            b' ' | b'\t' | b'\r' => i += 1,
+            b'[' if at_key => {
+                // table header
+                while i < n && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            _ if at_key && (bare(c) || c == b'"' || c == b'\'') => {
+                // key
+                let (key, mut j) = if c == b'"' || c == b'\'' {
+                    let e = string_end(i);
+                    (&text[i + 1..e.saturating_sub(1).max(i + 1)], e)
+                } else {
+                    let mut j = i;
+                    while j < n && bare(b[j]) {
+                        j += 1;
+                    }
+                    (&text[i..j], j)
+                };
+                while j < n && (b[j] == b' ' || b[j] == b'\t') {
+                    j += 1;
+                }
+                at_key = false;
+                if j >= n || b[j] != b'=' {
+                    i = j.max(i + 1);
+                    continue;
+                }
+                j += 1;
+                while j < n && (b[j] == b' ' || b[j] == b'\t') {
+                    j += 1;
+                }
+                let secret = !keep(key);
+                if j < n && (b[j] == b'"' || b[j] == b'\'') {
+                    let e = string_end(j);
+                    let triple = e - j >= 6 && b[j + 1] == b[j] && b[j + 2] == b[j];
+                    let (s, t) = if triple {
+                        (j + 3, e - 3)
+                    } else {
+                        (j + 1, e.saturating_sub(1).max(j + 1))
+                    };
+                    if secret && s < t {
+                        blank(&mut out, s, t);
+                    }
+                    i = e;
+                } else if j < n && b[j] == b'{' {
+                    // inline table: scanned key by key
+                    i = j;
+                } else if j < n && b[j] == b'[' {
+                    // array: blank every string inside when secret
+                    if secret {
+                        let mut depth = 0usize;
+                        let mut k = j;
+                        while k < n {
+                            match b[k] {
+                                b'[' | b'{' => depth += 1,
+                                b']' | b'}' => {
+                                    depth -= 1;
+                                    if depth == 0 {
+                                        k += 1;
+                                        break;
+                                    }
+                                }
+                                b'"' | b'\'' => {
+                                    let e = string_end(k);
+                                    if e > k + 2 {
+                                        blank(&mut out, k + 1, e - 1);
+                                    }
+                                    k = e;
+                                    continue;
+                                }
+                                _ => {}
+                            }
+                            k += 1;
+                        }
+                        i = k;
+                    } else {
+                        i = j + 1;
+                    }
+                } else {
+                    let mut e = j;
+                    while e < n && !matches!(b[e], b'\n' | b'\r' | b',' | b'}' | b'#' | b' ') {
+                        e += 1;
+                    }
+                    if secret && j < e {
+                        blank(&mut out, j, e);
+                    }
+                    i = e.max(j);
+                }
+            }
+            b'"' | b'\'' => i = string_end(i),
+            _ => {
+                at_key = false;
+                i += 1;
             }
         }
-        i = end.max(i + 1);
     }
-    // Only ASCII '*' replaced whole byte ranges between ASCII delimiters.
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
@@ -680,6 +801,14 @@ mod tests {
         assert!(!r.contains("1000.xyz"));
         assert!(!r.contains("pw1234"));
         assert!(!r.contains("bare"));
+        let t2 = "[connections.b]\nclient_secert = \"typo-secret\"\nlist = [\"s1-secret\", \"s2-secret\"]\n[hosts]\n\"a.b\" = \"http://x\"\n";
+        let r2 = redact_source(t2);
+        assert_eq!(r2.len(), t2.len());
+        assert!(
+            !r2.contains("typo-secret") && !r2.contains("s1-secret") && !r2.contains("s2-secret"),
+            "{r2}"
+        );
+        assert!(r2.contains("http://x"));
         assert!(r.contains("\"pub\""));
         assert!(r.contains("${TOK}"));
         assert!(r.contains("username = \"u\""));

@@ -39,7 +39,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{HttpRequest, HttpResponse, RequestBody};
-use crate::connections::{Connections, RawConn, redact_source};
+use crate::connections::{Connections, RawConn, redact_secret_keys};
 use crate::diag::{Diag, SourceFile};
 
 #[derive(Deserialize)]
@@ -128,7 +128,7 @@ impl MockSet {
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<MockSet, Diag> {
-        let source = SourceFile::new(path.display().to_string(), redact_source(text));
+        let source = SourceFile::new(path.display().to_string(), redact_secret_keys(text));
         let raw: RawMockFile = toml::from_str(text).map_err(|e| {
             let mut d = Diag::new(
                 "http::mock_file",
