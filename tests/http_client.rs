@@ -220,6 +220,10 @@ fn refresh_then_call_sends_zoho_oauthtoken() {
     // second call in the same run: no new token request
     c.send(invoices()).unwrap();
     assert_eq!(f.token_requests(), 1);
+    assert_eq!(
+        c.api_domain("kalki_books_connection").as_deref(),
+        Some("https://www.zohoapis.in")
+    );
     // the cache recorded the api_domain
     let files = token_files(&f.cache_dir());
     assert_eq!(files.len(), 1);
@@ -1230,5 +1234,24 @@ fn bad_mock_file_is_reported() {
 
 #[allow(dead_code)]
 fn _assert_types(r: HttpResponse) -> HttpResponse {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<HttpClient>();
     r
+}
+
+#[test]
+fn connection_auth_replaces_user_authorization_header() {
+    let f = Fake::new();
+    f.write_connections("");
+    f.token_ok(ACCESS_1, None, Duration::ZERO);
+    f.api_ok_for(ACCESS_1, json!({"code": 0}));
+    let mut req = invoices();
+    req.headers = vec![(
+        "authorization".into(),
+        "Zoho-oauthtoken user-supplied".into(),
+    )];
+    assert_eq!(f.client().send(req).unwrap().status, 200);
+    let api = f.api_requests();
+    let values: Vec<_> = api[0].headers.get_all("authorization").iter().collect();
+    assert_eq!(values.len(), 1);
 }

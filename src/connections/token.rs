@@ -152,6 +152,15 @@ impl TokenStore {
         &self.dir
     }
 
+    /// The last known token (memory, else disk), even if expired.
+    pub fn cached(&self, conn: &Connection) -> Option<CachedToken> {
+        let key = cache_key(conn);
+        if let Some(t) = self.mem.lock().unwrap().get(&key) {
+            return Some(t.clone());
+        }
+        read_cache(&self.file_for(conn))
+    }
+
     /// Path of the cache file for a connection.
     pub fn file_for(&self, conn: &Connection) -> PathBuf {
         self.dir

@@ -267,6 +267,26 @@ impl HttpClient {
         self.warnings.lock().unwrap().clone()
     }
 
+    /// The API domain for a Zoho connection: the `api_domain` recorded from
+    /// its last token response (this run or the disk cache), else its data
+    /// center's default (`https://www.zohoapis.<tld>`). `None` for other
+    /// connection types or unknown names.
+    pub fn api_domain(&self, connection: &str) -> Option<String> {
+        let conn = self
+            .connections()
+            .ok()?
+            .resolve(connection, !self.is_mock())
+            .ok()?;
+        let dc = conn.datacenter()?;
+        if !self.is_mock()
+            && let Some(t) = self.tokens.cached(&conn)
+            && let Some(d) = t.api_domain
+        {
+            return Some(d);
+        }
+        Some(dc.api_domain.to_string())
+    }
+
     /// Whether requests are answered from a mock file.
     pub fn is_mock(&self) -> bool {
         self.mocks.is_some()
@@ -451,6 +471,7 @@ impl HttpClient {
             _ => None,
         });
         let (u, auth) = apply_auth(conn, &url, token);
+        headers.retain(|(k, _)| !auth.iter().any(|(a, _)| a.eq_ignore_ascii_case(k)));
         headers.extend(auth);
         let req = HttpRequest {
             method: method.to_string(),
@@ -516,6 +537,12 @@ impl HttpClient {
         req: &HttpRequest,
     ) -> Result<HttpResponse, Diag> {
         let started = Instant::now();
+        // The connection's auth replaces user headers of the same name.
+        let all: Vec<&(String, String)> = headers
+            .iter()
+            .filter(|(k, _)| !auth_headers.iter().any(|(a, _)| a.eq_ignore_ascii_case(k)))
+            .chain(auth_headers)
+            .collect();
         if self.opts.verbose {
             self.trace(&format!(
                 "> {method} {url}{}",
@@ -524,7 +551,7 @@ impl HttpClient {
                     .map(|c| format!(" (connection '{c}')"))
                     .unwrap_or_default()
             ));
-            for (k, v) in headers.iter().chain(auth_headers) {
+            for (k, v) in all.iter().map(|p| (&p.0, &p.1)) {
                 let v = if is_secret_header(k) {
                     "<redacted>"
                 } else {
@@ -537,7 +564,7 @@ impl HttpClient {
             }
         }
         let mut rb = self.http.request(method.clone(), url.clone());
-        for (k, v) in headers.iter().chain(auth_headers) {
+        for (k, v) in all.iter().map(|p| (&p.0, &p.1)) {
             rb = rb.header(k.as_str(), v.as_str());
         }
         if let Some(b) = body {
