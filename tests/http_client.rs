@@ -145,6 +145,12 @@ scopes = ["ZohoBooks.fullaccess.all"]
     }
 }
 
+/// A local port nobody listens on (bound, then released).
+fn dead_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
 fn invoices() -> HttpRequest {
     HttpRequest::get("https://www.zohoapis.in/books/v3/invoices?organization_id=60012345")
         .with_connection("kalki_books_connection")
@@ -745,7 +751,10 @@ fn secret_scan_over_failure_paths() {
         f.write_connections("");
         let text = std::fs::read_to_string(f.dir.path().join("connections.toml"))
             .unwrap()
-            .replace(&f.accounts.uri(), "http://127.0.0.1:9");
+            .replace(
+                &f.accounts.uri(),
+                &format!("http://127.0.0.1:{}", dead_port()),
+            );
         std::fs::write(f.dir.path().join("connections.toml"), text).unwrap();
         let d = f.client().send(invoices()).unwrap_err();
         assert_eq!(d.code, "http::request");
@@ -942,7 +951,7 @@ fn unknown_connection_suggests_a_name() {
 }
 
 #[test]
-fn no_connections_file_is_fine_until_a_connection_is_named() {
+fn explicit_missing_connections_file_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let f = Fake::new();
     f.rt.block_on(
@@ -1254,4 +1263,47 @@ fn connection_auth_replaces_user_authorization_header() {
     let api = f.api_requests();
     let values: Vec<_> = api[0].headers.get_all("authorization").iter().collect();
     assert_eq!(values.len(), 1);
+}
+
+#[test]
+fn canada_refreshes_at_zohocloud_and_legacy_expires_in_sec() {
+    let f = Fake::new();
+    std::fs::write(
+        f.dir.path().join("connections.toml"),
+        format!(
+            r#"[hosts]
+"accounts.zohocloud.ca" = "{acc}"
+"www.zohoapis.ca" = "{api}"
+
+[connections.canada]
+datacenter = "ca"
+client_id = "{CLIENT_ID}"
+client_secret = "{CLIENT_SECRET}"
+refresh_token = "{REFRESH_TOKEN}"
+"#,
+            acc = f.accounts.uri(),
+            api = f.api.uri()
+        ),
+    )
+    .unwrap();
+    // Legacy shape: expires_in in ms when expires_in_sec is present; no api_domain.
+    f.token_body(json!({"access_token": ACCESS_1, "expires_in_sec": 3600, "expires_in": 3600000}));
+    f.api_ok_for(ACCESS_1, json!({"code": 0}));
+    let c = f.client();
+    let r = c
+        .send(
+            HttpRequest::get("https://www.zohoapis.ca/books/v3/invoices").with_connection("canada"),
+        )
+        .unwrap();
+    assert_eq!(r.status, 200);
+    assert!(c.warnings().is_empty(), "zohoapis.ca is the CA data center");
+    let cached: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&token_files(&f.cache_dir())[0]).unwrap())
+            .unwrap();
+    let left = cached["expires_at"].as_u64().unwrap() - dlg::connections::token::now_secs();
+    assert!((3500..=3600).contains(&left), "{left}");
+    assert_eq!(
+        c.api_domain("canada").as_deref(),
+        Some("https://www.zohoapis.ca")
+    );
 }

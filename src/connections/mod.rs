@@ -554,7 +554,7 @@ fn toml_error(source: &SourceFile, e: &toml::de::Error) -> Diag {
         "connection::invalid",
         format!("invalid connections file {}: {message}", source.name),
     )
-    .with_help("fix the TOML; see `dlg connections --help` for the format ([hosts] and [connections.NAME] tables)")
+    .with_help("fix the TOML: the file holds an optional [hosts] table (host = \"http://base\") and one [connections.NAME] table per connection")
     .with_source(source.clone());
     if let Some(span) = e.span() {
         d = d.with_label(message, span);

@@ -329,12 +329,12 @@ pub async fn refresh(
         .await;
     let resp = match resp {
         Ok(r) => r,
-        Err(e) => return Err(transport_error(conn, token_url, &e)),
+        Err(e) => return Err(transport_error(conn, token_url, e)),
     };
     let status = resp.status().as_u16();
     let body = match resp.text().await {
         Ok(b) => b,
-        Err(e) => return Err(transport_error(conn, token_url, &e)),
+        Err(e) => return Err(transport_error(conn, token_url, e)),
     };
     trace(&format!(
         "< {status} from token endpoint ({} ms, body redacted)",
@@ -407,7 +407,7 @@ pub async fn refresh(
     ))
 }
 
-fn transport_error(conn: &Connection, url: &reqwest::Url, e: &reqwest::Error) -> Diag {
+fn transport_error(conn: &Connection, url: &reqwest::Url, e: reqwest::Error) -> Diag {
     if e.is_timeout() {
         return crate::http::timeout_diag();
     }
@@ -417,7 +417,7 @@ fn transport_error(conn: &Connection, url: &reqwest::Url, e: &reqwest::Error) ->
             "could not reach the token endpoint {} for connection '{}': {}",
             strip_query(url),
             conn.name,
-            crate::http::error_chain(e)
+            crate::http::error_chain(&e.without_url())
         ),
     )
     .with_help(
