@@ -1307,3 +1307,65 @@ refresh_token = "{REFRESH_TOKEN}"
         Some("https://www.zohoapis.ca")
     );
 }
+
+#[test]
+fn books_example_fixture_answers_offline() {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/http_fixtures/books_invoices.mock.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let c = HttpClient::new(HttpOptions {
+        // an empty connections file: the mock file declares the connection
+        connections_path: Some({
+            let p = dir.path().join("connections.toml");
+            std::fs::write(&p, "").unwrap();
+            p
+        }),
+        mock_path: Some(fixture),
+        cache_dir: Some(dir.path().join("cache")),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(c.connection_names(), vec!["kalki_books_connection"]);
+    let r = c
+        .send(
+            HttpRequest::get("https://www.zohoapis.in/books/v3/invoices?organization_id=XXXXX")
+                .with_connection("kalki_books_connection"),
+        )
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["code"], 0);
+    assert_eq!(
+        v["invoices"][0]["invoice_id"].as_u64(),
+        Some(4000000012345678901)
+    );
+    assert!(c.warnings().is_empty());
+    let d = c
+        .send(
+            HttpRequest::get("https://www.zohoapis.in/books/v3/invoices")
+                .with_connection("other_conn"),
+        )
+        .unwrap_err();
+    assert_eq!(d.code, "connection::unknown");
+    assert!(d.help.unwrap().contains("books_invoices.mock.toml"));
+}
+
+#[test]
+fn verbose_failure_paths_print_no_secret() {
+    let f = Fake::new();
+    f.write_connections("");
+    f.token_body(
+        json!({"error": "invalid_client", "error_description": format!("bad {CLIENT_SECRET}")}),
+    );
+    let mut vars = child_vars(&f, INVOICES_URL, "kalki_books_connection");
+    vars.push(("CHILD_VERBOSE", "1".into()));
+    let out = child(&vars).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("@@ERR oauth::invalid_client"),
+        "{stdout}\n{stderr}"
+    );
+    assert!(stderr.contains("[dlg http] > POST"), "{stderr}");
+    assert_no_secret(&stdout);
+    assert_no_secret(&stderr);
+}

@@ -377,7 +377,19 @@ impl HttpClient {
         let conns = self.connections()?;
         let conn = match &req.connection {
             Some(name) if !name.trim().is_empty() => {
-                let c = conns.resolve(name.trim(), !self.is_mock())?;
+                let c = conns.resolve(name.trim(), !self.is_mock()).map_err(|d| {
+                    match (&self.mocks, d.code) {
+                        (Some(m), "connection::unknown") => {
+                            let help = d.help.clone().unwrap_or_default();
+                            d.with_help(format!(
+                                "{help}\nin mock mode it may also be declared in {} (no secrets needed):\n[connections.{}]\ndatacenter = \"in\"",
+                                m.path.display(),
+                                name.trim()
+                            ))
+                        }
+                        _ => d,
+                    }
+                })?;
                 for s in c.secrets() {
                     self.add_secret(&s);
                 }
