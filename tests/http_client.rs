@@ -1369,3 +1369,15 @@ fn verbose_failure_paths_print_no_secret() {
     assert_no_secret(&stdout);
     assert_no_secret(&stderr);
 }
+
+#[test]
+fn send_works_from_inside_an_async_context() {
+    let f = Fake::new();
+    f.write_connections("");
+    f.token_ok(ACCESS_1, None, Duration::ZERO);
+    f.api_ok_for(ACCESS_1, json!({"code": 0}));
+    let c = f.client();
+    let status =
+        f.rt.block_on(async { c.send(invoices()).map(|r| r.status) });
+    assert_eq!(status.unwrap(), 200);
+}

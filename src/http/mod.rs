@@ -434,7 +434,7 @@ impl HttpClient {
         }
 
         let mapped = conns.map_url(&url);
-        self.rt.block_on(async {
+        self.block_on(async {
             let mut token = match &conn {
                 Some(c) => self.token_for(c, conns, None).await?,
                 None => None,
@@ -467,6 +467,20 @@ impl HttpClient {
                 return self.check_not_authorized(resp, conn.as_ref(), &url);
             }
         })
+    }
+
+    /// Run a future on this client's runtime. Called from inside another
+    /// tokio runtime (where `block_on` would panic), it runs on a scoped thread.
+    fn block_on<F: std::future::Future + Send>(&self, fut: F) -> F::Output
+    where
+        F::Output: Send,
+    {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            std::thread::scope(|s| s.spawn(|| self.rt.block_on(fut)).join())
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        } else {
+            self.rt.block_on(fut)
+        }
     }
 
     fn send_mock(
