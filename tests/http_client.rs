@@ -1381,3 +1381,44 @@ fn send_works_from_inside_an_async_context() {
         f.rt.block_on(async { c.send(invoices()).map(|r| r.status) });
     assert_eq!(status.unwrap(), 200);
 }
+
+#[test]
+fn describe_connections_lists_kinds_and_tokens() {
+    let f = Fake::new();
+    f.write_connections(
+        "[connections.gh]\ntype = \"bearer\"\ntoken = \"ghp_x123456\"\n\n[connections.needs-env]\ndatacenter = \"eu\"\nclient_id = \"x\"\nclient_secret = \"${DLG_TEST_SURELY_UNSET_3}\"\nrefresh_token = \"y\"\n",
+    );
+    f.token_ok(ACCESS_1, None, Duration::ZERO);
+    f.api_ok_for(ACCESS_1, json!({"code": 0}));
+    let c = f.client();
+    c.send(invoices()).unwrap();
+    let info = c.describe_connections().unwrap();
+    let names: Vec<_> = info
+        .iter()
+        .map(|i| (i.name.as_str(), i.kind, i.datacenter))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("gh", "bearer", None),
+            ("kalki_books_connection", "zoho", Some("in")),
+            ("needs-env", "invalid", None)
+        ]
+    );
+    assert!(info[1].token_expires_in.unwrap() > 3000);
+    assert!(
+        info[2]
+            .problem
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("DLG_TEST_SURELY_UNSET_3")
+    );
+    assert_eq!(
+        c.connections_file(),
+        Some(f.dir.path().join("connections.toml"))
+    );
+    for i in &info {
+        assert_no_secret(&format!("{i:?}"));
+    }
+}

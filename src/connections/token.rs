@@ -447,6 +447,7 @@ pub fn oauth_error(
         ),
         _ => ("its authorization server".into(), strip_query(token_url)),
     };
+    let is_zoho = matches!(conn.auth, Auth::Zoho { .. });
     let detail = desc.map(|d| format!(" ({d})")).unwrap_or_default();
     let lower = error.map(|e| e.to_ascii_lowercase());
     let desc_lower = desc.unwrap_or("").to_ascii_lowercase();
@@ -459,7 +460,11 @@ pub fn oauth_error(
             "oauth::rate_limited",
             format!("token refresh for connection '{name}' was rate limited{detail}"),
         )
-        .with_help("Zoho allows about 10 token refreshes per refresh token per 10 minutes; wait up to 10 minutes and retry. dlg caches tokens on disk, so repeated runs should not refresh; check the cache directory is writable"),
+        .with_help(if is_zoho {
+            "Zoho allows about 10 token refreshes per refresh token per 10 minutes; wait up to 10 minutes and retry. dlg caches tokens on disk, so repeated runs should not refresh; check the cache directory is writable"
+        } else {
+            "the authorization server throttled token refreshes; wait a few minutes and retry. dlg caches tokens on disk, so repeated runs should not refresh; check the cache directory is writable"
+        }),
         Some("invalid_client") | Some("invalid_client_secret") | Some("unauthorized_client") => Diag::new(
             "oauth::invalid_client",
             format!(
@@ -477,9 +482,15 @@ pub fn oauth_error(
                 error.unwrap_or_default()
             ),
         )
-        .with_help(format!(
-            "the refresh token was revoked, belongs to another client or data center, or was pushed out by Zoho's limit of 20 refresh tokens per user per client; generate a new grant code (it expires in about a minute, so exchange it right away at {accounts}) and put the new refresh_token in [connections.{name}]"
-        )),
+        .with_help(if is_zoho {
+            format!(
+                "the refresh token was revoked, belongs to another client or data center, or was pushed out by Zoho's limit of 20 refresh tokens per user per client; generate a new grant code (it expires in about a minute, so exchange it right away at {accounts}) and put the new refresh_token in [connections.{name}]"
+            )
+        } else {
+            format!(
+                "the refresh token was revoked or has expired; authorize the client again at the provider of {accounts} and put the new refresh_token in [connections.{name}]"
+            )
+        }),
         Some("invalid_scope") => Diag::new(
             "oauth::invalid_scope",
             format!("the token request for connection '{name}' has an invalid scope{detail}"),

@@ -172,6 +172,21 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
+/// Summary of one connection (see [`HttpClient::describe_connections`]).
+#[derive(Clone, Debug)]
+pub struct ConnectionInfo {
+    pub name: String,
+    /// `zoho`, `oauth2`, `bearer`, `api_key`, `basic`, or `invalid`.
+    pub kind: &'static str,
+    /// Data center code for Zoho connections.
+    pub datacenter: Option<&'static str>,
+    /// Seconds until the cached access token expires (negative: expired);
+    /// `None` when no token is cached.
+    pub token_expires_in: Option<i64>,
+    /// Why the connection cannot be used (missing field, unset env var, ...).
+    pub problem: Option<Diag>,
+}
+
 /// The HTTP client of one run.
 pub struct HttpClient {
     opts: HttpOptions,
@@ -285,6 +300,54 @@ impl HttpClient {
             return Some(d);
         }
         Some(dc.api_domain.to_string())
+    }
+
+    /// The connections file in use (`None` when none was found).
+    pub fn connections_file(&self) -> Option<PathBuf> {
+        self.connections().ok().and_then(|c| c.path.clone())
+    }
+
+    /// One line per connection, for `dlg connections list`: kind, data
+    /// center, cached-token state, or why it cannot be used. Never secrets.
+    pub fn describe_connections(&self) -> Result<Vec<ConnectionInfo>, Diag> {
+        let conns = self.connections()?;
+        Ok(conns
+            .names()
+            .into_iter()
+            .map(|name| match conns.resolve(&name, !self.is_mock()) {
+                Ok(c) => {
+                    let kind = match &c.auth {
+                        Auth::Zoho { .. } => "zoho",
+                        Auth::OAuth2 { .. } => "oauth2",
+                        Auth::Bearer { .. } => "bearer",
+                        Auth::ApiKey { .. } => "api_key",
+                        Auth::Basic { .. } => "basic",
+                    };
+                    let token_expires_in = match c.auth {
+                        Auth::Zoho { .. } | Auth::OAuth2 { .. } if !self.is_mock() => {
+                            self.tokens.cached(&c).map(|t| {
+                                t.expires_at as i64 - crate::connections::token::now_secs() as i64
+                            })
+                        }
+                        _ => None,
+                    };
+                    ConnectionInfo {
+                        name,
+                        kind,
+                        datacenter: c.datacenter().map(|d| d.code),
+                        token_expires_in,
+                        problem: None,
+                    }
+                }
+                Err(d) => ConnectionInfo {
+                    name,
+                    kind: "invalid",
+                    datacenter: None,
+                    token_expires_in: None,
+                    problem: Some(self.scrub_diag(d)),
+                },
+            })
+            .collect())
     }
 
     /// Whether requests are answered from a mock file.
