@@ -1,14 +1,41 @@
 //! HTTP execution for `invokeurl`, `getUrl` and `postUrl`: real client and offline mocks.
-//! (Interface stub; the implementation lands from the `http` branch.)
+//!
+//! One [`HttpClient`] per run: it owns one reqwest client (keep-alive reuse)
+//! and a current-thread tokio runtime, and offers a blocking API to the
+//! synchronous evaluator.
 
+// The public API returns `Diag` by value (shared with the interpreter).
+#![allow(clippy::result_large_err)]
+
+pub mod mock;
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use crate::connections::token::{TokenStore, default_cache_dir};
+use crate::connections::{Auth, Connection, Connections, KeyLocation, datacenter};
 use crate::diag::Diag;
+use mock::MockSet;
 
-#[derive(Debug)]
+/// Options for a run.
+#[derive(Clone, Debug)]
 pub struct HttpOptions {
-    pub connections_path: Option<std::path::PathBuf>,
-    pub mock_path: Option<std::path::PathBuf>,
+    /// `--connections`; else `DLG_CONNECTIONS`; else the nearest
+    /// `connections.toml` in the cwd or its ancestors; else
+    /// `$XDG_CONFIG_HOME/dlg/connections.toml`.
+    pub connections_path: Option<PathBuf>,
+    /// `--mock FILE`: answer requests from a TOML fixture, never the network.
+    pub mock_path: Option<PathBuf>,
+    /// `--verbose`: trace requests to stderr, secrets redacted.
     pub verbose: bool,
-    pub timeout: std::time::Duration,
+    /// Request timeout (Deluge: 40 s).
+    pub timeout: Duration,
+    /// Token cache directory; default `DLG_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/dlg`, else `~/.cache/dlg`.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Default for HttpOptions {
@@ -17,46 +44,791 @@ impl Default for HttpOptions {
             connections_path: None,
             mock_path: None,
             verbose: false,
-            timeout: std::time::Duration::from_secs(40),
+            timeout: Duration::from_secs(40),
+            cache_dir: None,
         }
     }
 }
 
+/// Request body.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RequestBody {
     None,
+    /// Sent as is (default content type `text/plain;charset=UTF-8`).
     Text(String),
+    /// Sent `application/x-www-form-urlencoded` (unless `content_type` says otherwise).
     Form(Vec<(String, String)>),
 }
 
+/// One outbound request, as `invokeurl` describes it.
+#[derive(Clone)]
 pub struct HttpRequest {
+    /// GET POST PUT PATCH DELETE (upper-case).
     pub method: String,
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: RequestBody,
+    /// Extra query parameters appended to the URL.
     pub query: Vec<(String, String)>,
     pub content_type: Option<String>,
+    /// Connection link name.
     pub connection: Option<String>,
 }
 
+impl HttpRequest {
+    pub fn get(url: impl Into<String>) -> Self {
+        HttpRequest {
+            method: "GET".into(),
+            url: url.into(),
+            headers: Vec::new(),
+            body: RequestBody::None,
+            query: Vec::new(),
+            content_type: None,
+            connection: None,
+        }
+    }
+
+    pub fn with_connection(mut self, name: impl Into<String>) -> Self {
+        self.connection = Some(name.into());
+        self
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str(),
+                    if is_secret_header(k) {
+                        "<redacted>"
+                    } else {
+                        v.as_str()
+                    },
+                )
+            })
+            .collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &headers)
+            .field("body", &self.body)
+            .field("query", &self.query)
+            .field("content_type", &self.content_type)
+            .field("connection", &self.connection)
+            .finish()
+    }
+}
+
+/// A response; header names are lower-case.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
 }
 
-pub struct HttpClient {}
+impl HttpResponse {
+    /// First value of a header (name compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn is_secret_header(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n == "authorization"
+        || n == "proxy-authorization"
+        || n == "cookie"
+        || n.contains("api-key")
+        || n.contains("apikey")
+        || n.contains("token")
+        || n.contains("secret")
+}
+
+/// Deluge's timeout error.
+pub fn timeout_diag() -> Diag {
+    Diag::new("http::timeout", "socket timeout error")
+        .with_help("the server did not answer in time (Deluge allows 40 seconds); check the URL and the server, or raise the timeout")
+}
+
+/// Display an error with its sources (reqwest hides the cause otherwise).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+/// Summary of one connection (see [`HttpClient::describe_connections`]).
+#[derive(Clone, Debug)]
+pub struct ConnectionInfo {
+    pub name: String,
+    /// `zoho`, `oauth2`, `bearer`, `api_key`, `basic`, or `invalid`.
+    pub kind: &'static str,
+    /// Data center code for Zoho connections.
+    pub datacenter: Option<&'static str>,
+    /// Seconds until the cached access token expires (negative: expired);
+    /// `None` when no token is cached.
+    pub token_expires_in: Option<i64>,
+    /// Why the connection cannot be used (missing field, unset env var, ...).
+    pub problem: Option<Diag>,
+}
+
+/// The HTTP client of one run.
+pub struct HttpClient {
+    opts: HttpOptions,
+    rt: tokio::runtime::Runtime,
+    http: reqwest::Client,
+    connections: OnceLock<Result<Connections, Diag>>,
+    mocks: Option<MockSet>,
+    tokens: TokenStore,
+    warned: Mutex<HashSet<(String, String)>>,
+    warnings: Mutex<Vec<Diag>>,
+    secrets: Mutex<Vec<String>>,
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("opts", &self.opts)
+            .field("mock", &self.mocks.as_ref().map(|m| &m.path))
+            .field("tokens", &self.tokens)
+            .finish()
+    }
+}
 
 impl HttpClient {
-    pub fn new(_opts: HttpOptions) -> Result<HttpClient, Diag> {
-        Ok(HttpClient {})
+    pub fn new(opts: HttpOptions) -> Result<HttpClient, Diag> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                Diag::new(
+                    "http::request",
+                    format!("cannot start the HTTP runtime: {e}"),
+                )
+            })?;
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("dlg/", env!("CARGO_PKG_VERSION")))
+            .timeout(opts.timeout)
+            .connect_timeout(opts.timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| {
+                Diag::new(
+                    "http::request",
+                    format!("cannot build the HTTP client: {}", error_chain(&e)),
+                )
+            })?;
+        let mocks = match &opts.mock_path {
+            Some(p) => Some(MockSet::load(p)?),
+            None => None,
+        };
+        let tokens = TokenStore::new(opts.cache_dir.clone().unwrap_or_else(default_cache_dir));
+        Ok(HttpClient {
+            opts,
+            rt,
+            http,
+            connections: OnceLock::new(),
+            mocks,
+            tokens,
+            warned: Default::default(),
+            warnings: Default::default(),
+            secrets: Default::default(),
+        })
     }
-    pub fn send(&self, req: HttpRequest) -> Result<HttpResponse, Diag> {
-        Err(Diag::new(
-            "http::unmocked",
-            format!("no HTTP client yet for {} {}", req.method, req.url),
-        ))
-    }
+
+    /// Names of the known connections (connections file plus mock file).
     pub fn connection_names(&self) -> Vec<String> {
-        Vec::new()
+        match self.connections() {
+            Ok(c) => c.names(),
+            Err(_) => self
+                .mocks
+                .as_ref()
+                .map(|m| m.connections.names())
+                .unwrap_or_default(),
+        }
     }
+
+    /// The loaded connections (loaded on first use).
+    pub fn connections(&self) -> Result<&Connections, Diag> {
+        self.connections
+            .get_or_init(|| {
+                let mut c = Connections::discover(self.opts.connections_path.as_deref())?;
+                if let Some(m) = &self.mocks {
+                    c.merge_missing(&m.connections);
+                }
+                Ok(c)
+            })
+            .as_ref()
+            .map_err(|d| d.clone())
+    }
+
+    /// Warnings emitted so far (also printed to stderr when emitted).
+    pub fn warnings(&self) -> Vec<Diag> {
+        self.warnings.lock().unwrap().clone()
+    }
+
+    /// The API domain for a Zoho connection: the `api_domain` recorded from
+    /// its last token response (this run or the disk cache), else its data
+    /// center's default (`https://www.zohoapis.<tld>`). `None` for other
+    /// connection types or unknown names.
+    pub fn api_domain(&self, connection: &str) -> Option<String> {
+        let conn = self
+            .connections()
+            .ok()?
+            .resolve(connection, !self.is_mock())
+            .ok()?;
+        let dc = conn.datacenter()?;
+        if !self.is_mock()
+            && let Some(t) = self.tokens.cached(&conn)
+            && let Some(d) = t.api_domain
+        {
+            return Some(d);
+        }
+        Some(dc.api_domain.to_string())
+    }
+
+    /// The connections file in use (`None` when none was found).
+    pub fn connections_file(&self) -> Option<PathBuf> {
+        self.connections().ok().and_then(|c| c.path.clone())
+    }
+
+    /// One line per connection, for `dlg connections list`: kind, data
+    /// center, cached-token state, or why it cannot be used. Never secrets.
+    pub fn describe_connections(&self) -> Result<Vec<ConnectionInfo>, Diag> {
+        let conns = self.connections()?;
+        Ok(conns
+            .names()
+            .into_iter()
+            .map(|name| match conns.resolve(&name, !self.is_mock()) {
+                Ok(c) => {
+                    let kind = match &c.auth {
+                        Auth::Zoho { .. } => "zoho",
+                        Auth::OAuth2 { .. } => "oauth2",
+                        Auth::Bearer { .. } => "bearer",
+                        Auth::ApiKey { .. } => "api_key",
+                        Auth::Basic { .. } => "basic",
+                    };
+                    let token_expires_in = match c.auth {
+                        Auth::Zoho { .. } | Auth::OAuth2 { .. } if !self.is_mock() => {
+                            self.tokens.cached(&c).map(|t| {
+                                t.expires_at as i64 - crate::connections::token::now_secs() as i64
+                            })
+                        }
+                        _ => None,
+                    };
+                    ConnectionInfo {
+                        name,
+                        kind,
+                        datacenter: c.datacenter().map(|d| d.code),
+                        token_expires_in,
+                        problem: None,
+                    }
+                }
+                Err(d) => ConnectionInfo {
+                    name,
+                    kind: "invalid",
+                    datacenter: None,
+                    token_expires_in: None,
+                    problem: Some(self.scrub_diag(d)),
+                },
+            })
+            .collect())
+    }
+
+    /// Whether requests are answered from a mock file.
+    pub fn is_mock(&self) -> bool {
+        self.mocks.is_some()
+    }
+
+    fn add_secret(&self, s: &str) {
+        if s.len() < 4 {
+            return;
+        }
+        let mut v = self.secrets.lock().unwrap();
+        if !v.iter().any(|x| x == s) {
+            v.push(s.to_string());
+            // Longest first so overlapping secrets are fully replaced.
+            v.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        }
+    }
+
+    /// Replace every known secret in `s`.
+    fn scrub(&self, s: &str) -> String {
+        let mut out = s.to_string();
+        for sec in self.secrets.lock().unwrap().iter() {
+            if out.contains(sec.as_str()) {
+                out = out.replace(sec.as_str(), "<redacted>");
+            }
+        }
+        out
+    }
+
+    fn scrub_diag(&self, mut d: Diag) -> Diag {
+        d.message = self.scrub(&d.message);
+        d.help = d.help.map(|h| self.scrub(&h));
+        for (l, _) in &mut d.labels {
+            if let Some(t) = l {
+                *t = self.scrub(t);
+            }
+        }
+        d
+    }
+
+    fn trace(&self, line: &str) {
+        if self.opts.verbose {
+            eprintln!("[dlg http] {}", self.scrub(line));
+        }
+    }
+
+    fn warn(&self, d: Diag) {
+        let d = self.scrub_diag(d);
+        crate::diag::eprint(&d);
+        self.warnings.lock().unwrap().push(d);
+    }
+
+    /// Send a request (blocking).
+    pub fn send(&self, req: HttpRequest) -> Result<HttpResponse, Diag> {
+        self.send_inner(req).map_err(|d| self.scrub_diag(d))
+    }
+
+    fn send_inner(&self, req: HttpRequest) -> Result<HttpResponse, Diag> {
+        let method = req.method.trim().to_ascii_uppercase();
+        let reqwest_method = match method.as_str() {
+            "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS" => {
+                reqwest::Method::from_bytes(method.as_bytes()).expect("valid method")
+            }
+            other => {
+                return Err(Diag::new(
+                    "http::request",
+                    format!("unsupported request type `{other}`"),
+                )
+                .with_help("use one of GET, POST, PUT, PATCH, DELETE"));
+            }
+        };
+        let mut url = reqwest::Url::parse(req.url.trim()).map_err(|e| {
+            Diag::new("http::request", format!("invalid URL `{}`: {e}", req.url))
+                .with_help("invokeurl needs an absolute http:// or https:// URL")
+        })?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(Diag::new(
+                "http::request",
+                format!("unsupported URL scheme in `{}`", req.url),
+            )
+            .with_help("invokeurl needs an absolute http:// or https:// URL"));
+        }
+        if !req.query.is_empty() {
+            let mut qp = url.query_pairs_mut();
+            for (k, v) in &req.query {
+                qp.append_pair(k, v);
+            }
+        }
+        let conns = self.connections()?;
+        let conn = match &req.connection {
+            Some(name) if !name.trim().is_empty() => {
+                let c = conns.resolve(name.trim(), !self.is_mock()).map_err(|d| {
+                    match (&self.mocks, d.code) {
+                        (Some(m), "connection::unknown") => {
+                            let help = d.help.clone().unwrap_or_default();
+                            d.with_help(format!(
+                                "{help}\nin mock mode it may also be declared in {} (no secrets needed):\n[connections.{}]\ndatacenter = \"in\"",
+                                m.path.display(),
+                                name.trim()
+                            ))
+                        }
+                        _ => d,
+                    }
+                })?;
+                for s in c.secrets() {
+                    self.add_secret(&s);
+                }
+                self.check_datacenter(&c, &url);
+                Some(c)
+            }
+            _ => None,
+        };
+
+        // Static headers: user headers, content type.
+        let mut headers: Vec<(String, String)> = req
+            .headers
+            .iter()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case("content-type") || req.content_type.is_none())
+            .cloned()
+            .collect();
+        let has_ct = headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+        if let Some(ct) = &req.content_type {
+            headers.push(("Content-Type".into(), ct.clone()));
+        } else if !has_ct {
+            match &req.body {
+                RequestBody::Text(_) => {
+                    headers.push(("Content-Type".into(), "text/plain;charset=UTF-8".into()))
+                }
+                RequestBody::Form(_) => headers.push((
+                    "Content-Type".into(),
+                    "application/x-www-form-urlencoded".into(),
+                )),
+                RequestBody::None => {}
+            }
+        }
+        let body: Option<String> = match &req.body {
+            RequestBody::None => None,
+            RequestBody::Text(t) => Some(t.clone()),
+            RequestBody::Form(f) => Some(mock::encode_form(f)),
+        };
+
+        if let Some(mocks) = &self.mocks {
+            return self.send_mock(mocks, &req, &method, url, headers, conn.as_ref());
+        }
+
+        let mapped = conns.map_url(&url);
+        self.block_on(async {
+            let mut token = match &conn {
+                Some(c) => self.token_for(c, conns, None).await?,
+                None => None,
+            };
+            let mut retried = false;
+            loop {
+                let (u, auth_headers) = apply_auth(conn.as_ref(), &mapped, token.as_deref());
+                let resp = self
+                    .execute(
+                        &reqwest_method,
+                        u,
+                        &headers,
+                        &auth_headers,
+                        body.clone(),
+                        &req,
+                    )
+                    .await?;
+                if resp.status == 401
+                    && !retried
+                    && let (Some(c), Some(old)) = (&conn, &token)
+                {
+                    self.trace(&format!(
+                        "401 with connection '{}': refreshing the token and retrying once",
+                        c.name
+                    ));
+                    retried = true;
+                    token = self.token_for(c, conns, Some(old)).await?;
+                    continue;
+                }
+                return self.check_not_authorized(resp, conn.as_ref(), &url);
+            }
+        })
+    }
+
+    /// Run a future on this client's runtime. Called from inside another
+    /// tokio runtime (where `block_on` would panic), it runs on a scoped thread.
+    fn block_on<F: std::future::Future + Send>(&self, fut: F) -> F::Output
+    where
+        F::Output: Send,
+    {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            std::thread::scope(|s| s.spawn(|| self.rt.block_on(fut)).join())
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        } else {
+            self.rt.block_on(fut)
+        }
+    }
+
+    fn send_mock(
+        &self,
+        mocks: &MockSet,
+        req: &HttpRequest,
+        method: &str,
+        url: reqwest::Url,
+        mut headers: Vec<(String, String)>,
+        conn: Option<&Connection>,
+    ) -> Result<HttpResponse, Diag> {
+        let token = conn.and_then(|c| match c.auth {
+            Auth::Zoho { .. } | Auth::OAuth2 { .. } => Some("mock-token"),
+            _ => None,
+        });
+        let (u, auth) = apply_auth(conn, &url, token);
+        headers.retain(|(k, _)| !auth.iter().any(|(a, _)| a.eq_ignore_ascii_case(k)));
+        headers.extend(auth);
+        let req = HttpRequest {
+            method: method.to_string(),
+            ..req.clone()
+        };
+        self.trace(&format!("> {method} {u} (mock)"));
+        let answer = mocks.answer(&req, &url, &headers)?;
+        if answer.delay_ms > 0 {
+            let delay = Duration::from_millis(answer.delay_ms);
+            if delay >= self.opts.timeout {
+                std::thread::sleep(self.opts.timeout);
+                return Err(timeout_diag());
+            }
+            std::thread::sleep(delay);
+        }
+        self.trace(&format!(
+            "< {} (mock, {} bytes)",
+            answer.response.status,
+            answer.response.body.len()
+        ));
+        self.check_not_authorized(answer.response, conn, &url)
+    }
+
+    /// Access token for token-based connections (`None` for static auth).
+    async fn token_for(
+        &self,
+        conn: &Connection,
+        conns: &Connections,
+        stale: Option<&str>,
+    ) -> Result<Option<String>, Diag> {
+        let token_url = match &conn.auth {
+            Auth::Zoho { datacenter, .. } => datacenter.token_url(),
+            Auth::OAuth2 { token_url, .. } => token_url.clone(),
+            _ => return Ok(None),
+        };
+        let parsed = reqwest::Url::parse(&token_url).map_err(|e| {
+            Diag::new(
+                "connection::invalid",
+                format!(
+                    "connection '{}': invalid token_url `{token_url}`: {e}",
+                    conn.name
+                ),
+            )
+            .with_help("token_url must be an absolute https:// URL")
+        })?;
+        let mapped = conns.map_url(&parsed);
+        let trace = |s: &str| self.trace(s);
+        let t = self
+            .tokens
+            .get(&self.http, conn, &mapped, stale, &trace)
+            .await?;
+        self.add_secret(&t.access_token);
+        Ok(Some(t.access_token))
+    }
+
+    async fn execute(
+        &self,
+        method: &reqwest::Method,
+        url: reqwest::Url,
+        headers: &[(String, String)],
+        auth_headers: &[(String, String)],
+        body: Option<String>,
+        req: &HttpRequest,
+    ) -> Result<HttpResponse, Diag> {
+        let started = Instant::now();
+        // The connection's auth replaces user headers of the same name.
+        let all: Vec<&(String, String)> = headers
+            .iter()
+            .filter(|(k, _)| !auth_headers.iter().any(|(a, _)| a.eq_ignore_ascii_case(k)))
+            .chain(auth_headers)
+            .collect();
+        if self.opts.verbose {
+            self.trace(&format!(
+                "> {method} {url}{}",
+                req.connection
+                    .as_ref()
+                    .map(|c| format!(" (connection '{c}')"))
+                    .unwrap_or_default()
+            ));
+            for (k, v) in all.iter().map(|p| (&p.0, &p.1)) {
+                let v = if is_secret_header(k) {
+                    "<redacted>"
+                } else {
+                    v.as_str()
+                };
+                self.trace(&format!(">   {k}: {v}"));
+            }
+            if let Some(b) = &body {
+                self.trace(&format!(">   ({} body bytes)", b.len()));
+            }
+        }
+        let mut rb = self.http.request(method.clone(), url.clone());
+        for (k, v) in all.iter().map(|p| (&p.0, &p.1)) {
+            rb = rb.header(k.as_str(), v.as_str());
+        }
+        if let Some(b) = body {
+            rb = rb.body(b);
+        }
+        let fut = async {
+            let resp = rb.send().await?;
+            let status = resp.status().as_u16();
+            let headers: Vec<(String, String)> = resp
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_ascii_lowercase(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
+            let bytes = resp.bytes().await?;
+            Ok::<_, reqwest::Error>(HttpResponse {
+                status,
+                headers,
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+            })
+        };
+        let result = match tokio::time::timeout(self.opts.timeout, fut).await {
+            Err(_) => return Err(timeout_diag()),
+            Ok(Err(e)) if e.is_timeout() => return Err(timeout_diag()),
+            Ok(Err(e)) => {
+                let mut shown = url.clone();
+                shown.set_query(None);
+                return Err(Diag::new(
+                    "http::request",
+                    format!("{method} {shown} failed: {}", error_chain(&e.without_url())),
+                )
+                .with_help("check the URL, your network connection, and the [hosts] table of connections.toml"));
+            }
+            Ok(Ok(r)) => r,
+        };
+        self.trace(&format!(
+            "< {} ({} ms, {} bytes)",
+            result.status,
+            started.elapsed().as_millis(),
+            result.body.len()
+        ));
+        Ok(result)
+    }
+
+    /// Books `code: 57` after the refresh-and-retry → `zoho::not_authorized`.
+    fn check_not_authorized(
+        &self,
+        resp: HttpResponse,
+        conn: Option<&Connection>,
+        url: &reqwest::Url,
+    ) -> Result<HttpResponse, Diag> {
+        if resp.status != 401 {
+            return Ok(resp);
+        }
+        let Some(conn) = conn else { return Ok(resp) };
+        let json: Option<serde_json::Value> = serde_json::from_str(&resp.body).ok();
+        let code57 = json
+            .as_ref()
+            .and_then(|j| j.get("code"))
+            .is_some_and(|c| c.as_i64() == Some(57) || c.as_str() == Some("57"));
+        if !code57 {
+            return Ok(resp);
+        }
+        let msg = json
+            .as_ref()
+            .and_then(|j| j.get("message"))
+            .and_then(|m| m.as_str())
+            .unwrap_or("You are not authorized to perform this operation");
+        let host = url.host_str().unwrap_or("");
+        let help = match conn.datacenter() {
+            Some(dc) => {
+                let host_dc = datacenter::of_host(host);
+                let mismatch = match host_dc {
+                    Some(h) if h.code != dc.code => format!(
+                        "the URL host {host} belongs to data center '{}' but connection '{}' is in '{}': use {} (its API domain), or fix `datacenter`",
+                        h.code, conn.name, dc.code, dc.api_domain
+                    ),
+                    _ => format!(
+                        "the API domain must match the token's data center: connection '{}' is in '{}', so call {}",
+                        conn.name, dc.code, dc.api_domain
+                    ),
+                };
+                format!(
+                    "{mismatch}; otherwise the token lacks the needed scope (e.g. ZohoBooks.fullaccess.all) or the user cannot access this organization_id"
+                )
+            }
+            None => "the token was rejected after a refresh; check the connection's scopes and the API host".into(),
+        };
+        Err(Diag::new(
+            "zoho::not_authorized",
+            format!(
+                "Zoho answered 401 (code 57: {msg}) for {host} with connection '{}'",
+                conn.name
+            ),
+        )
+        .with_help(help))
+    }
+
+    /// Warn (once per connection and host) when a Zoho API host in the URL
+    /// belongs to another data center than the connection.
+    fn check_datacenter(&self, conn: &Connection, url: &reqwest::Url) {
+        let Some(dc) = conn.datacenter() else { return };
+        let Some(host) = url.host_str() else { return };
+        let Some(host_dc) = datacenter::of_host(host) else {
+            return;
+        };
+        if host_dc.code == dc.code {
+            return;
+        }
+        if !self
+            .warned
+            .lock()
+            .unwrap()
+            .insert((conn.name.clone(), host.to_string()))
+        {
+            return;
+        }
+        self.warn(
+            Diag::new(
+                "zoho::datacenter_mismatch",
+                format!(
+                    "{host} belongs to Zoho data center '{}' ({}), but connection '{}' is in '{}' ({})",
+                    host_dc.code, host_dc.name, conn.name, dc.code, dc.name
+                ),
+            )
+            .with_help(format!(
+                "a token from one data center is rejected by another (Books answers code 57); call {} instead, or set datacenter = \"{}\" for [connections.{}]",
+                dc.api_domain, host_dc.code, conn.name
+            ))
+            .warning(),
+        );
+    }
+}
+
+/// Auth headers (and query parameters) for a connection.
+fn apply_auth(
+    conn: Option<&Connection>,
+    url: &reqwest::Url,
+    token: Option<&str>,
+) -> (reqwest::Url, Vec<(String, String)>) {
+    let mut url = url.clone();
+    let mut headers = Vec::new();
+    let Some(conn) = conn else {
+        return (url, headers);
+    };
+    match &conn.auth {
+        Auth::Zoho { .. } => {
+            if let Some(t) = token {
+                headers.push(("Authorization".into(), format!("Zoho-oauthtoken {t}")));
+            }
+        }
+        Auth::OAuth2 { .. } => {
+            if let Some(t) = token {
+                headers.push(("Authorization".into(), format!("Bearer {t}")));
+            }
+        }
+        Auth::Bearer { token } => {
+            headers.push(("Authorization".into(), format!("Bearer {}", token.expose())));
+        }
+        Auth::ApiKey { key, location } => match location {
+            KeyLocation::Header(h) => headers.push((h.clone(), key.expose().to_string())),
+            KeyLocation::Query(q) => {
+                url.query_pairs_mut().append_pair(q, key.expose());
+            }
+        },
+        Auth::Basic { username, password } => {
+            use base64::Engine;
+            let enc = base64::engine::general_purpose::STANDARD
+                .encode(format!("{username}:{}", password.expose()));
+            headers.push(("Authorization".into(), format!("Basic {enc}")));
+        }
+    }
+    (url, headers)
 }

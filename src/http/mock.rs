@@ -1,0 +1,399 @@
+//! Offline mocks (`dlg run --mock FILE`): HTTP calls are answered from a TOML
+//! fixture file and never reach the network.
+//!
+//! ```toml
+//! # Connections used by the script but absent from connections.toml may be
+//! # declared here (secrets are never needed in mock mode):
+//! [connections.kalki_books_connection]
+//! datacenter = "in"
+//!
+//! [[request]]
+//! method = "GET"                 # optional; default: any method
+//! url = "https://www.zohoapis.in/books/v3/invoices*"   # `*` = any text
+//! query = { organization_id = "60012345" }  # optional; values may use `*`
+//! times = 1                      # optional use limit
+//! status = 200                   # default 200
+//! headers = { "X-Rate-Limit-Remaining" = "99" }
+//! json = { code = 0, message = "success", invoices = [] }
+//!
+//! [[request]]
+//! method = "POST"
+//! url = "https://example.com/hook"
+//! form = { name = "x*" }         # optional: form fields of the request body
+//! request_body = "*hello*"       # optional: wildcard over the raw request body
+//! request_json = { id = 1 }      # optional: JSON request body contains these keys/values
+//! request_headers = { "X-Trace" = "*" }
+//! body = "plain text answer"     # text body instead of `json`
+//! delay_ms = 50                  # optional: answer late (exercises timeouts)
+//! ```
+//!
+//! A URL pattern without `?` is compared with the request URL without its
+//! query string; with `?` it is compared with the full URL. The first entry
+//! that matches (and has uses left) wins.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{HttpRequest, HttpResponse, RequestBody};
+use crate::connections::{Connections, RawConn, redact_secret_keys};
+use crate::diag::{Diag, SourceFile};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMockFile {
+    #[serde(default)]
+    request: Vec<Spanned<RawMock>>,
+    #[serde(default)]
+    connections: BTreeMap<String, Spanned<RawConn>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMock {
+    method: Option<String>,
+    url: String,
+    query: Option<BTreeMap<String, toml::Value>>,
+    form: Option<BTreeMap<String, toml::Value>>,
+    request_body: Option<String>,
+    request_json: Option<toml::Value>,
+    request_headers: Option<BTreeMap<String, toml::Value>>,
+    times: Option<u64>,
+    status: Option<u16>,
+    headers: Option<BTreeMap<String, toml::Value>>,
+    json: Option<toml::Value>,
+    body: Option<String>,
+    delay_ms: Option<u64>,
+}
+
+#[derive(Debug)]
+struct MockEntry {
+    method: Option<String>,
+    url: String,
+    query: Vec<(String, String)>,
+    form: Vec<(String, String)>,
+    request_body: Option<String>,
+    request_json: Option<serde_json::Value>,
+    request_headers: Vec<(String, String)>,
+    times: Option<u64>,
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+    delay_ms: u64,
+}
+
+/// A loaded mock file with per-entry use counters.
+#[derive(Debug)]
+pub struct MockSet {
+    pub path: PathBuf,
+    entries: Vec<MockEntry>,
+    used: Mutex<Vec<u64>>,
+    /// Connections declared in the mock file.
+    pub connections: Connections,
+}
+
+/// What a mock answers.
+pub struct MockAnswer {
+    pub response: HttpResponse,
+    pub delay_ms: u64,
+}
+
+fn scalar(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn pairs(m: Option<BTreeMap<String, toml::Value>>) -> Vec<(String, String)> {
+    m.unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k, scalar(&v)))
+        .collect()
+}
+
+impl MockSet {
+    pub fn load(path: &Path) -> Result<MockSet, Diag> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Diag::new(
+                "http::mock_file",
+                format!("cannot read mock file {}: {e}", path.display()),
+            )
+            .with_help("pass an existing TOML file to --mock")
+        })?;
+        MockSet::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<MockSet, Diag> {
+        let source = SourceFile::new(path.display().to_string(), redact_secret_keys(text));
+        let raw: RawMockFile = toml::from_str(text).map_err(|e| {
+            let mut d = Diag::new(
+                "http::mock_file",
+                format!("invalid mock file {}: {}", path.display(), e.message().trim()),
+            )
+            .with_help("each [[request]] needs `url`, and may have method, query, form, request_body, request_json, request_headers, times, status, headers, json or body, delay_ms")
+            .with_source(source.clone());
+            if let Some(span) = e.span() {
+                d = d.with_label(e.message().trim().to_string(), span);
+            }
+            d
+        })?;
+        let mut entries = Vec::new();
+        for r in raw.request {
+            let span = r.span();
+            let r = r.into_inner();
+            if r.json.is_some() && r.body.is_some() {
+                return Err(Diag::new(
+                    "http::mock_file",
+                    format!("mock for {} has both `json` and `body`", r.url),
+                )
+                .with_help("keep one: `json` for a JSON answer, `body` for text")
+                .with_source(source.clone())
+                .with_label("this entry", span));
+            }
+            let mut headers: Vec<(String, String)> = pairs(r.headers)
+                .into_iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                .collect();
+            let body = match &r.json {
+                Some(j) => {
+                    if !headers.iter().any(|(k, _)| k == "content-type") {
+                        headers.push((
+                            "content-type".into(),
+                            "application/json;charset=UTF-8".into(),
+                        ));
+                    }
+                    serde_json::to_string(j).unwrap_or_default()
+                }
+                None => r.body.clone().unwrap_or_default(),
+            };
+            entries.push(MockEntry {
+                method: r
+                    .method
+                    .map(|m| m.to_ascii_uppercase())
+                    .filter(|m| m != "*" && m != "ANY"),
+                url: r.url,
+                query: pairs(r.query),
+                form: pairs(r.form),
+                request_body: r.request_body,
+                request_json: r
+                    .request_json
+                    .map(|j| serde_json::to_value(j).unwrap_or_default()),
+                request_headers: pairs(r.request_headers),
+                times: r.times,
+                status: r.status.unwrap_or(200),
+                headers,
+                body,
+                delay_ms: r.delay_ms.unwrap_or(0),
+            });
+        }
+        let connections = Connections::from_raw(
+            Some(path.to_path_buf()),
+            source,
+            BTreeMap::new(),
+            raw.connections,
+        )?;
+        let used = Mutex::new(vec![0; entries.len()]);
+        Ok(MockSet {
+            path: path.to_path_buf(),
+            entries,
+            used,
+            connections,
+        })
+    }
+
+    /// Answer a request (URL already includes `req.query`), or `http::unmocked`.
+    pub fn answer(
+        &self,
+        req: &HttpRequest,
+        url: &reqwest::Url,
+        headers: &[(String, String)],
+    ) -> Result<MockAnswer, Diag> {
+        let full = url.as_str();
+        let mut no_query = url.clone();
+        no_query.set_query(None);
+        no_query.set_fragment(None);
+        let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        let body_text = match &req.body {
+            RequestBody::None => String::new(),
+            RequestBody::Text(t) => t.clone(),
+            RequestBody::Form(f) => encode_form(f),
+        };
+        let form: Vec<(String, String)> = match &req.body {
+            RequestBody::Form(f) => f.clone(),
+            RequestBody::Text(t) => form::parse(t),
+            RequestBody::None => Vec::new(),
+        };
+        let mut used = self.used.lock().unwrap();
+        let mut exhausted = 0;
+        for (i, e) in self.entries.iter().enumerate() {
+            if let Some(m) = &e.method
+                && *m != req.method.to_ascii_uppercase()
+            {
+                continue;
+            }
+            let target = if e.url.contains('?') {
+                full
+            } else {
+                no_query.as_str()
+            };
+            if !glob(&e.url, target) && !glob(&e.url, req.url.as_str()) {
+                continue;
+            }
+            if !e
+                .query
+                .iter()
+                .all(|(k, v)| query.iter().any(|(qk, qv)| qk == k && glob(v, qv)))
+            {
+                continue;
+            }
+            if !e
+                .form
+                .iter()
+                .all(|(k, v)| form.iter().any(|(fk, fv)| fk == k && glob(v, fv)))
+            {
+                continue;
+            }
+            if let Some(p) = &e.request_body
+                && !glob(p, &body_text)
+            {
+                continue;
+            }
+            if let Some(want) = &e.request_json {
+                let got: Option<serde_json::Value> = serde_json::from_str(&body_text).ok();
+                if !got.is_some_and(|g| json_contains(&g, want)) {
+                    continue;
+                }
+            }
+            if !e.request_headers.iter().all(|(k, v)| {
+                headers
+                    .iter()
+                    .any(|(hk, hv)| hk.eq_ignore_ascii_case(k) && glob(v, hv))
+            }) {
+                continue;
+            }
+            if let Some(t) = e.times
+                && used[i] >= t
+            {
+                exhausted += 1;
+                continue;
+            }
+            used[i] += 1;
+            return Ok(MockAnswer {
+                response: HttpResponse {
+                    status: e.status,
+                    headers: e.headers.clone(),
+                    body: e.body.clone(),
+                },
+                delay_ms: e.delay_ms,
+            });
+        }
+        let method = req.method.to_ascii_uppercase();
+        let mut help = format!(
+            "add an entry to {}:\n[[request]]\nmethod = \"{method}\"\nurl = \"{}\"\njson = {{ ... }}",
+            self.path.display(),
+            no_query
+        );
+        if exhausted > 0 {
+            help.push_str(&format!(
+                "\n({exhausted} matching entr{} already used up its `times` limit)",
+                if exhausted == 1 { "y has" } else { "ies have" }
+            ));
+        }
+        Err(Diag::new(
+            "http::unmocked",
+            format!("no mock for {method} {full} (mock mode never uses the network)"),
+        )
+        .with_help(help))
+    }
+}
+
+pub(crate) fn encode_form(pairs: &[(String, String)]) -> String {
+    let mut s = form::serializer();
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
+
+mod form {
+    pub fn parse(s: &str) -> Vec<(String, String)> {
+        reqwest::Url::parse(&format!("http://x/?{s}"))
+            .map(|u| u.query_pairs().into_owned().collect())
+            .unwrap_or_default()
+    }
+    pub struct Ser(reqwest::Url);
+    pub fn serializer() -> Ser {
+        Ser(reqwest::Url::parse("http://x/").expect("static url"))
+    }
+    impl Ser {
+        pub fn append_pair(&mut self, k: &str, v: &str) {
+            self.0.query_pairs_mut().append_pair(k, v);
+        }
+        pub fn finish(self) -> String {
+            self.0.query().unwrap_or("").to_string()
+        }
+    }
+}
+
+/// `want` is a subset of `got` (objects: every key matches; other values equal).
+fn json_contains(got: &serde_json::Value, want: &serde_json::Value) -> bool {
+    match (got, want) {
+        (serde_json::Value::Object(g), serde_json::Value::Object(w)) => w
+            .iter()
+            .all(|(k, wv)| g.get(k).is_some_and(|gv| json_contains(gv, wv))),
+        (serde_json::Value::Number(g), serde_json::Value::Number(w)) => {
+            g == w || g.as_f64() == w.as_f64()
+        }
+        (g, serde_json::Value::String(w)) if w.contains('*') => {
+            g.as_str().is_some_and(|g| glob(w, g))
+        }
+        _ => got == want,
+    }
+}
+
+/// Glob match where `*` matches any (possibly empty) text.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let p = pattern.as_bytes();
+    let t = text.as_bytes();
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && p[pi] != b'*' && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == b'*' {
+            star = Some(pi);
+            pi += 1;
+            mark = ti;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == b'*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn globbing() {
+        assert!(glob("https://a/b*", "https://a/b?x=1"));
+        assert!(glob("*", ""));
+        assert!(glob("a*c*e", "abcde"));
+        assert!(!glob("a*c*e", "abcd"));
+        assert!(glob("exact", "exact"));
+        assert!(!glob("exact", "exactly"));
+    }
+}
