@@ -49,7 +49,7 @@ fn new_map(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
 
 /// Keys to try for a lookup: the key itself, then its text/number twin.
 pub(crate) fn lookup<'m>(
-    map: &'m indexmap::IndexMap<Key, Value>,
+    map: &'m crate::value::MapData,
     k: &Value,
 ) -> Option<(&'m Key, &'m Value)> {
     let found = match KeyRef::of(k) {

@@ -1,7 +1,5 @@
 //! Expression evaluation.
 
-use indexmap::IndexMap;
-
 use super::{Interpreter, RtError, RtResult};
 use crate::builtins;
 use crate::syntax::ast::{BinOp, Expr, ExprKind, SysVar, UnOp};
@@ -77,10 +75,19 @@ impl Interpreter {
                 method,
                 args,
             } => {
-                let recv = self.eval(receiver, frame)?;
-                let mut argv = Vec::with_capacity(args.len());
+                let recv = match &receiver.kind {
+                    ExprKind::Var { slot } => frame[*slot as usize].clone(),
+                    _ => self.eval(receiver, frame)?,
+                };
+                // Method calls rarely take more than four arguments: keep
+                // them on the stack.
+                let mut argv: smallvec::SmallVec<[Value; 4]> = smallvec::SmallVec::new();
                 for a in args {
-                    argv.push(self.eval(a, frame)?);
+                    argv.push(match &a.kind {
+                        ExprKind::Const(v) => v.clone(),
+                        ExprKind::Var { slot } => frame[*slot as usize].clone(),
+                        _ => self.eval(a, frame)?,
+                    });
                 }
                 builtins::call_method(self, &recv, name, *method, &argv)
                     .map_err(|err| err.at(e.span, &self.source))
@@ -117,7 +124,10 @@ impl Interpreter {
                 Ok(Value::new_list(out))
             }
             ExprKind::Map(entries) => {
-                let mut map = IndexMap::with_capacity(entries.len());
+                let mut map = crate::value::MapData::with_capacity_and_hasher(
+                    entries.len(),
+                    Default::default(),
+                );
                 for (k, v) in entries {
                     let key = self.eval(k, frame)?;
                     let value = self.eval(v, frame)?;

@@ -75,9 +75,9 @@ fn add(a: &Value, b: &Value) -> RtResult<Value> {
             Ok(Value::Text(Rc::new(s)))
         }
         (Value::Text(x), other) => {
-            let mut s = String::with_capacity(x.len() + 8);
+            let mut s = String::with_capacity(x.len() + 20);
             s.push_str(x);
-            s.push_str(&other.to_display());
+            other.write_display(&mut s);
             Ok(Value::Text(Rc::new(s)))
         }
         (other, Value::Text(y)) => {

@@ -125,7 +125,7 @@ impl Interpreter {
             (Value::Text(mut s), BinOp::Add) => {
                 match &rhs {
                     Value::Text(r) => Rc::make_mut(&mut s).push_str(r),
-                    other => Rc::make_mut(&mut s).push_str(&other.to_display()),
+                    other => other.write_display(Rc::make_mut(&mut s)),
                 }
                 frame[slot] = Value::Text(s);
                 Ok(())

@@ -214,11 +214,11 @@ pub fn response_value(response: HttpResponse, detailed: bool) -> Value {
     if !detailed {
         return body;
     }
-    let mut headers = IndexMap::new();
+    let mut headers = crate::value::MapData::default();
     for (k, v) in &response.headers {
         headers.insert(Key::text(&k.to_ascii_lowercase()), Value::text(v.clone()));
     }
-    let mut map = IndexMap::new();
+    let mut map = crate::value::MapData::default();
     map.insert(
         Key::text("responseCode"),
         Value::Int(response.status as i64),

@@ -31,9 +31,7 @@ pub(super) fn write_display(v: &Value, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => {
-            let _ = write!(out, "{i}");
-        }
+        Value::Int(i) => write_int(*i, out),
         Value::Decimal(d) => out.push_str(&format_decimal(*d)),
         Value::Text(s) => out.push_str(s),
         Value::Date(d) => write_date(d, out),
@@ -51,6 +49,25 @@ pub(super) fn write_display(v: &Value, out: &mut String) {
         Value::Map(_) => write_json(v, out),
         Value::Error(e) => out.push_str(&e.message),
     }
+}
+
+/// Integer to text without going through `fmt` (hot in string building).
+fn write_int(i: i64, out: &mut String) {
+    let mut buf = [0u8; 20];
+    let mut n = i.unsigned_abs();
+    let mut pos = buf.len();
+    loop {
+        pos -= 1;
+        buf[pos] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    out.push_str(std::str::from_utf8(&buf[pos..]).unwrap_or("0"));
 }
 
 pub(super) fn write_date(d: &super::DateTime, out: &mut String) {

@@ -1,8 +1,6 @@
 //! JSON ↔ Value. Integers stay exact i64 (19-digit CRM ids never pass
 //! through f64); objects keep their member order.
 
-use indexmap::IndexMap;
-
 use super::{Key, Value};
 
 pub fn from_json(j: &serde_json::Value) -> Value {
@@ -19,7 +17,7 @@ pub fn from_json(j: &serde_json::Value) -> Value {
         serde_json::Value::String(s) => Value::text(s.clone()),
         serde_json::Value::Array(items) => Value::new_list(items.iter().map(from_json).collect()),
         serde_json::Value::Object(obj) => {
-            let mut map = IndexMap::with_capacity(obj.len());
+            let mut map = super::MapData::with_capacity_and_hasher(obj.len(), Default::default());
             for (k, v) in obj {
                 map.insert(Key::text(k), from_json(v));
             }

@@ -17,7 +17,10 @@ pub use json::{from_json, parse_json_lenient, to_json};
 pub use key::{Key, KeyRef};
 
 pub type List = Rc<RefCell<Vec<Value>>>;
-pub type Map = Rc<RefCell<IndexMap<Key, Value>>>;
+/// Map storage: insertion-ordered, hashed with FxHash (keys are script data,
+/// not attacker-chosen network input, and Fx is several times faster).
+pub type MapData = IndexMap<Key, Value, rustc_hash::FxBuildHasher>;
+pub type Map = Rc<RefCell<MapData>>;
 
 /// A date-time value. `has_time` is false for values that came from
 /// `toDate()` or `zoho.currentdate`, which print without a time.
@@ -102,12 +105,12 @@ impl Value {
         Value::List(Rc::new(RefCell::new(items)))
     }
 
-    pub fn new_map(entries: IndexMap<Key, Value>) -> Value {
+    pub fn new_map(entries: MapData) -> Value {
         Value::Map(Rc::new(RefCell::new(entries)))
     }
 
     pub fn empty_map() -> Value {
-        Value::new_map(IndexMap::new())
+        Value::new_map(MapData::default())
     }
 
     pub fn type_tag(&self) -> TypeTag {
@@ -145,6 +148,11 @@ impl Value {
             Value::Text(s) if s.eq_ignore_ascii_case("false") => Some(false),
             _ => None,
         }
+    }
+
+    /// Append the printed form to `out` (no intermediate allocation).
+    pub fn write_display(&self, out: &mut String) {
+        display::write_display(self, out);
     }
 
     /// Printed form, as `info` and `toString()` show it.
