@@ -54,13 +54,15 @@ pub fn weekday_from_name(s: &str) -> Option<u32> {
         .map(|i| i as u32)
 }
 
-/// Two-digit years: 00–68 → 2000s, 69–99 → 1900s (as POSIX `%y`).
+/// Years are 2 or 4 digits. Two-digit years: 00–68 → 2000s, 69–99 →
+/// 1900s (as POSIX `%y`).
 fn expand_year(digits: &str) -> Result<i32, Fail> {
     let y: i32 = digits.parse().map_err(|_| Fail::NotDate)?;
     match digits.len() {
-        1 | 2 => Ok(if y < 69 { 2000 + y } else { 1900 + y }),
+        2 => Ok(if y < 69 { 2000 + y } else { 1900 + y }),
         4 => Ok(y),
-        3 => Ok(y),
+        // '1.2.3' is a version number, not a date.
+        1 | 3 => Err(Fail::NotDate),
         _ => invalid(format!("the year '{digits}' has more than 4 digits")),
     }
 }
@@ -560,5 +562,50 @@ mod tests {
         assert!(p("31/02/2024", "dd/MM/yyyy").starts_with("invalid"));
         assert!(p("15/13/2024", "dd/MM/yyyy").starts_with("invalid"));
         assert!(p("15/01/2024", "dd/MM/yyyy Q").starts_with("invalid"));
+    }
+
+    /// No input may panic the parsers or the formatter.
+    #[test]
+    fn fuzz_no_panics() {
+        let alphabet: Vec<char> =
+            "0123456789-/.:, TZ+aApPmMyYdDhHsSEezXkKLGuwWF'Janécember\u{1F600}"
+                .chars()
+                .collect();
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let zone = super::super::format::ZoneInfo::utc();
+        let at = NaiveDate::from_ymd_opt(2024, 1, 15)
+            .unwrap()
+            .and_hms_opt(10, 30, 45)
+            .unwrap();
+        for _ in 0..20_000 {
+            let len = (next() % 24) as usize;
+            let a: String = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            let len = (next() % 16) as usize;
+            let b: String = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            let _ = parse_default(&a);
+            let _ = parse_with_pattern(&a, &b);
+            let _ = super::super::format::format(&at, &b, &zone);
+        }
+        for s in [
+            "99999999999999999999-Jan-2024",
+            "15-Jan-99999999999",
+            "2024-01-15T99999999999:00",
+            "15-Jan-2024 1:2:3.99999999999",
+        ] {
+            let _ = parse_default(s);
+            let _ = parse_with_pattern(s, "dd-MMM-yyyy HH:mm:ss.SSS");
+        }
+        assert!(parse_with_pattern("999999999", "yyyy").is_err());
+        assert_eq!(parse_default("1.2.3"), Err(Fail::NotDate));
     }
 }
