@@ -2,7 +2,8 @@
 //! binary. A case has either `NAME.out` (exact stdout, exit 0) or
 //! `NAME.err` (first line: the diagnostic code; further lines: fragments
 //! that must appear in stderr; exit 1). A first line `// dlg: ARGS` adds
-//! command-line arguments (e.g. `--tz Asia/Kolkata`).
+//! command-line arguments (e.g. `--tz Asia/Kolkata`). Directories named
+//! `lib` are skipped: they hold helper function files for other cases.
 //!
 //! Set `DLG_BLESS=1` to write `.out` files from the current output.
 
@@ -19,6 +20,11 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     entries.sort();
     for p in entries {
         if p.is_dir() {
+            // `lib` directories hold helper function files that cases call
+            // (`standalone.fn(…)`); they are not cases themselves.
+            if p.file_name().is_some_and(|n| n == "lib") {
+                continue;
+            }
             collect(&p, out);
         } else if p.extension().is_some_and(|e| e == "dg") {
             out.push(p);

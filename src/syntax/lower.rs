@@ -671,7 +671,8 @@ impl<'s> Lowerer<'s> {
                 Ok(i) => ExprKind::Const(Value::Int(i)),
                 Err(_) => {
                     // -9223372036854775808 arrives here without its sign.
-                    if pair.as_str() == "9223372036854775808" {
+                    let negated = self.src[..pair.as_span().start()].trim_end().ends_with('-');
+                    if negated && pair.as_str() == "9223372036854775808" {
                         // Only valid negated; the prefix fold turns it into i64::MIN.
                         ExprKind::Const(Value::Decimal(9_223_372_036_854_775_808.0))
                     } else {

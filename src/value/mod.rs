@@ -5,6 +5,8 @@
 mod display;
 mod json;
 mod key;
+#[cfg(test)]
+mod tests;
 
 use std::cell::RefCell;
 use std::rc::Rc;
