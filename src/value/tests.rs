@@ -1,7 +1,5 @@
 //! Unit tests for printing and JSON conversion.
 
-use indexmap::IndexMap;
-
 use super::{Key, Value, format_decimal, from_json, parse_json_lenient, to_json, values_equal};
 
 fn list(items: Vec<Value>) -> Value {
@@ -9,7 +7,7 @@ fn list(items: Vec<Value>) -> Value {
 }
 
 fn map(entries: &[(&str, Value)]) -> Value {
-    let mut m = IndexMap::new();
+    let mut m = super::MapData::default();
     for (k, v) in entries {
         m.insert(Key::from_value(&Value::text(*k)), v.clone());
     }
