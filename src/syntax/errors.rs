@@ -203,8 +203,8 @@ pub fn check_nesting(src: &str) -> Result<(), SyntaxError> {
 fn limit_error(at: usize) -> SyntaxError {
     SyntaxError {
         code: "deluge::limit",
-        message: format!("expression nested deeper than {MAX_NESTING} levels"),
-        help: "split the expression into smaller statements using variables".into(),
+        message: format!("code nested deeper than {MAX_NESTING} levels of brackets, braces or parentheses"),
+        help: "flatten the code: move inner expressions into variables and inner blocks into functions".into(),
         span: at..at + 1,
         at_end: false,
     }
