@@ -6,7 +6,63 @@ use crate::syntax::ast::{BinOp, Expr, ExprKind, SysVar, UnOp};
 use crate::value::{DateTime, Key, Value};
 
 impl Interpreter {
+    /// Evaluate an expression. The hot cases (constants, variables,
+    /// arithmetic) stay in this small function; the rest live in
+    /// `eval_other`, whose larger stack frame is paid only when needed.
+    #[inline]
     pub(crate) fn eval(&mut self, e: &Expr, frame: &mut [Value]) -> RtResult<Value> {
+        match &e.kind {
+            ExprKind::Const(v) => Ok(v.clone()),
+            ExprKind::Var { slot } => Ok(frame[*slot as usize].clone()),
+            ExprKind::Binary(op, lhs, rhs) if !matches!(op, BinOp::And | BinOp::Or) => {
+                self.eval_binary(*op, lhs, rhs, e, frame)
+            }
+            _ => self.eval_other(e, frame),
+        }
+    }
+
+    fn eval_binary(
+        &mut self,
+        op: BinOp,
+        lhs: &Expr,
+        rhs: &Expr,
+        e: &Expr,
+        frame: &mut [Value],
+    ) -> RtResult<Value> {
+        let a = match &lhs.kind {
+            ExprKind::Var { slot } => frame[*slot as usize].clone(),
+            ExprKind::Const(v) => v.clone(),
+            _ => self.eval(lhs, frame)?,
+        };
+        let b = match &rhs.kind {
+            ExprKind::Const(v) => v.clone(),
+            ExprKind::Var { slot } => frame[*slot as usize].clone(),
+            _ => self.eval(rhs, frame)?,
+        };
+        // Fast path for the common Number-with-Number cases.
+        if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
+            let (x, y) = (*x, *y);
+            let fast = match op {
+                BinOp::Add => x.checked_add(y).map(Value::Int),
+                BinOp::Sub => x.checked_sub(y).map(Value::Int),
+                BinOp::Mul => x.checked_mul(y).map(Value::Int),
+                BinOp::Lt => Some(Value::Bool(x < y)),
+                BinOp::Le => Some(Value::Bool(x <= y)),
+                BinOp::Gt => Some(Value::Bool(x > y)),
+                BinOp::Ge => Some(Value::Bool(x >= y)),
+                BinOp::Eq => Some(Value::Bool(x == y)),
+                BinOp::Ne => Some(Value::Bool(x != y)),
+                _ => None,
+            };
+            if let Some(v) = fast {
+                return Ok(v);
+            }
+        }
+        super::ops::binary_op(op, &a, &b).map_err(|err| err.at(e.span, &self.source))
+    }
+
+    #[inline(never)]
+    fn eval_other(&mut self, e: &Expr, frame: &mut [Value]) -> RtResult<Value> {
         match &e.kind {
             ExprKind::Const(v) => Ok(v.clone()),
             ExprKind::Var { slot } => Ok(frame[*slot as usize].clone()),
