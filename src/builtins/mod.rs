@@ -197,6 +197,13 @@ pub fn listing() -> Vec<String> {
     let mut out: Vec<String> = all_methods()
         .map(|m| format!("{}.{}", m.recv.name(), m.name))
         .chain(all_functions().map(|f| f.name.to_string()))
+        // Methods every value has are also called as free functions
+        // (`isNull(x)`, `toString(x)`).
+        .chain(
+            all_methods()
+                .filter(|m| m.recv == Recv::Any)
+                .map(|m| m.name.to_string()),
+        )
         .collect();
     out.sort_by_key(|s| s.to_ascii_lowercase());
     out.dedup();
