@@ -92,6 +92,9 @@ pub fn completeness(src: &str) -> Completeness {
     if trimmed.is_empty() || trimmed.starts_with(':') {
         return Completeness::Complete;
     }
+    if ends_inside_literal(src) {
+        return Completeness::Incomplete;
+    }
     let mut scope = Default::default();
     match parse_repl_input(src, &mut scope) {
         Ok(_) => Completeness::Complete,
@@ -103,6 +106,40 @@ pub fn completeness(src: &str) -> Completeness {
         },
         Err(_) => Completeness::Invalid,
     }
+}
+
+/// True when the text ends inside a `"…"` or `'…'` literal or a `/* */`
+/// comment (the parser reports those at their start, not at the end).
+fn ends_inside_literal(src: &str) -> bool {
+    let b = src.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            q @ (b'"' | b'\'') => {
+                i += 1;
+                loop {
+                    match b.get(i) {
+                        None => return true,
+                        Some(b'\\') => i += 2,
+                        Some(&c) if c == q => break,
+                        Some(_) => i += 1,
+                    }
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => match src[i + 2..].find("*/") {
+                Some(off) => i += 2 + off + 1,
+                None => return true,
+            },
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 /// `x = 5` typed without its `;`: the entry with `;` appended, unless the
@@ -122,6 +159,15 @@ fn with_semicolon(src: &str) -> Option<String> {
         first_word.as_str(),
         "if" | "else" | "for" | "try" | "catch" | "while"
     ) {
+        return None;
+    }
+    // `resp = invokeurl` with its `[ … ]` on the following lines.
+    let last_word = trimmed
+        .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if matches!(last_word.as_str(), "invokeurl" | "sendmail" | "invokeapi") {
         return None;
     }
     Some(format!("{trimmed};"))
