@@ -467,7 +467,8 @@ impl Validator for DlgHelper {
     /// it is incomplete, unless its last line is blank.
     fn validate(&self, ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
         let input = ctx.input();
-        if !input.contains('\n') || input.lines().last().is_none_or(|l| l.trim().is_empty()) {
+        let last_line = input.rsplit('\n').next().unwrap_or("");
+        if !input.contains('\n') || last_line.trim().is_empty() {
             return Ok(ValidationResult::Valid(None));
         }
         Ok(match super::completeness(input) {

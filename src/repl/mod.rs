@@ -479,7 +479,14 @@ pub fn run_interactive(session: &mut Session, history_path: Option<std::path::Pa
         let prompt = if pending.is_empty() { "dlg> " } else { "...> " };
         match editor.readline(prompt) {
             Ok(line) => {
-                if !pending.is_empty() && line.trim().is_empty() {
+                let ends_blank = line
+                    .rsplit('\n')
+                    .next()
+                    .is_some_and(|l| l.trim().is_empty());
+                if ends_blank
+                    && (!pending.is_empty() || line.contains('\n'))
+                    && completeness(&format!("{pending}\n{line}")) == Completeness::Incomplete
+                {
                     // A blank line abandons an incomplete entry.
                     pending.clear();
                     continue;
