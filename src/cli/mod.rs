@@ -2,6 +2,7 @@
 
 mod builtins_cmd;
 mod check;
+mod repl;
 mod run;
 
 use std::path::{Path, PathBuf};
@@ -30,6 +31,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// List every supported built-in function.
     Builtins(builtins_cmd::BuiltinsArgs),
+    /// Interactive console: statements and expressions, variables persist.
+    Repl(repl::ReplArgs),
 }
 
 /// Options shared by `run` and `repl`.
@@ -121,6 +124,7 @@ pub fn main() -> i32 {
             Command::Run(args) => run::run(args),
             Command::Check(args) => check::check(args),
             Command::Builtins(args) => builtins_cmd::builtins(args),
+            Command::Repl(args) => repl::repl(args),
         });
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,

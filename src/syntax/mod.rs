@@ -6,5 +6,5 @@ mod lower;
 mod parser;
 
 pub use errors::{SyntaxError, check_nesting, syntax_diag};
-pub use lower::{ReplInput, parse_program, parse_repl_input};
+pub use lower::{ReplInput, Scope, parse_program, parse_repl_input};
 pub use parser::MAX_NESTING;

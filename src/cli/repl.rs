@@ -1,0 +1,44 @@
+//! `dlg repl`: the interactive console (see `crate::repl`).
+
+use std::io::IsTerminal;
+
+use clap::Args;
+
+use super::RuntimeArgs;
+use crate::repl::{Output, Session};
+
+#[derive(Args, Debug)]
+pub struct ReplArgs {
+    /// Do not read or write the history file.
+    #[arg(long)]
+    pub no_history: bool,
+    #[command(flatten)]
+    pub runtime: RuntimeArgs,
+}
+
+pub fn repl(args: ReplArgs) -> i32 {
+    let cwd = std::env::current_dir().ok();
+    if let Err(e) = args.runtime.options(cwd.as_deref()) {
+        eprintln!("dlg repl: {e}");
+        return 2;
+    }
+    let runtime = args.runtime.clone();
+    let make_options = Box::new(move || {
+        runtime
+            .options(cwd.as_deref())
+            .expect("options were validated at start-up")
+    });
+    let out = Output::new(std::io::stdout());
+    let err = Output::new(std::io::stderr());
+    let mut session = Session::new(make_options, out, err);
+    if std::io::stdin().is_terminal() {
+        let history = if args.no_history {
+            None
+        } else {
+            crate::repl::history::default_path()
+        };
+        crate::repl::run_interactive(&mut session, history)
+    } else {
+        crate::repl::run_piped(&mut session, std::io::stdin().lock())
+    }
+}

@@ -1,0 +1,64 @@
+//! `dlg repl` in a pseudo-terminal: prompts, multi-line entry, tab
+//! completion, history and Ctrl-D.
+#![cfg(unix)]
+
+use std::process::Command;
+use std::time::Duration;
+
+use expectrl::{ControlCode, Eof, Expect, Session};
+
+#[test]
+fn interactive_session_completes_and_keeps_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dlg"));
+    cmd.arg("repl")
+        .current_dir(dir.path())
+        .env("HOME", dir.path())
+        .env("XDG_STATE_HOME", &state)
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .env_remove("DLG_HISTORY")
+        .env_remove("DLG_CONNECTIONS");
+    let mut p = Session::spawn(cmd).expect("spawn dlg repl in a pty");
+    // The machine is slow and busy: be generous.
+    p.set_expect_timeout(Some(Duration::from_secs(60)));
+
+    p.expect("dlg> ").unwrap();
+    // A multi-line map literal: continuation prompts until it closes.
+    p.send_line("m = {").unwrap();
+    p.expect("...> ").unwrap();
+    p.send_line("  \"lang\": \"deluge\",").unwrap();
+    p.expect("...> ").unwrap();
+    p.send_line("  \"n\": 2").unwrap();
+    p.expect("...> ").unwrap();
+    p.send_line("};").unwrap();
+    p.expect("dlg> ").unwrap();
+
+    // Tab after `.` completes a Map method (`keys` is the only one on "ke").
+    p.send("m.ke").unwrap();
+    p.send("\t").unwrap();
+    p.expect("m.keys").unwrap();
+    p.send_line("()").unwrap();
+    p.expect("lang,n").unwrap();
+    p.expect("dlg> ").unwrap();
+
+    // Expression values show their type interactively.
+    p.send_line("m.get(\"lang\").toUpperCase()").unwrap();
+    p.expect("DELUGE  (Text)").unwrap();
+    p.expect("dlg> ").unwrap();
+
+    // A secret never reaches the history file.
+    p.send_line("h = \"Zoho-oauthtoken 1000.abc\";").unwrap();
+    p.expect("dlg> ").unwrap();
+
+    // Ctrl-D exits.
+    p.send(ControlCode::EndOfTransmission).unwrap();
+    p.expect(Eof).unwrap();
+
+    let history = std::fs::read_to_string(state.join("dlg").join("history"))
+        .expect("history file written under $XDG_STATE_HOME/dlg/history");
+    assert!(history.contains("m.keys()"), "{history}");
+    assert!(history.contains("\"lang\": \"deluge\""), "{history}");
+    assert!(!history.contains("oauthtoken"), "{history}");
+}
