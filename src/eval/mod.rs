@@ -206,8 +206,7 @@ impl Interpreter {
 
     pub fn http(&mut self) -> RtResult<&HttpClient> {
         if self.http.is_none() {
-            let client = HttpClient::new(std::mem::take(&mut self.options.http))
-                .map_err(RtError::from_diag)?;
+            let client = HttpClient::new(self.options.http.clone()).map_err(RtError::from_diag)?;
             self.http = Some(client);
         }
         Ok(self.http.as_ref().expect("just created"))
