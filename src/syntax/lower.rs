@@ -69,7 +69,7 @@ fn err_at(span: Span, message: impl Into<String>, help: impl Into<String>) -> Sy
 
 fn parse_rule(rule: Rule, src: &str) -> Result<Pair<'_, Rule>, SyntaxError> {
     check_nesting(src)?;
-    let mut pairs = DelugeParser::parse(rule, src).map_err(|e| from_pest(e, src))?;
+    let mut pairs = DelugeParser::parse(rule, src).map_err(|e| from_pest(e, rule, src))?;
     Ok(pairs.next().expect("pest returns the top rule"))
 }
 
