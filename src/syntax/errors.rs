@@ -185,7 +185,14 @@ pub(super) fn from_pest(err: pest::error::Error<Rule>, rule: Rule, src: &str) ->
             }
         }
     }
-    expected.extend(expected_tokens(rule, src));
+    // Literal tokens; where the rules ask for the start of an expression,
+    // `+`, `-` and `.` are prefixes or decimals there, not operators.
+    let operand_only = expected.contains(&"an expression") && !expected.contains(&"an operator");
+    expected.extend(
+        expected_tokens(rule, src)
+            .into_iter()
+            .filter(|w| !(operand_only && matches!(*w, "an operator" | "`.`"))),
+    );
     if std::env::var_os("DLG_DEBUG_PARSE").is_some() {
         eprintln!("{:?}", err.variant);
     }
@@ -202,7 +209,7 @@ pub(super) fn from_pest(err: pest::error::Error<Rule>, rule: Rule, src: &str) ->
         .find(|c| expected.contains(c));
     let (message, help) = if found == "`\"`" && !text_closes(&src[at..]) {
         (
-            "this text literal is never closed: expected a closing `\"`".to_string(),
+            "text literal is never closed: found `\"` with no closing `\"`".to_string(),
             "add the closing `\"`; write `\\\"` for a quote inside text".to_string(),
         )
     } else if at_end && let Some(closer) = closer {
@@ -212,7 +219,9 @@ pub(super) fn from_pest(err: pest::error::Error<Rule>, rule: Rule, src: &str) ->
             _ => "`[`",
         };
         (
-            format!("expected {closer}, found end of input: a {opener} is never closed"),
+            format!(
+                "expected {closer}, found end of input: the script ends too early, a {opener} is never closed"
+            ),
             format!("add the missing {closer}; every opening bracket needs its closing one"),
         )
     } else if at_end {
