@@ -299,6 +299,12 @@ fn task_keys_with_hyphens_and_spaces() {
             "attachments"
         ]
     );
+    // Tabs between a key and its colon, as the Zoho editor sometimes leaves.
+    let p = program("r = invokeurl\n[\n\turl\t:\"u\"\n\ttype\t:GET\n];");
+    let StmtKind::Assign { value, .. } = &p.functions[0].body[0].kind else {
+        panic!("assignment expected")
+    };
+    assert!(matches!(&value.kind, ExprKind::Task(t) if t.entries.len() == 2));
     // `to: a , , b` keeps the two addresses and drops the empty element.
     assert_eq!(mail.entries[1].values.len(), 2);
 }
