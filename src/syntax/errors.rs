@@ -188,10 +188,13 @@ pub(super) fn from_pest(err: pest::error::Error<Rule>, rule: Rule, src: &str) ->
     // Literal tokens; where the rules ask for the start of an expression,
     // `+`, `-` and `.` are prefixes or decimals there, not operators.
     let operand_only = expected.contains(&"an expression") && !expected.contains(&"an operator");
+    let infix_ctx = expected.contains(&"an operator");
     expected.extend(
         expected_tokens(rule, src)
             .into_iter()
-            .filter(|w| !(operand_only && matches!(*w, "an operator" | "`.`"))),
+            .filter(|w| !(operand_only && matches!(*w, "an operator" | "`.`")))
+            // After an operand, `=` is the comparison, already "an operator".
+            .filter(|w| !(infix_ctx && *w == "`=`")),
     );
     if std::env::var_os("DLG_DEBUG_PARSE").is_some() {
         eprintln!("{:?}", err.variant);

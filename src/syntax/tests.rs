@@ -113,6 +113,22 @@ fn precedence_of_arithmetic_comparison_and_logic() {
 }
 
 #[test]
+fn single_equals_compares_inside_expressions() {
+    // Older Creator scripts write `if(n.length() = 1)`; it is `==`.
+    let p = program("n = \"7\";\nif(n.length() = 1 && n != \"0\")\n{\n\tinfo n;\n}");
+    let f = &p.functions[0];
+    let StmtKind::If { branches, .. } = &f.body[1].kind else {
+        panic!("if expected")
+    };
+    assert_eq!(
+        sexp(f, &branches[0].0),
+        "(&& (== (.length $n) 1) (!= $n \"0\"))"
+    );
+    // At statement level `=` is still assignment.
+    assert!(matches!(f.body[0].kind, StmtKind::Assign { op: None, .. }));
+}
+
+#[test]
 fn unary_minus_not_and_plus() {
     assert_eq!(expr("-5"), "-5");
     assert_eq!(expr("-2.5"), "-2.5");
