@@ -31,7 +31,7 @@ fn rule_words(rule: Rule) -> Option<&'static str> {
         EOI => "end of input",
         statement | statements | expression_statement | assignment => "a statement",
         expression | postfix_expr | call | if_expression | collection_literal => "an expression",
-        identifier | lvalue | qualified_name => "a name",
+        identifier | lvalue | qualified_name | member_name => "a name",
         type_name => "a type",
         block => "`{`",
         condition => "`(`",

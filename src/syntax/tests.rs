@@ -187,11 +187,16 @@ fn qualified_calls_versus_dotted_variables() {
     assert_eq!(expr("today.addDay(1)"), "(.addDay sys:CurrentDate 1)");
     assert_eq!(expr("input.Email.trim()"), "(.trim (field ?input Email))");
     assert_eq!(expr("rec.Name"), "(field ?rec Name)");
+    // Keywords are ordinary names after a dot.
+    assert_eq!(
+        expr("resp.info.Return"),
+        "(field (field ?resp info) Return)"
+    );
 }
 
 #[test]
 fn field_assignment_versus_plain_assignment() {
-    let p = program("rec.Status = \"Done\";\ninput.Total = 3;\nn = 1;\nn += 2;");
+    let p = program("rec.Status = \"Done\";\ninput.Total = 3;\nn = 1;\nn += 2;\nrec.Return = 1;");
     let kinds: Vec<String> = p.functions[0]
         .body
         .iter()
@@ -207,7 +212,8 @@ fn field_assignment_versus_plain_assignment() {
             "field rec.Status",
             "field input.Total",
             "assign None",
-            "assign Some(Add)"
+            "assign Some(Add)",
+            "field rec.Return"
         ]
     );
 }
