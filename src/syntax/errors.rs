@@ -155,28 +155,44 @@ fn token_words(token: &str) -> Option<&'static str> {
 /// Parse again with pest's detailed tracking switched on, to learn which
 /// literal tokens (`;`, `)`, …) would have been accepted. Only runs on the
 /// error path, so successful parses pay nothing.
-fn expected_tokens(rule: Rule, src: &str) -> Vec<&'static str> {
+fn expected_tokens(rule: Rule, src: &str) -> Detail {
     pest::set_error_detail(true);
     let result = DelugeParser::parse(rule, src);
     pest::set_error_detail(false);
     let Some(attempts) = result.err().and_then(|e| e.parse_attempts()) else {
-        return Vec::new();
+        return Detail::default();
     };
-    attempts
-        .expected_tokens()
-        .iter()
-        .filter_map(|t| token_words(&t.to_string()))
-        .collect()
+    let mut rules = Vec::new();
+    for stack in attempts.call_stacks() {
+        let deepest = stack.deepest.get_rule().copied();
+        if let Some(w) = deepest.or(stack.parent).and_then(rule_words) {
+            rules.push(w);
+        }
+    }
+    Detail {
+        position: attempts.max_position,
+        tokens: attempts
+            .expected_tokens()
+            .iter()
+            .filter_map(|t| token_words(&t.to_string()))
+            .collect(),
+        rules,
+    }
+}
+
+/// What pest's detailed tracking saw at the furthest point it reached.
+#[derive(Default)]
+struct Detail {
+    position: usize,
+    tokens: Vec<&'static str>,
+    rules: Vec<&'static str>,
 }
 
 pub(super) fn from_pest(err: pest::error::Error<Rule>, rule: Rule, src: &str) -> SyntaxError {
-    let pos = match err.location {
+    let mut pos = match err.location {
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
     };
-    // Point at the offending token, not at the whitespace before it.
-    let skipped = src[pos.min(src.len())..].len() - src[pos.min(src.len())..].trim_start().len();
-    let at = (pos + skipped).min(src.len());
     let mut expected: Vec<&'static str> = Vec::new();
     if let pest::error::ErrorVariant::ParsingError { positives, .. } = &err.variant {
         for r in positives {
@@ -185,12 +201,31 @@ pub(super) fn from_pest(err: pest::error::Error<Rule>, rule: Rule, src: &str) ->
             }
         }
     }
+    let detail = expected_tokens(rule, src);
+    // pest's own position only follows rules; when a literal token (`)`,
+    // `,`) further along the same line was the furthest thing tried, point
+    // there instead, unless that lands inside a text literal left open at
+    // pest's position.
+    let opens_text = src[pos.min(src.len())..].trim_start().starts_with('"');
+    let same_line = detail.position > pos && detail.position <= src.len() && {
+        let rest = &src[detail.position..];
+        let target = detail.position + (rest.len() - rest.trim_start().len());
+        !src[pos..target].contains('\n')
+    };
+    if same_line && !opens_text {
+        pos = detail.position;
+        expected = detail.rules.clone();
+    }
+    // Point at the offending token, not at the whitespace before it.
+    let skipped = src[pos.min(src.len())..].len() - src[pos.min(src.len())..].trim_start().len();
+    let at = (pos + skipped).min(src.len());
     // Literal tokens; where the rules ask for the start of an expression,
     // `+`, `-` and `.` are prefixes or decimals there, not operators.
     let operand_only = expected.contains(&"an expression") && !expected.contains(&"an operator");
     let infix_ctx = expected.contains(&"an operator");
     expected.extend(
-        expected_tokens(rule, src)
+        detail
+            .tokens
             .into_iter()
             .filter(|w| !(operand_only && matches!(*w, "an operator" | "`.`")))
             // After an operand, `=` is the comparison, already "an operator".

@@ -440,6 +440,15 @@ fn other_error_messages_are_in_words() {
     assert!(e.message.contains("never closed"), "{}", e.message);
     let e = error("r = invokeurl\n[\n\turl: \"x\"\n\ttype GET\n];");
     assert!(e.message.contains("a parameter name"), "{}", e.message);
+    // Literal tokens further along the line move the caret to them.
+    let src = "void f(string a {\n}";
+    let e = error(src);
+    assert_eq!(line_col(src, e.span.start), (1, 17));
+    assert!(e.message.starts_with("expected `)`, `,`"), "{}", e.message);
+    let src = "try { } catch { }";
+    let e = error(src);
+    assert_eq!(line_col(src, e.span.start), (1, 15));
+    assert_eq!(e.message, "expected `(`, found `{`");
     let e = error("/* open comment\nx = 1;");
     assert_eq!(e.message, "Comment Task is not closed properly");
     for src in ["x = ;", "if x > 1 { }", "x = (1 + 2;", "f(1,;"] {
