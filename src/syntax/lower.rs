@@ -543,6 +543,22 @@ impl<'s> Lowerer<'s> {
                 at_end: false,
             });
         }
+        // 9223372036854775808 only exists as the operand of a unary minus
+        // (i64::MIN); anywhere else it is out of range.
+        let mut prev = None;
+        for p in pair.clone().into_inner() {
+            if p.as_rule() == Rule::postfix_expr
+                && p.as_str() == "9223372036854775808"
+                && prev != Some(Rule::neg_op)
+            {
+                return Err(err_at(
+                    span_of(&p),
+                    "number 9223372036854775808 is out of range for a 64-bit Number",
+                    "Numbers range from -9223372036854775808 to 9223372036854775807; use a decimal or text for larger values",
+                ));
+            }
+            prev = Some(p.as_rule());
+        }
         PRATT
             .map_primary(|p| self.postfix_expr(p))
             .map_prefix(|op, rhs| {

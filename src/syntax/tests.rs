@@ -247,6 +247,10 @@ fn literals() {
     assert_eq!(expr("True"), "true");
     assert_eq!(expr("FALSE"), "false");
     assert_eq!(expr("Null"), "null");
+    let e = error("x = 9223372036854775808;");
+    assert!(e.message.contains("out of range"), "{}", e.message);
+    let e = error("x = 1 - 9223372036854775808;");
+    assert!(e.message.contains("out of range"), "{}", e.message);
     let e = error("x = 99999999999999999999;");
     assert!(e.message.contains("out of range"), "{}", e.message);
 }
