@@ -129,6 +129,29 @@ fn single_equals_compares_inside_expressions() {
 }
 
 #[test]
+fn repl_assignment_without_semicolon_is_unfinished_not_a_comparison() {
+    use super::{ReplInput, parse_repl_input};
+    let mut scope = Default::default();
+    let e = match parse_repl_input("x = 5", &mut scope) {
+        Err(e) => e,
+        Ok(_) => panic!("`x = 5` must not parse as an expression"),
+    };
+    assert!(e.at_end, "{}", e.message);
+    assert!(matches!(
+        parse_repl_input("x = 5;", &mut scope),
+        Ok(ReplInput::Statements(_))
+    ));
+    assert!(matches!(
+        parse_repl_input("x == 5", &mut scope),
+        Ok(ReplInput::Expression(_))
+    ));
+    assert!(matches!(
+        parse_repl_input("(x = 5)", &mut scope),
+        Ok(ReplInput::Expression(_))
+    ));
+}
+
+#[test]
 fn unary_minus_not_and_plus() {
     assert_eq!(expr("-5"), "-5");
     assert_eq!(expr("-2.5"), "-2.5");
