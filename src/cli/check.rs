@@ -38,7 +38,10 @@ pub fn check(args: CheckArgs) -> i32 {
         if let Err(err) = crate::syntax::parse_program(&text) {
             failed += 1;
             if args.quiet {
-                eprintln!("{}: {}", file.display(), err.message);
+                let before = &text[..err.span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                eprintln!("{}:{line}:{col}: {}", file.display(), err.message);
             } else {
                 let source = SourceFile::new(file.display().to_string(), text);
                 crate::diag::eprint(&crate::syntax::syntax_diag(&err, &source));

@@ -3,7 +3,9 @@
 
 use crate::diag::{Diag, SourceFile};
 
-use super::parser::{MAX_NESTING, Rule};
+use pest::Parser;
+
+use super::parser::{DelugeParser, MAX_NESTING, Rule};
 
 #[derive(Clone, Debug)]
 pub struct SyntaxError {
@@ -29,7 +31,7 @@ fn rule_words(rule: Rule) -> Option<&'static str> {
         EOI => "end of input",
         statement | statements | expression_statement | assignment => "a statement",
         expression | postfix_expr | call | if_expression | collection_literal => "an expression",
-        identifier | lvalue | qualified_name => "a name",
+        identifier | lvalue | qualified_name | member_name => "a name",
         type_name => "a type",
         block => "`{`",
         condition => "`(`",
@@ -76,6 +78,32 @@ fn join_words(mut words: Vec<&'static str>) -> String {
     }
 }
 
+/// Does the text literal starting at `rest` (with its opening quote) close?
+fn text_closes(rest: &str) -> bool {
+    let mut chars = rest.chars().skip(1);
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '"' => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// When a line break separates `at` from the last token before it, the
+/// 1-based number of the line holding that token.
+fn line_break_before(src: &str, at: usize) -> Option<usize> {
+    let before = &src[..at];
+    let trimmed = before.trim_end();
+    if trimmed.is_empty() || !before[trimmed.len()..].contains('\n') {
+        return None;
+    }
+    Some(trimmed.matches('\n').count() + 1)
+}
+
 fn found_at(src: &str, pos: usize) -> String {
     let rest = &src[pos.min(src.len())..];
     let rest = rest.trim_start();
@@ -93,14 +121,78 @@ fn found_at(src: &str, pos: usize) -> String {
     }
 }
 
-pub(super) fn from_pest(err: pest::error::Error<Rule>, src: &str) -> SyntaxError {
-    let pos = match err.location {
+/// Words for a literal token the parser was looking for.
+fn token_words(token: &str) -> Option<&'static str> {
+    Some(match token.to_ascii_lowercase().as_str() {
+        ";" => "`;`",
+        "}" => "`}`",
+        ")" => "`)`",
+        "]" => "`]`",
+        "{" => "`{`",
+        "(" => "`(`",
+        "[" => "`[`",
+        "," => "`,`",
+        ":" => "`:`",
+        "=" => "`=`",
+        "." => "`.`",
+        "\"" => "`\"`",
+        "*/" => "`*/`",
+        "+" | "-" | "*" | "/" | "%" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "&&" | "||" => {
+            "an operator"
+        }
+        "!" => "an expression",
+        "if" => "`if`",
+        "in" => "`in`",
+        "each" => "`each`",
+        "catch" => "`catch`",
+        "else" => "`else`",
+        "from" => "`from`",
+        "into" => "`into`",
+        _ => return None,
+    })
+}
+
+/// Parse again with pest's detailed tracking switched on, to learn which
+/// literal tokens (`;`, `)`, …) would have been accepted. Only runs on the
+/// error path, so successful parses pay nothing.
+fn expected_tokens(rule: Rule, src: &str) -> Detail {
+    pest::set_error_detail(true);
+    let result = DelugeParser::parse(rule, src);
+    pest::set_error_detail(false);
+    let Some(attempts) = result.err().and_then(|e| e.parse_attempts()) else {
+        return Detail::default();
+    };
+    let mut rules = Vec::new();
+    for stack in attempts.call_stacks() {
+        let deepest = stack.deepest.get_rule().copied();
+        if let Some(w) = deepest.or(stack.parent).and_then(rule_words) {
+            rules.push(w);
+        }
+    }
+    Detail {
+        position: attempts.max_position,
+        tokens: attempts
+            .expected_tokens()
+            .iter()
+            .filter_map(|t| token_words(&t.to_string()))
+            .collect(),
+        rules,
+    }
+}
+
+/// What pest's detailed tracking saw at the furthest point it reached.
+#[derive(Default)]
+struct Detail {
+    position: usize,
+    tokens: Vec<&'static str>,
+    rules: Vec<&'static str>,
+}
+
+pub(super) fn from_pest(err: pest::error::Error<Rule>, rule: Rule, src: &str) -> SyntaxError {
+    let mut pos = match err.location {
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
     };
-    // Point at the offending token, not at the whitespace before it.
-    let skipped = src[pos.min(src.len())..].len() - src[pos.min(src.len())..].trim_start().len();
-    let at = (pos + skipped).min(src.len());
     let mut expected: Vec<&'static str> = Vec::new();
     if let pest::error::ErrorVariant::ParsingError { positives, .. } = &err.variant {
         for r in positives {
@@ -109,21 +201,94 @@ pub(super) fn from_pest(err: pest::error::Error<Rule>, src: &str) -> SyntaxError
             }
         }
     }
+    let detail = expected_tokens(rule, src);
+    // pest's own position only follows rules; when a literal token (`)`,
+    // `,`) further along the same line was the furthest thing tried, point
+    // there instead, unless that lands inside a text literal left open at
+    // pest's position.
+    let opens_text = src[pos.min(src.len())..].trim_start().starts_with('"');
+    let same_line = detail.position > pos && detail.position <= src.len() && {
+        let rest = &src[detail.position..];
+        let target = detail.position + (rest.len() - rest.trim_start().len());
+        !src[pos..target].contains('\n')
+    };
+    if same_line && !opens_text {
+        pos = detail.position;
+        expected = detail.rules.clone();
+    }
+    // Point at the offending token, not at the whitespace before it.
+    let skipped = src[pos.min(src.len())..].len() - src[pos.min(src.len())..].trim_start().len();
+    let at = (pos + skipped).min(src.len());
+    // Literal tokens; where the rules ask for the start of an expression,
+    // `+`, `-` and `.` are prefixes or decimals there, not operators.
+    let operand_only = expected.contains(&"an expression") && !expected.contains(&"an operator");
+    let infix_ctx = expected.contains(&"an operator");
+    expected.extend(
+        detail
+            .tokens
+            .into_iter()
+            .filter(|w| !(operand_only && matches!(*w, "an operator" | "`.`")))
+            // After an operand, `=` is the comparison, already "an operator".
+            .filter(|w| !(infix_ctx && *w == "`=`")),
+    );
+    if std::env::var_os("DLG_DEBUG_PARSE").is_some() {
+        eprintln!("{:?}", err.variant);
+    }
     let found = found_at(src, at);
     let at_end = at >= src.trim_end().len();
-    let mut message = if expected.is_empty() {
-        format!("unexpected {found}")
+    // Tokens that merely start an expression add noise next to "an expression".
+    if expected.contains(&"an expression") {
+        expected.retain(|w| !matches!(*w, "`\"`" | "`(`" | "`[`" | "`{`" | "`if`"));
+    }
+    expected.sort();
+    expected.dedup();
+    let closer = ["`}`", "`)`", "`]`"]
+        .into_iter()
+        .find(|c| expected.contains(c));
+    let (message, help) = if found == "`\"`" && !text_closes(&src[at..]) {
+        (
+            "text literal is never closed: found `\"` with no closing `\"`".to_string(),
+            "add the closing `\"`; write `\\\"` for a quote inside text".to_string(),
+        )
+    } else if at_end && let Some(closer) = closer {
+        let opener = match closer {
+            "`}`" => "`{` block",
+            "`)`" => "`(`",
+            _ => "`[`",
+        };
+        (
+            format!(
+                "expected {closer}, found end of input: the script ends too early, a {opener} is never closed"
+            ),
+            format!("add the missing {closer}; every opening bracket needs its closing one"),
+        )
+    } else if at_end {
+        (
+            format!(
+                "expected {}, found end of input: the script ends too early",
+                join_words(expected)
+            ),
+            "a block, bracket or text literal is not closed: check for a missing `}`, `)`, `]` or `\"`"
+                .to_string(),
+        )
     } else {
-        format!("expected {}, found {found}", join_words(expected))
-    };
-    let help = if at_end {
-        message = format!("{message}: the script ends too early");
-        "a block, bracket or text literal is not closed: check for a missing `}`, `)`, `]` or `\"`"
-            .to_string()
-    } else if found.starts_with("`}`") || found.starts_with("`]`") || found.starts_with("`)`") {
-        "check the statement before this point: is a `;` missing?".to_string()
-    } else {
-        "every Deluge statement ends with `;` and every block is wrapped in `{ }`".to_string()
+        let message = if expected.is_empty() {
+            format!("unexpected {found}")
+        } else {
+            format!("expected {}, found {found}", join_words(expected.clone()))
+        };
+        let help = if expected.contains(&"`;`")
+            && let Some(line) = line_break_before(src, at)
+        {
+            format!("a `;` is probably missing at the end of line {line}")
+        } else if expected.contains(&"a parameter name like `url`") {
+            "each entry inside `[ ]` is written `name : value`, one per line".to_string()
+        } else if found.starts_with("`}`") || found.starts_with("`]`") || found.starts_with("`)`") {
+            "check the statement before this point: is a `;` missing?".to_string()
+        } else {
+            "every Deluge statement ends with `;` and every block is wrapped in `{ }`".to_string()
+        };
+        (message, help)
     };
     let end = src[at..]
         .char_indices()

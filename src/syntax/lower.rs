@@ -69,7 +69,7 @@ fn err_at(span: Span, message: impl Into<String>, help: impl Into<String>) -> Sy
 
 fn parse_rule(rule: Rule, src: &str) -> Result<Pair<'_, Rule>, SyntaxError> {
     check_nesting(src)?;
-    let mut pairs = DelugeParser::parse(rule, src).map_err(|e| from_pest(e, src))?;
+    let mut pairs = DelugeParser::parse(rule, src).map_err(|e| from_pest(e, rule, src))?;
     Ok(pairs.next().expect("pest returns the top rule"))
 }
 
@@ -384,13 +384,24 @@ impl<'s> Lowerer<'s> {
             }
             Rule::break_statement => StmtKind::Break,
             Rule::continue_statement => StmtKind::Continue,
-            Rule::creator_statement => StmtKind::Creator(
-                pair.as_str()
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or("")
-                    .to_string(),
-            ),
+            Rule::creator_statement => {
+                let text = pair.as_str();
+                let is_ui = pair
+                    .clone()
+                    .into_inner()
+                    .any(|p| p.as_rule() == Rule::kw_ui);
+                let what = match is_ui {
+                    // `input.Field:ui.add(list)`: name the field and the action.
+                    true => text
+                        .split('(')
+                        .next()
+                        .unwrap_or("")
+                        .split_whitespace()
+                        .collect::<String>(),
+                    false => text.split_whitespace().next().unwrap_or("").to_string(),
+                };
+                StmtKind::Creator(what)
+            }
             Rule::block => {
                 // A nested bare block: flatten (no block scope).
                 let stmts = self.statements(pair)?;
@@ -475,7 +486,7 @@ impl<'s> Lowerer<'s> {
             let mut values = Vec::new();
             if let Some(v) = e.next() {
                 for x in v.into_inner() {
-                    values.push(self.expression(x)?);
+                    values.push(self.task_item(x)?);
                 }
             }
             entries.push(TaskEntry {
@@ -485,6 +496,36 @@ impl<'s> Lowerer<'s> {
             });
         }
         Ok(Task { kind, entries })
+    }
+
+    /// One value of a task parameter: an expression, or a `sendmail`
+    /// attachment (`file:expr` is the file value; `template:…`/`view:…`
+    /// render Creator records and lower to a Creator construct).
+    fn task_item(&self, pair: Pair<Rule>) -> Result<Expr, SyntaxError> {
+        if pair.as_rule() != Rule::attachment {
+            return self.expression(pair);
+        }
+        let span = span_of(&pair);
+        let text = pair
+            .as_str()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut it = pair.into_inner();
+        let kind = it.next().expect("attachment kind");
+        if kind.as_rule() == Rule::attach_file {
+            return self.expression(it.next().expect("attachment file"));
+        }
+        for p in it {
+            if p.as_rule() == Rule::expression {
+                // Lower it so undefined names and nesting are still checked.
+                self.expression(p)?;
+            }
+        }
+        Ok(Expr::new(
+            ExprKind::Creator(format!("attachments :{text}")),
+            span,
+        ))
     }
 
     fn expression(&self, pair: Pair<Rule>) -> Result<Expr, SyntaxError> {
@@ -501,6 +542,22 @@ impl<'s> Lowerer<'s> {
                 span: span_of(&pair).range(),
                 at_end: false,
             });
+        }
+        // 9223372036854775808 only exists as the operand of a unary minus
+        // (i64::MIN); anywhere else it is out of range.
+        let mut prev = None;
+        for p in pair.clone().into_inner() {
+            if p.as_rule() == Rule::postfix_expr
+                && p.as_str() == "9223372036854775808"
+                && prev != Some(Rule::neg_op)
+            {
+                return Err(err_at(
+                    span_of(&p),
+                    "number 9223372036854775808 is out of range for a 64-bit Number",
+                    "Numbers range from -9223372036854775808 to 9223372036854775807; use a decimal or text for larger values",
+                ));
+            }
+            prev = Some(p.as_rule());
         }
         PRATT
             .map_primary(|p| self.postfix_expr(p))
@@ -587,9 +644,15 @@ impl<'s> Lowerer<'s> {
         let members: Vec<Pair<Rule>> = it.collect();
         let mut idx = 0;
 
+        // `input.Field.method()`, `today.addDay(1)`, `now.toString(…)`: a
+        // value followed by members, never a qualified function name.
+        let value_head = ["input", "today", "now"]
+            .iter()
+            .any(|h| primary.as_str().eq_ignore_ascii_case(h));
         let mut expr = if primary.as_rule() == Rule::identifier
             && !self.scope.borrow().is_assigned(primary.as_str())
             && !members.is_empty()
+            && !value_head
         {
             // A dotted name that is not a variable: a system variable
             // (`zoho.currenttime`), a qualified call (`standalone.fn(…)`,

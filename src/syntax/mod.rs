@@ -8,3 +8,6 @@ mod parser;
 pub use errors::{SyntaxError, check_nesting, syntax_diag};
 pub use lower::{ReplInput, Scope, parse_program, parse_repl_input};
 pub use parser::MAX_NESTING;
+
+#[cfg(test)]
+mod tests;
