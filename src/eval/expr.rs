@@ -66,64 +66,32 @@ impl Interpreter {
         match &e.kind {
             ExprKind::Const(v) => Ok(v.clone()),
             ExprKind::Var { slot } => Ok(frame[*slot as usize].clone()),
+            ExprKind::Binary(op, lhs, rhs) if !matches!(op, BinOp::And | BinOp::Or) => {
+                self.eval_binary(*op, lhs, rhs, e, frame)
+            }
             ExprKind::Binary(op, lhs, rhs) => {
-                let a = match &lhs.kind {
-                    ExprKind::Var { slot } => frame[*slot as usize].clone(),
-                    _ => self.eval(lhs, frame)?,
-                };
-                match op {
-                    BinOp::And | BinOp::Or => {
-                        let left = a.truthy().ok_or_else(|| {
-                            RtError::runtime(format!(
-                                "operator {} needs BOOLEAN operands, found {}",
-                                op.symbol(),
-                                a.type_tag().deluge_name()
-                            ))
-                            .at(lhs.span, &self.source)
-                        })?;
-                        // Short-circuit, as Java-based Deluge does.
-                        if (*op == BinOp::And && !left) || (*op == BinOp::Or && left) {
-                            return Ok(Value::Bool(left));
-                        }
-                        let b = self.eval(rhs, frame)?;
-                        b.truthy().map(Value::Bool).ok_or_else(|| {
-                            RtError::runtime(format!(
-                                "operator {} needs BOOLEAN operands, found {}",
-                                op.symbol(),
-                                b.type_tag().deluge_name()
-                            ))
-                            .at(rhs.span, &self.source)
-                        })
-                    }
-                    _ => {
-                        let b = match &rhs.kind {
-                            ExprKind::Const(v) => v.clone(),
-                            ExprKind::Var { slot } => frame[*slot as usize].clone(),
-                            _ => self.eval(rhs, frame)?,
-                        };
-                        // Fast path for the common Number-with-Number cases.
-                        if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
-                            let (x, y) = (*x, *y);
-                            let fast = match op {
-                                BinOp::Add => x.checked_add(y).map(Value::Int),
-                                BinOp::Sub => x.checked_sub(y).map(Value::Int),
-                                BinOp::Mul => x.checked_mul(y).map(Value::Int),
-                                BinOp::Lt => Some(Value::Bool(x < y)),
-                                BinOp::Le => Some(Value::Bool(x <= y)),
-                                BinOp::Gt => Some(Value::Bool(x > y)),
-                                BinOp::Ge => Some(Value::Bool(x >= y)),
-                                BinOp::Eq => Some(Value::Bool(x == y)),
-                                BinOp::Ne => Some(Value::Bool(x != y)),
-                                _ => None,
-                            };
-                            if let Some(v) = fast {
-                                return Ok(v);
-                            }
-                        }
-                        super::ops::binary_op(*op, &a, &b)
-                            .map_err(|err| err.at(e.span, &self.source))
-                    }
+                let a = self.eval(lhs, frame)?;
+                let left = a.truthy().ok_or_else(|| {
+                    RtError::runtime(format!(
+                        "operator {} needs BOOLEAN operands, found {}",
+                        op.symbol(),
+                        a.type_tag().deluge_name()
+                    ))
+                    .at(lhs.span, &self.source)
+                })?;
+                // Short-circuit, as Java-based Deluge does.
+                if (*op == BinOp::And && !left) || (*op == BinOp::Or && left) {
+                    return Ok(Value::Bool(left));
                 }
+                let b = self.eval(rhs, frame)?;
+                b.truthy().map(Value::Bool).ok_or_else(|| {
+                    RtError::runtime(format!(
+                        "operator {} needs BOOLEAN operands, found {}",
+                        op.symbol(),
+                        b.type_tag().deluge_name()
+                    ))
+                    .at(rhs.span, &self.source)
+                })
             }
             ExprKind::Method {
                 receiver,
