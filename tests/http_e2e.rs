@@ -898,3 +898,271 @@ fn secret_scan_over_every_failure_path() {
     }
     assert!(checked >= 30, "{checked}");
 }
+
+// ---------------------------------------------------- connections commands
+
+const NEW_REFRESH: &str = "1000.e2e-nEw-rEfReSh.cafe";
+const GRANT_CODE: &str = "1000.e2e-gRaNt-code.0001";
+
+#[test]
+fn connections_list_shows_kinds_and_token_state_without_secrets() {
+    let f = Fake::new();
+    f.write_connections(&format!(
+        "[connections.gh]\ntype = \"bearer\"\ntoken = \"{ACCESS_2}\"\n\n[connections.needs-env]\ndatacenter = \"eu\"\nclient_id = \"x\"\nclient_secret = \"${{DLG_E2E_SURELY_UNSET}}\"\nrefresh_token = \"{REFRESH_TOKEN}\"\n"
+    ));
+    f.token_ok(ACCESS_1, Duration::ZERO);
+    f.invoices_for(ACCESS_1, json!({"code": 0}));
+    let conn = f.conn_path();
+    let list = || {
+        f.dlg(&[
+            "connections",
+            "list",
+            "--connections",
+            conn.to_str().unwrap(),
+        ])
+    };
+    let r = list();
+    r.ok().no_secret();
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(lines[0].starts_with("connections file: "), "{}", r.stdout);
+    assert!(lines[1].starts_with("NAME"), "{}", r.stdout);
+    assert!(lines[2].starts_with("gh ") && lines[2].contains("bearer"));
+    assert!(lines[2].contains("static credentials"));
+    assert!(
+        lines[3].contains("zoho") && lines[3].contains(" in ") && lines[3].contains("not cached")
+    );
+    assert!(lines[4].contains("invalid") && lines[4].contains("DLG_E2E_SURELY_UNSET"));
+    f.run(SNIPPET, &[]).ok();
+    let r = list();
+    r.ok().no_secret();
+    assert!(
+        r.stdout.contains("cached, expires in 59m")
+            || r.stdout.contains("cached, expires in 1h 00m"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn connections_test_reports_token_state_and_diagnostics() {
+    let f = Fake::new();
+    f.token_ok(ACCESS_1, Duration::ZERO);
+    f.invoices_for(ACCESS_1, json!({"code": 0}));
+    let conn = f.conn_path();
+    let c = conn.to_str().unwrap();
+    let r = f.dlg(&[
+        "connections",
+        "test",
+        "kalki_books_connection",
+        "--connections",
+        c,
+    ]);
+    r.ok().no_secret();
+    assert!(
+        r.stdout
+            .starts_with("ok: connection 'kalki_books_connection': access token refreshed"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("api_domain https://www.zohoapis.in"));
+    let r = f.dlg(&[
+        "connections",
+        "test",
+        "kalki_books_connection",
+        "--connections",
+        c,
+        "--url",
+        "https://www.zohoapis.in/books/v3/invoices?organization_id=1",
+    ]);
+    r.ok().no_secret();
+    assert!(r.stdout.contains("access token from cache"), "{}", r.stdout);
+    assert!(r.stdout.contains("answered 200"), "{}", r.stdout);
+    assert_eq!(f.token_requests().len(), 1);
+    let r = f.dlg(&[
+        "connections",
+        "test",
+        "kalki_books_connection",
+        "--connections",
+        c,
+        "--refresh",
+        "--verbose",
+    ]);
+    r.ok().no_secret();
+    assert!(r.stdout.contains("access token refreshed"), "{}", r.stdout);
+    assert_eq!(f.token_requests().len(), 2);
+    let r = f.dlg(&["connections", "test", "kalki_book", "--connections", c]);
+    r.fails_with("connection::unknown")
+        .err_has("did you mean 'kalki_books_connection'?");
+
+    let f = Fake::new();
+    f.token_body(200, json!({"error": "invalid_client"}));
+    let conn = f.conn_path();
+    for args in [&[][..], &["--verbose"][..]] {
+        let mut a = vec![
+            "connections",
+            "test",
+            "kalki_books_connection",
+            "--connections",
+            conn.to_str().unwrap(),
+        ];
+        a.extend(args);
+        f.dlg(&a).fails_with("oauth::invalid_client").no_secret();
+    }
+}
+
+fn mount_code_exchange(f: &Fake) {
+    f.mount(
+        Mock::given(method("POST"))
+            .and(path("/oauth/v2/token"))
+            .and(body_string_contains("grant_type=authorization_code"))
+            .and(body_string_contains(format!("code={GRANT_CODE}").as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "access_token": ACCESS_2,
+                "refresh_token": NEW_REFRESH,
+                "api_domain": "https://www.zohoapis.in",
+                "token_type": "Bearer",
+                "expires_in": 3600
+            }))),
+        false,
+    );
+    f.mount(
+        Mock::given(method("POST"))
+            .and(path("/oauth/v2/token"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!({"error": "invalid_code"})),
+            ),
+        false,
+    );
+}
+
+#[test]
+fn auth_prints_the_refresh_token_once_on_request() {
+    let f = Fake::new();
+    // A connection without a refresh token yet.
+    let text = std::fs::read_to_string(f.conn_path())
+        .unwrap()
+        .replace(&format!("refresh_token = \"{REFRESH_TOKEN}\"\n"), "");
+    std::fs::write(f.conn_path(), text).unwrap();
+    mount_code_exchange(&f);
+    let conn = f.conn_path();
+    let c = conn.to_str().unwrap();
+    // An output choice is required (checked before the code is spent).
+    let r = f.dlg(&[
+        "auth",
+        "kalki_books_connection",
+        "--code",
+        GRANT_CODE,
+        "--connections",
+        c,
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(f.token_requests().is_empty());
+
+    let r = f.dlg(&[
+        "auth",
+        "kalki_books_connection",
+        "--code",
+        GRANT_CODE,
+        "--connections",
+        c,
+        "--print",
+    ]);
+    r.ok().no_secret();
+    assert_eq!(r.stdout.matches(NEW_REFRESH).count(), 1, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains(&format!("refresh_token = \"{NEW_REFRESH}\""))
+    );
+    assert!(!r.stderr.contains(NEW_REFRESH) && !r.stderr.contains(GRANT_CODE));
+    let reqs = f.token_requests();
+    assert_eq!(reqs.len(), 1);
+    let body = String::from_utf8_lossy(&reqs[0].body).into_owned();
+    assert!(body.contains("grant_type=authorization_code"), "{body}");
+    assert!(body.contains(&format!("client_id={CLIENT_ID}")), "{body}");
+    assert!(body.contains("client_secret="), "{body}");
+
+    // A spent / expired code: its own diagnostic, nothing leaked.
+    for args in [&[][..], &["--verbose"][..]] {
+        let mut a = vec![
+            "connections",
+            "authorize",
+            "kalki_books_connection",
+            "--code",
+            "1000.stale",
+            "--connections",
+            c,
+            "--print",
+        ];
+        a.extend(args);
+        let r = f.dlg(&a);
+        r.fails_with("oauth::invalid_code")
+            .err_has("grant codes live about a minute")
+            .no_secret();
+        assert!(!r.stdout.contains("refresh_token ="));
+    }
+}
+
+#[test]
+fn authorize_writes_the_file_and_the_next_run_uses_it() {
+    let f = Fake::new();
+    mount_code_exchange(&f);
+    f.invoices_for(ACCESS_2, json!({"code": 0}));
+    let conn = f.conn_path();
+    let c = conn.to_str().unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&conn, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let r = f.dlg(&[
+        "connections",
+        "authorize",
+        "kalki_books_connection",
+        "--code",
+        GRANT_CODE,
+        "--connections",
+        c,
+        "--write",
+    ]);
+    r.ok().no_secret();
+    assert!(!r.stdout.contains(NEW_REFRESH), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("wrote the new refresh_token"),
+        "{}",
+        r.stdout
+    );
+    let text = std::fs::read_to_string(&conn).unwrap();
+    assert!(
+        text.contains(&format!("refresh_token = \"{NEW_REFRESH}\"")),
+        "{text}"
+    );
+    assert!(!text.contains(REFRESH_TOKEN));
+    assert!(text.contains("[hosts]") && text.contains(CLIENT_SECRET));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&conn).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    // The access token that came with the code is cached: no refresh.
+    let r = f.run(SNIPPET, &[]);
+    r.ok();
+    assert_eq!(r.stdout, "0\n");
+    assert_eq!(f.token_requests().len(), 1);
+
+    // An ${ENV} refresh token is never overwritten.
+    let text = text.replace(&format!("\"{NEW_REFRESH}\""), "\"${E2E_REFRESH}\"");
+    std::fs::write(&conn, &text).unwrap();
+    let r = f.dlg(&[
+        "auth",
+        "kalki_books_connection",
+        "--code",
+        GRANT_CODE,
+        "--connections",
+        c,
+        "--write",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("E2E_REFRESH"));
+    assert_eq!(f.token_requests().len(), 1, "the code is not spent");
+}

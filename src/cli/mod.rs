@@ -2,6 +2,7 @@
 
 mod builtins_cmd;
 mod check;
+mod connections;
 mod run;
 
 use std::path::{Path, PathBuf};
@@ -30,6 +31,10 @@ pub enum Command {
     Check(check::CheckArgs),
     /// List every supported built-in function.
     Builtins(builtins_cmd::BuiltinsArgs),
+    /// List, test and authorize the connections of connections.toml.
+    Connections(connections::ConnectionsArgs),
+    /// Exchange a grant code for a refresh token (same as `connections authorize`).
+    Auth(connections::AuthorizeArgs),
 }
 
 /// Options shared by `run` and `repl`.
@@ -121,6 +126,8 @@ pub fn main() -> i32 {
             Command::Run(args) => run::run(args),
             Command::Check(args) => check::check(args),
             Command::Builtins(args) => builtins_cmd::builtins(args),
+            Command::Connections(args) => connections::connections(args),
+            Command::Auth(args) => connections::authorize_cmd(args),
         });
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,
