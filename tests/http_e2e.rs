@@ -1081,6 +1081,31 @@ fn auth_prints_the_refresh_token_once_on_request() {
     assert!(body.contains(&format!("client_id={CLIENT_ID}")), "{body}");
     assert!(body.contains("client_secret="), "{body}");
 
+    // `--code -` reads the code from stdin (keeps it out of `ps` and history).
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dlg"));
+    cmd.args([
+        "auth",
+        "kalki_books_connection",
+        "--code",
+        "-",
+        "--connections",
+        c,
+        "--print",
+    ]);
+    f.env(&mut cmd);
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut ch = cmd.spawn().unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = ch.stdin.take().unwrap();
+        writeln!(stdin, "{GRANT_CODE}").unwrap();
+    }
+    let r = Run::from(ch.wait_with_output().unwrap());
+    r.ok().no_secret();
+    assert!(r.stdout.contains(NEW_REFRESH), "{}", r.stdout);
+
     // A spent / expired code: its own diagnostic, nothing leaked.
     for args in [&[][..], &["--verbose"][..]] {
         let mut a = vec![

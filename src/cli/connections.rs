@@ -62,7 +62,8 @@ pub struct TestArgs {
 pub struct AuthorizeArgs {
     /// Connection name (its client_id, client_secret and datacenter are used).
     pub name: String,
-    /// The grant code; it expires about a minute after it is generated.
+    /// The grant code (`-` reads it from stdin); it expires about a minute
+    /// after it is generated.
     #[arg(long, value_name = "CODE")]
     pub code: String,
     /// Write the new refresh_token into the connections file.
@@ -252,7 +253,15 @@ pub fn authorize_cmd(args: AuthorizeArgs) -> i32 {
     authorize(args)
 }
 
-fn authorize(args: AuthorizeArgs) -> i32 {
+fn authorize(mut args: AuthorizeArgs) -> i32 {
+    if args.code == "-" {
+        let mut line = String::new();
+        if let Err(e) = std::io::stdin().read_line(&mut line) {
+            eprintln!("dlg auth: cannot read the code from stdin: {e}");
+            return 2;
+        }
+        args.code = line.trim().to_string();
+    }
     let client = match client(&args.common) {
         Ok(c) => c,
         Err(code) => return code,
