@@ -2,6 +2,7 @@
 
 mod builtins_cmd;
 mod check;
+mod connections;
 mod repl;
 mod run;
 
@@ -33,6 +34,10 @@ pub enum Command {
     Builtins(builtins_cmd::BuiltinsArgs),
     /// Interactive console: statements and expressions, variables persist.
     Repl(repl::ReplArgs),
+    /// List, test and authorize the connections of connections.toml.
+    Connections(connections::ConnectionsArgs),
+    /// Exchange a grant code for a refresh token (same as `connections authorize`).
+    Auth(connections::AuthorizeArgs),
 }
 
 /// Options shared by `run` and `repl`.
@@ -125,6 +130,8 @@ pub fn main() -> i32 {
             Command::Check(args) => check::check(args),
             Command::Builtins(args) => builtins_cmd::builtins(args),
             Command::Repl(args) => repl::repl(args),
+            Command::Connections(args) => connections::connections(args),
+            Command::Auth(args) => connections::authorize_cmd(args),
         });
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,

@@ -358,6 +358,31 @@ impl Connections {
     /// Resolve one connection. With `with_secrets = false` (mock mode) the
     /// secret fields are neither required nor expanded: placeholders are used.
     pub fn resolve(&self, name: &str, with_secrets: bool) -> Result<Connection, Diag> {
+        self.resolve_inner(name, with_secrets, false)
+    }
+
+    /// Resolve a connection that may not have a refresh token yet (for
+    /// `dlg connections authorize`): a missing `refresh_token`, or one that
+    /// references an unset environment variable, resolves to an empty secret.
+    pub fn resolve_for_authorize(&self, name: &str) -> Result<Connection, Diag> {
+        self.resolve_inner(name, true, true)
+    }
+
+    /// The raw `refresh_token` value of a connection as written in the file
+    /// (e.g. `${ZOHO_REFRESH_TOKEN}`), when it is a pure env reference.
+    pub fn refresh_token_env_var(&self, name: &str) -> Option<String> {
+        let (raw, _) = self.raw.get(name)?;
+        let v = raw.get_ref().refresh_token.as_ref()?.get_ref();
+        let inner = v.strip_prefix("${")?.strip_suffix('}')?;
+        (!inner.contains(['{', '}', '$'])).then(|| inner.to_string())
+    }
+
+    fn resolve_inner(
+        &self,
+        name: &str,
+        with_secrets: bool,
+        refresh_optional: bool,
+    ) -> Result<Connection, Diag> {
         let Some((raw, src)) = self.raw.get(name) else {
             return Err(self.unknown(name));
         };
@@ -400,6 +425,13 @@ impl Connections {
             |field: &str, v: &Option<Spanned<String>>, kind: &str| -> Result<Secret, Diag> {
                 if !with_secrets {
                     return Ok(Secret::new(format!("mock-{}", field.replace('_', "-"))));
+                }
+                if refresh_optional && field == "refresh_token" {
+                    return Ok(v
+                        .as_ref()
+                        .and_then(|s| expand_env(name, field, s, &src).ok())
+                        .map(Secret)
+                        .unwrap_or_else(|| Secret::new("")));
                 }
                 match v {
                     Some(s) => expand_env(name, field, s, &src).map(Secret),
@@ -513,7 +545,14 @@ impl Connections {
         } else {
             let best = names
                 .iter()
-                .map(|n| (strsim::normalized_damerau_levenshtein(name, n), n))
+                .map(|n| {
+                    let score = strsim::normalized_damerau_levenshtein(name, n);
+                    // A truncated name (`kalki_book`) is a likely typo too.
+                    let prefix = name.len() >= 4
+                        && n.to_ascii_lowercase()
+                            .starts_with(&name.to_ascii_lowercase());
+                    (if prefix { score.max(0.6) } else { score }, n)
+                })
                 .filter(|(score, _)| *score >= 0.6)
                 .max_by(|a, b| a.0.total_cmp(&b.0));
             if let Some((_, n)) = best {

@@ -310,21 +310,110 @@ pub async fn refresh(
         } => (client_id, client_secret, refresh_token),
         _ => unreachable!("refresh on a connection without a token grant"),
     };
-    trace(&format!(
-        "> POST {token_url} (grant_type=refresh_token for connection '{}', secrets redacted)",
-        conn.name
-    ));
-    let started = std::time::Instant::now();
     let form = [
         ("grant_type", "refresh_token"),
         ("client_id", client_id.as_str()),
         ("client_secret", client_secret.expose()),
         ("refresh_token", refresh_token.expose()),
     ];
+    grant(http, conn, token_url, &form, trace)
+        .await
+        .map(|(t, _)| t)
+}
+
+/// Exchange a grant code (Zoho self-client "Generate Code", or an OAuth 2.0
+/// authorization code) for tokens: `grant_type=authorization_code`.
+/// Returns the access token and the new refresh token.
+pub async fn exchange_code(
+    http: &reqwest::Client,
+    conn: &Connection,
+    token_url: &reqwest::Url,
+    code: &str,
+    redirect_uri: Option<&str>,
+    trace: Trace<'_>,
+) -> Result<(CachedToken, super::Secret), Diag> {
+    let (client_id, client_secret) = match &conn.auth {
+        Auth::Zoho {
+            client_id,
+            client_secret,
+            ..
+        }
+        | Auth::OAuth2 {
+            client_id,
+            client_secret,
+            ..
+        } => (client_id, client_secret),
+        _ => {
+            return Err(Diag::new(
+                "connection::invalid",
+                format!(
+                    "connection '{}' does not use OAuth; there is no grant code to exchange",
+                    conn.name
+                ),
+            )
+            .with_help("authorize applies to zoho and oauth2 connections"));
+        }
+    };
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("client_id", client_id.as_str()),
+        ("client_secret", client_secret.expose()),
+        ("code", code),
+    ];
+    if let Some(r) = redirect_uri {
+        form.push(("redirect_uri", r));
+    }
+    let (t, refresh) = grant(http, conn, token_url, &form, trace)
+        .await
+        .map_err(|d| {
+            if d.code != "oauth::invalid_code" {
+                return d;
+            }
+            Diag::new(
+                "oauth::invalid_code",
+                format!(
+                    "the grant code for connection '{}' was rejected (expired, already used, or issued for another client or data center)",
+                    conn.name
+                ),
+            )
+            .with_help("grant codes live about a minute and work once: generate a new one (Zoho API console → Self Client → Generate Code, with the scopes you need, for the client of this connection) and run this command right away")
+        })?;
+    let refresh = refresh.ok_or_else(|| {
+        Diag::new(
+            "oauth::error",
+            format!(
+                "the token endpoint issued an access token but no refresh_token for connection '{}'",
+                conn.name
+            ),
+        )
+        .with_help("Zoho returns a refresh token only for access_type=offline grants; generate the code again (self-client codes are offline)")
+    })?;
+    Ok((t, refresh))
+}
+
+/// POST a token grant and parse the answer. Zoho reports errors as HTTP 200
+/// with `{"error": ...}`: failure is detected by a missing `access_token`.
+async fn grant(
+    http: &reqwest::Client,
+    conn: &Connection,
+    token_url: &reqwest::Url,
+    form: &[(&str, &str)],
+    trace: Trace<'_>,
+) -> Result<(CachedToken, Option<super::Secret>), Diag> {
+    let grant_type = form
+        .iter()
+        .find(|(k, _)| *k == "grant_type")
+        .map(|(_, v)| *v)
+        .unwrap_or("?");
+    trace(&format!(
+        "> POST {token_url} (grant_type={grant_type} for connection '{}', secrets redacted)",
+        conn.name
+    ));
+    let started = std::time::Instant::now();
     let resp = http
         .post(token_url.clone())
         .header("accept", "application/json")
-        .form(&form)
+        .form(form)
         .send()
         .await;
     let resp = match resp {
@@ -374,10 +463,15 @@ pub async fn refresh(
             _ => Default::default(),
         };
         trace(&format!(
-            "token for '{}' refreshed, expires in {secs} s",
+            "token for '{}' issued, expires in {secs} s",
             conn.name
         ));
-        return Ok(CachedToken {
+        let refresh = o
+            .get("refresh_token")
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+            .map(super::Secret::new);
+        let token = CachedToken {
             access_token: at.to_string(),
             expires_at: now_secs() + secs,
             api_domain: o
@@ -387,7 +481,8 @@ pub async fn refresh(
             connection: conn.name.clone(),
             issuer,
             client_id: cid,
-        });
+        };
+        return Ok((token, refresh));
     }
     let err = obj.and_then(|o| o.get("error")).map(|v| {
         v.as_str()

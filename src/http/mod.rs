@@ -187,6 +187,26 @@ pub struct ConnectionInfo {
     pub problem: Option<Diag>,
 }
 
+/// Token state reported by [`HttpClient::test_connection`].
+#[derive(Clone, Debug)]
+pub struct TokenStatus {
+    /// A new token was fetched from the token endpoint (else: cached).
+    pub refreshed: bool,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    pub api_domain: Option<String>,
+}
+
+/// Result of [`HttpClient::authorize`].
+#[derive(Debug)]
+pub struct Authorized {
+    pub refresh_token: crate::connections::Secret,
+    pub expires_in: u64,
+    pub api_domain: Option<String>,
+    /// The token endpoint used (after `[hosts]` mapping).
+    pub token_url: String,
+}
+
 /// The HTTP client of one run.
 pub struct HttpClient {
     opts: HttpOptions,
@@ -348,6 +368,107 @@ impl HttpClient {
                 },
             })
             .collect())
+    }
+
+    /// `dlg connections test`: resolve a connection and, for token-based
+    /// ones, get a valid access token (from the cache, or a refresh; a
+    /// refresh always with `force_refresh`). `None` for static credentials.
+    pub fn test_connection(
+        &self,
+        name: &str,
+        force_refresh: bool,
+    ) -> Result<Option<TokenStatus>, Diag> {
+        self.test_inner(name, force_refresh)
+            .map_err(|d| self.scrub_diag(d))
+    }
+
+    fn test_inner(&self, name: &str, force_refresh: bool) -> Result<Option<TokenStatus>, Diag> {
+        let conns = self.connections()?;
+        let c = conns.resolve(name, !self.is_mock())?;
+        for s in c.secrets() {
+            self.add_secret(&s);
+        }
+        if !matches!(c.auth, Auth::Zoho { .. } | Auth::OAuth2 { .. }) || self.is_mock() {
+            return Ok(None);
+        }
+        let before = self.tokens.cached(&c).filter(|t| t.is_fresh());
+        let stale = if force_refresh {
+            before.as_ref().map(|t| t.access_token.clone())
+        } else {
+            None
+        };
+        let token = self
+            .block_on(self.token_for(&c, conns, stale.as_deref()))?
+            .unwrap_or_default();
+        let t = self.tokens.cached(&c);
+        Ok(Some(TokenStatus {
+            refreshed: force_refresh || before.is_none_or(|b| b.access_token != token),
+            expires_in: t
+                .as_ref()
+                .map(|t| t.expires_at as i64 - crate::connections::token::now_secs() as i64)
+                .unwrap_or(0),
+            api_domain: t.and_then(|t| t.api_domain),
+        }))
+    }
+
+    /// `dlg connections authorize`: exchange a grant code for a refresh
+    /// token at the connection's accounts server (through `[hosts]`), and
+    /// cache the access token that comes with it.
+    pub fn authorize(
+        &self,
+        name: &str,
+        code: &str,
+        redirect_uri: Option<&str>,
+    ) -> Result<Authorized, Diag> {
+        self.add_secret(code);
+        self.authorize_inner(name, code, redirect_uri)
+            .map_err(|d| self.scrub_diag(d))
+    }
+
+    fn authorize_inner(
+        &self,
+        name: &str,
+        code: &str,
+        redirect_uri: Option<&str>,
+    ) -> Result<Authorized, Diag> {
+        let conns = self.connections()?;
+        let mut c = conns.resolve_for_authorize(name)?;
+        for s in c.secrets() {
+            self.add_secret(&s);
+        }
+        let token_url = self.token_url(&c, conns)?;
+        let trace = |s: &str| self.trace(s);
+        let (t, refresh) = self.block_on(crate::connections::token::exchange_code(
+            &self.http,
+            &c,
+            &token_url,
+            code,
+            redirect_uri,
+            &trace,
+        ))?;
+        self.add_secret(&t.access_token);
+        self.add_secret(refresh.expose());
+        match &mut c.auth {
+            Auth::Zoho { refresh_token, .. } | Auth::OAuth2 { refresh_token, .. } => {
+                *refresh_token = refresh.clone();
+            }
+            _ => {}
+        }
+        let cache_file = self.tokens.file_for(&c);
+        if let Err(e) = crate::connections::token::write_cache(&cache_file, &t) {
+            self.trace(&format!(
+                "could not write token cache {}: {e}",
+                cache_file.display()
+            ));
+        }
+        Ok(Authorized {
+            refresh_token: refresh,
+            expires_in: t
+                .expires_at
+                .saturating_sub(crate::connections::token::now_secs()),
+            api_domain: t.api_domain,
+            token_url: token_url.to_string(),
+        })
     }
 
     /// Whether requests are answered from a mock file.
@@ -584,17 +705,17 @@ impl HttpClient {
         self.check_not_authorized(answer.response, conn, &url)
     }
 
-    /// Access token for token-based connections (`None` for static auth).
-    async fn token_for(
-        &self,
-        conn: &Connection,
-        conns: &Connections,
-        stale: Option<&str>,
-    ) -> Result<Option<String>, Diag> {
+    /// The (host-mapped) token endpoint of a token-based connection.
+    fn token_url(&self, conn: &Connection, conns: &Connections) -> Result<reqwest::Url, Diag> {
         let token_url = match &conn.auth {
             Auth::Zoho { datacenter, .. } => datacenter.token_url(),
             Auth::OAuth2 { token_url, .. } => token_url.clone(),
-            _ => return Ok(None),
+            _ => {
+                return Err(Diag::new(
+                    "connection::invalid",
+                    format!("connection '{}' has no token endpoint", conn.name),
+                ));
+            }
         };
         let parsed = reqwest::Url::parse(&token_url).map_err(|e| {
             Diag::new(
@@ -606,7 +727,20 @@ impl HttpClient {
             )
             .with_help("token_url must be an absolute https:// URL")
         })?;
-        let mapped = conns.map_url(&parsed);
+        Ok(conns.map_url(&parsed))
+    }
+
+    /// Access token for token-based connections (`None` for static auth).
+    async fn token_for(
+        &self,
+        conn: &Connection,
+        conns: &Connections,
+        stale: Option<&str>,
+    ) -> Result<Option<String>, Diag> {
+        if !matches!(conn.auth, Auth::Zoho { .. } | Auth::OAuth2 { .. }) {
+            return Ok(None);
+        }
+        let mapped = self.token_url(conn, conns)?;
         let trace = |s: &str| self.trace(s);
         let t = self
             .tokens
