@@ -119,6 +119,9 @@ impl Interpreter {
         }
         let mut segments = lpath.split('.');
         let head = segments.next().unwrap_or("");
+        if let Some(result) = self.integration_task(&lpath, &args) {
+            return result;
+        }
         if head == "zoho" {
             return Err(RtError::unsupported(format!(
                 "the integration task `{path}` is not supported yet"

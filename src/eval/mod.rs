@@ -4,6 +4,7 @@
 mod calls;
 mod error;
 mod expr;
+mod integrations;
 mod ops;
 mod stmt;
 mod tasks;
