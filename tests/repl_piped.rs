@@ -292,3 +292,18 @@ fn session_is_drivable_without_a_terminal() {
         dlg::repl::Completeness::Invalid
     );
 }
+
+#[test]
+fn multi_line_invokeurl_runs_against_a_mock_and_lists_its_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let mock =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/books_invoices.mock.toml");
+    let input = "resp = invokeurl\n[\n  url :\"https://www.zohoapis.in/books/v3/invoices?organization_id=XXXXX\"\n  type :GET\n  connection :\"kalki_books_connection\"\n];\ninfo resp.get(\"code\");\ninfo resp.get(\"invoices\").size();\n:connections\n";
+    let r = repl_in(dir.path(), input, &["--mock", mock.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "stderr: {}", r.stderr);
+    assert_eq!(
+        r.stdout, "0\n2\nkalki_books_connection\n",
+        "stderr: {}",
+        r.stderr
+    );
+}
