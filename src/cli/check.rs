@@ -35,19 +35,129 @@ pub fn check(args: CheckArgs) -> i32 {
                 continue;
             }
         };
-        if let Err(err) = crate::syntax::parse_program(&text) {
-            failed += 1;
+        let errors = syntax_errors(&text);
+        if errors.is_empty() {
+            continue;
+        }
+        failed += 1;
+        let source = SourceFile::new(file.display().to_string(), text.as_str());
+        for err in &errors {
             if args.quiet {
                 let before = &text[..err.span.start.min(text.len())];
                 let line = before.matches('\n').count() + 1;
                 let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
                 eprintln!("{}:{line}:{col}: {}", file.display(), err.message);
             } else {
-                let source = SourceFile::new(file.display().to_string(), text);
-                crate::diag::eprint(&crate::syntax::syntax_diag(&err, &source));
+                crate::diag::eprint(&crate::syntax::syntax_diag(err, &source));
             }
         }
     }
     println!("{} files, {} failed", files.len(), failed);
     if failed > 0 { 1 } else { 0 }
+}
+
+/// Most errors reported for one file.
+const MAX_ERRORS_PER_FILE: usize = 20;
+
+/// Every syntax error of a file, not just the first: after an error, the
+/// top-level statement (or function) holding it is blanked out — newlines
+/// kept, so positions stay true — and the file is parsed again.
+fn syntax_errors(text: &str) -> Vec<crate::syntax::SyntaxError> {
+    let mut src = text.to_string();
+    let mut errors = Vec::new();
+    while errors.len() < MAX_ERRORS_PER_FILE {
+        let err = match crate::syntax::parse_program(&src) {
+            Ok(_) => break,
+            Err(e) => e,
+        };
+        let stop = err.at_end || err.code != "deluge::syntax";
+        let (from, to) = enclosing_statement(&src, err.span.start);
+        errors.push(err);
+        if stop || to <= from {
+            break;
+        }
+        src = src
+            .char_indices()
+            .map(|(i, c)| {
+                if (from..to).contains(&i) && c != '\n' {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect();
+    }
+    errors
+}
+
+/// Byte range of the top-level statement around `pos`: from the previous
+/// `;` or `}` at brace depth 0 to the next one (strings and comments
+/// skipped).
+fn enclosing_statement(src: &str, pos: usize) -> (usize, usize) {
+    let bytes = src.as_bytes();
+    let mut depth = 0i64;
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = src[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |o| i + 2 + o + 1);
+            }
+            // Only braces nest statements: Deluge has no `;` inside
+            // parentheses, so an unclosed `(` must not swallow the file.
+            b'{' => depth += 1,
+            b'}' | b';' => {
+                if bytes[i] == b'}' {
+                    depth -= 1;
+                }
+                if depth <= 0 {
+                    depth = 0;
+                    if i >= pos {
+                        return (start, i + 1);
+                    }
+                    start = i + 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (start, bytes.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::syntax_errors;
+
+    #[test]
+    fn reports_each_broken_statement() {
+        let src = "a = 1;\nb = ;\nc = 3;\nd = (4;\ninfo a;\ne = 5 +;\n";
+        let errors = syntax_errors(src);
+        let lines: Vec<usize> = errors
+            .iter()
+            .map(|e| src[..e.span.start].matches('\n').count() + 1)
+            .collect();
+        assert_eq!(lines, vec![2, 4, 6]);
+    }
+
+    #[test]
+    fn a_clean_file_has_no_errors() {
+        assert!(syntax_errors("info 1;\nif (true) { info 2; }\n").is_empty());
+    }
 }
