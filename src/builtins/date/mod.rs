@@ -87,6 +87,11 @@ pub const METHODS: &[MethodDef] = methods! {
         ("yearsBetween", 1, 1, years_between),
         ("monthsDiff", 1, 1, months_diff),
         ("yearsDiff", 1, 1, years_diff),
+        ("totalMonths", 1, 1, months_diff),
+        ("totalMonth", 1, 1, months_diff),
+        ("totalYears", 1, 1, years_diff),
+        ("totalYear", 1, 1, years_diff),
+        ("yearFraction", 1, 1, year_fraction),
         ("toStartOfMonth", 0, 0, to_start_of_month),
         ("toStartOfWeek", 0, 0, to_start_of_week),
         ("eomonth", 1, 1, eomonth),
@@ -484,10 +489,8 @@ fn add_business_day(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<
     let d = recv_date(r, "addBusinessDay")?;
     let n = arg_int(args, 0, "addBusinessDay")?;
     let at = step_business_days(d.at, n, args, "addBusinessDay")?;
-    Ok(Value::Date(DateTime {
-        at,
-        has_time: d.has_time,
-    }))
+    // Documented as a date ('18-Mar-2019'), like workday().
+    Ok(date_only(at))
 }
 
 fn sub_business_day(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
@@ -495,10 +498,7 @@ fn sub_business_day(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<
     let n = arg_int(args, 0, "subBusinessDay")?;
     let n = n.checked_neg().ok_or_else(out_of_range)?;
     let at = step_business_days(d.at, n, args, "subBusinessDay")?;
-    Ok(Value::Date(DateTime {
-        at,
-        has_time: d.has_time,
-    }))
+    Ok(date_only(at))
 }
 
 /// `workday(n)`: date only; a negative count returns the date unchanged.
@@ -681,4 +681,12 @@ fn previous_week_day(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult
         .checked_sub_days(Days::new(back as u64))
         .ok_or_else(out_of_range)?;
     Ok(date_only(in_range(out.and_time(NaiveTime::MIN))?))
+}
+
+/// `yearFraction(end)`: the days between the two values (fractional days
+/// included) divided by 365; negative when the end is earlier.
+fn year_fraction(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let (a, b) = span(r, args, "yearFraction")?;
+    let ms = (b - a).num_milliseconds() as f64;
+    Ok(Value::Decimal(ms / 86_400_000.0 / 365.0))
 }
