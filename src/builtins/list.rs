@@ -149,6 +149,25 @@ fn index_arg(args: &[Value], len: usize, name: &str) -> RtResult<usize> {
 
 fn get(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
     let l = items(r).borrow();
+    // An empty `Collection()` filled with `insert("k": v)` holds one map per
+    // pair; a text key looks through them (Zoho's key-value collection).
+    if let Value::Text(key) = &args[0]
+        && !l.is_empty()
+        && l.iter()
+            .all(|v| matches!(v, Value::Map(m) if m.borrow().len() == 1))
+    {
+        for v in l.iter().rev() {
+            if let Value::Map(m) = v
+                && let Some((_, found)) = m
+                    .borrow()
+                    .iter()
+                    .find(|(k, _)| matches!(k.to_value(), Value::Text(t) if t == *key))
+            {
+                return Ok(found.clone());
+            }
+        }
+        return Ok(Value::Null);
+    }
     let i = index_arg(args, l.len(), "get")?;
     Ok(l[i].clone())
 }
