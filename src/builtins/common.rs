@@ -11,6 +11,8 @@ pub const METHODS: &[MethodDef] = &[
     method(Any, "getAsString", 0, 0, to_string_plain),
     method(Any, "isNull", 0, 0, is_null),
     method(Any, "isBlank", 0, 0, is_blank),
+    method(Any, "isValidObject", 0, 0, is_valid_object),
+    method(Any, "text", 1, 1, text_format),
     method(Any, "isEmpty", 0, 0, is_empty),
     method(Any, "isNumber", 0, 0, is_number),
     method(Any, "isDecimal", 0, 0, is_decimal),
@@ -201,4 +203,86 @@ fn ifnull(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
     } else {
         args[0].clone()
     })
+}
+
+/// `isValidObject()`: true unless the value is null or empty text.
+fn is_valid_object(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(Value::Bool(!is_nullish(r)))
+}
+
+/// `value.text(pattern)`: numbers (and numeric text) through a Java
+/// DecimalFormat-style pattern (`000000`, `#,##0.00`, `$#,##0.00`); dates
+/// (and date text) through a SimpleDateFormat pattern.
+fn text_format(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let pattern = super::arg_text(args, 0, "text")?.to_string();
+    let number = match r {
+        Value::Int(n) => Some(*n as f64),
+        Value::Decimal(d) => Some(*d),
+        Value::Text(t) => t.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    if let Some(x) = number {
+        return Ok(Value::text(decimal_format(x, &pattern)));
+    }
+    let date = match r {
+        Value::Date(_) => r.clone(),
+        Value::Text(_) => super::call_method(i, r, "toDate", super::method_id("todate"), &[])?,
+        _ => Value::Null,
+    };
+    if matches!(date, Value::Date(_)) {
+        return super::call_method(i, &date, "toString", super::method_id("tostring"), args);
+    }
+    Err(RtError::runtime(format!(
+        "text(): cannot format {} with a pattern",
+        r.type_tag().deluge_name()
+    )))
+}
+
+fn decimal_format(x: f64, pattern: &str) -> String {
+    let is_digit = |c: char| matches!(c, '0' | '#' | ',' | '.');
+    let start = pattern.find(is_digit).unwrap_or(pattern.len());
+    let end = pattern.rfind(is_digit).map_or(start, |e| e + 1);
+    let (prefix, body, suffix) = (&pattern[..start], &pattern[start..end], &pattern[end..]);
+    let (int_pat, frac_pat) = body.split_once('.').unwrap_or((body, ""));
+    let group = int_pat.rfind(',').map(|p| int_pat.len() - p - 1);
+    let min_int = int_pat.chars().filter(|c| *c == '0').count();
+    let min_frac = frac_pat.chars().filter(|c| *c == '0').count();
+    let max_frac = frac_pat.chars().filter(|c| matches!(c, '0' | '#')).count();
+    let mut digits = format!("{:.*}", max_frac, x.abs());
+    if max_frac > min_frac && digits.contains('.') {
+        while digits.ends_with('0') && digits.len() - digits.find('.').unwrap_or(0) - 1 > min_frac {
+            digits.pop();
+        }
+        if digits.ends_with('.') {
+            digits.pop();
+        }
+    }
+    let (int_digits, frac_digits) = digits.split_once('.').unwrap_or((&digits, ""));
+    let mut int_digits = int_digits.trim_start_matches('0').to_string();
+    while int_digits.len() < min_int {
+        int_digits.insert(0, '0');
+    }
+    let mut grouped = String::new();
+    if let Some(g) = group.filter(|g| *g > 0) {
+        for (k, c) in int_digits.chars().enumerate() {
+            if k > 0 && (int_digits.len() - k) % g == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+    } else {
+        grouped = int_digits;
+    }
+    let mut out = String::new();
+    if x < 0.0 {
+        out.push('-');
+    }
+    out.push_str(&prefix.replace('\'', ""));
+    out.push_str(&grouped);
+    if !frac_digits.is_empty() {
+        out.push('.');
+        out.push_str(frac_digits);
+    }
+    out.push_str(&suffix.replace('\'', ""));
+    out
 }

@@ -37,7 +37,10 @@ fn text_to_map(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
         return Ok(Value::empty_map());
     }
     match parse_json_lenient(t) {
-        Some(v @ Value::Map(_)) => Ok(v),
+        Some(v @ Value::Map(_)) => {
+            java_hash_order(&v);
+            Ok(v)
+        }
         _ => Err(
             RtError::runtime("Invalid JSON format: the text is not a JSON object")
                 .with_help("toMap() needs text like {\"key\": \"value\"}"),
@@ -77,4 +80,48 @@ fn map_get_json(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Valu
 
 fn to_json_text(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::text(crate::value::to_json(r)))
+}
+
+/// Zoho parses `toMap()` text into Java `HashMap`s, so the keys come back
+/// in hash-bucket order, not text order: the toMap page shows
+/// `"{company:Zoho, product:Creator}"` printing as
+/// `{"product":"Creator","company":"Zoho"}`. Reorder the parsed maps
+/// (nested ones too) the way a default `HashMap<String, _>` iterates.
+fn java_hash_order(v: &Value) {
+    match v {
+        Value::Map(m) => {
+            let mut data = m.borrow_mut();
+            let n = data.len();
+            let mut cap = 16usize;
+            while n * 4 > cap * 3 {
+                cap *= 2;
+            }
+            let mut entries: Vec<_> = data
+                .drain(..)
+                .enumerate()
+                .map(|(i, (k, val))| {
+                    let h = java_string_hash(&k.to_value().to_display());
+                    ((h ^ (h >> 16)) as usize & (cap - 1), i, k, val)
+                })
+                .collect();
+            entries.sort_by_key(|e| (e.0, e.1));
+            for (_, _, k, val) in entries {
+                data.insert(k, val);
+            }
+            let values: Vec<Value> = data.values().cloned().collect();
+            drop(data);
+            values.iter().for_each(java_hash_order);
+        }
+        Value::List(l) => {
+            let items: Vec<Value> = l.borrow().clone();
+            items.iter().for_each(java_hash_order);
+        }
+        _ => {}
+    }
+}
+
+/// Java's `String.hashCode` over UTF-16 code units.
+fn java_string_hash(s: &str) -> u32 {
+    s.encode_utf16()
+        .fold(0u32, |h, c| h.wrapping_mul(31).wrapping_add(c as u32))
 }

@@ -42,6 +42,21 @@ pub const METHODS: &[MethodDef] = &[
     method(List, "toList", 0, 0, to_list),
     method(List, "getLast", 0, 0, get_last),
     method(List, "getFirst", 0, 0, get_first),
+    // Index-value COLLECTION functions (a collection without keys is a list).
+    method(List, "getKey", 1, 1, index_of),
+    method(List, "getLastKey", 1, 1, last_index_of),
+    method(List, "containsValue", 1, 1, contains),
+    method(List, "deleteKey", 1, 1, delete_key),
+    method(List, "deleteKeys", 1, 1, delete_keys),
+    method(List, "delete", 1, 1, remove_element),
+    method(List, "deleteAll", 1, 1, remove_all),
+    method(List, "duplicate", 0, 2, duplicate),
+    method(List, "keys", 0, 0, to_list),
+    method(List, "values", 0, 0, to_list),
+    method(List, "update", 2, 2, update),
+    method(List, "getAsString", 1, 1, get_as_string),
+    method(List, "rank", 1, 2, rank),
+    method(List, "percentile", 1, 1, percentile),
 ];
 
 pub const FUNCTIONS: &[FunctionDef] = &[
@@ -134,6 +149,25 @@ fn index_arg(args: &[Value], len: usize, name: &str) -> RtResult<usize> {
 
 fn get(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
     let l = items(r).borrow();
+    // An empty `Collection()` filled with `insert("k": v)` holds one map per
+    // pair; a text key looks through them (Zoho's key-value collection).
+    if let Value::Text(key) = &args[0]
+        && !l.is_empty()
+        && l.iter()
+            .all(|v| matches!(v, Value::Map(m) if m.borrow().len() == 1))
+    {
+        for v in l.iter().rev() {
+            if let Value::Map(m) = v
+                && let Some((_, found)) = m
+                    .borrow()
+                    .iter()
+                    .find(|(k, _)| matches!(k.to_value(), Value::Text(t) if t == *key))
+            {
+                return Ok(found.clone());
+            }
+        }
+        return Ok(Value::Null);
+    }
     let i = index_arg(args, l.len(), "get")?;
     Ok(l[i].clone())
 }
@@ -377,4 +411,112 @@ fn get_last(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
 
 fn get_first(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(items(r).borrow().first().cloned().unwrap_or(Value::Null))
+}
+
+fn delete_key(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let mut l = items(r).borrow_mut();
+    let i = index_arg(args, l.len(), "deleteKey")?;
+    l.remove(i);
+    Ok(Value::Null)
+}
+
+/// `deleteKeys({1, 2})` removes the elements at those indices.
+fn delete_keys(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let idx: Vec<Value> = match &args[0] {
+        Value::List(l) => l.borrow().clone(),
+        v => vec![v.clone()],
+    };
+    let mut l = items(r).borrow_mut();
+    let len = l.len();
+    let mut drop_at = Vec::new();
+    for v in &idx {
+        drop_at.push(index_arg(std::slice::from_ref(v), len, "deleteKeys")?);
+    }
+    let mut pos = 0;
+    l.retain(|_| {
+        let keep = !drop_at.contains(&pos);
+        pos += 1;
+        keep
+    });
+    Ok(Value::Null)
+}
+
+/// `duplicate([start[, end]])`: a copy of the elements from start (inclusive)
+/// to end (exclusive).
+fn duplicate(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    if args.is_empty() {
+        return Ok(Value::new_list(items(r).borrow().clone()));
+    }
+    sub_list(i, r, args)
+}
+
+fn update(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let mut l = items(r).borrow_mut();
+    let i = index_arg(args, l.len(), "update")?;
+    l[i] = args[1].clone();
+    Ok(Value::Null)
+}
+
+fn get_as_string(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let v = get(i, r, args)?;
+    Ok(match v {
+        Value::Null => Value::Null,
+        Value::Text(_) => v,
+        other => Value::text(other.to_display()),
+    })
+}
+
+/// `rank(n[, "asc"|"desc"])`: 1-based position of n once the numbers are
+/// sorted (descending by default); an absent number is an error.
+fn rank(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let xs = numbers(r, "rank")?;
+    let target = match &args[0] {
+        v @ (Value::Int(_) | Value::Decimal(_)) => super::number::num(v),
+        other => return Err(super::bad_arg("rank", 0, "a NUMBER", other)),
+    };
+    let ascending = match args.get(1) {
+        Some(Value::Text(t)) => t.eq_ignore_ascii_case("asc"),
+        _ => false,
+    };
+    let mut vals: Vec<f64> = xs.iter().map(super::number::num).collect();
+    vals.sort_by(|a, b| {
+        if ascending {
+            a.total_cmp(b)
+        } else {
+            b.total_cmp(a)
+        }
+    });
+    match vals.iter().position(|v| *v == target) {
+        Some(p) => Ok(Value::Int(p as i64 + 1)),
+        None => Err(RtError::runtime(format!(
+            "rank: {} is not an element of the list",
+            args[0].to_display()
+        ))),
+    }
+}
+
+/// `percentile(p)`: the value at the p-th percentile (nearest rank on the
+/// ascending order, interpolating between neighbours).
+fn percentile(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let xs = numbers(r, "percentile")?;
+    if xs.is_empty() {
+        return Ok(Value::Null);
+    }
+    let p = super::number::num(&args[0]) / 100.0;
+    if !(0.0..=1.0).contains(&p) {
+        return Err(RtError::runtime("percentile must be between 0 and 100"));
+    }
+    let mut vals: Vec<f64> = xs.iter().map(super::number::num).collect();
+    vals.sort_by(|a, b| a.total_cmp(b));
+    let pos = p * (vals.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    let v = vals[lo] + (vals[hi] - vals[lo]) * (pos - lo as f64);
+    Ok(
+        if v.fract() == 0.0 && xs.iter().all(|x| matches!(x, Value::Int(_))) {
+            Value::Int(v as i64)
+        } else {
+            Value::Decimal(v)
+        },
+    )
 }

@@ -27,6 +27,10 @@ pub const METHODS: &[MethodDef] = &[
     method(Map, "size", 0, 0, size),
     method(Map, "isEmpty", 0, 0, is_empty),
     method(Map, "getKey", 1, 1, get_key),
+    method(Map, "getLastKey", 1, 1, get_last_key),
+    method(Map, "deleteKeys", 1, 1, delete_keys),
+    method(Map, "update", 2, 2, put),
+    method(Map, "duplicate", 0, 0, duplicate),
 ];
 
 pub const FUNCTIONS: &[FunctionDef] = &[func("Map", 0, 1, new_map)];
@@ -168,4 +172,26 @@ fn get_key(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
         .find(|(_, v)| values_equal(v, &args[0]))
         .map(|(k, _)| k.to_value())
         .unwrap_or(Value::Null))
+}
+
+fn get_last_key(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let m = entries(r).borrow();
+    Ok(m.iter()
+        .rfind(|(_, v)| values_equal(v, &args[0]))
+        .map_or(Value::Null, |(k, _)| k.to_value()))
+}
+
+fn delete_keys(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let keys: Vec<Value> = match &args[0] {
+        Value::List(l) => l.borrow().clone(),
+        v => vec![v.clone()],
+    };
+    for k in keys {
+        remove(i, r, &[k])?;
+    }
+    Ok(Value::Null)
+}
+
+fn duplicate(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    Ok(Value::new_map(entries(r).borrow().clone()))
 }

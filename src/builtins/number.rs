@@ -25,7 +25,10 @@ pub const METHODS: &[MethodDef] = &[
     method(Number, "cosh", 0, 0, cosh),
     method(Number, "tanh", 0, 0, tanh),
     method(Number, "toHex", 0, 0, to_hex),
-    method(Number, "toWords", 0, 0, to_words),
+    method(Number, "toWords", 0, 1, to_words),
+    method(Number, "truncate", 0, 1, truncate),
+    method(Number, "signum", 0, 0, signum),
+    method(Number, "atan2", 1, 1, atan2_method),
     method(Number, "max", 1, 1, max2),
     method(Number, "min", 1, 1, min2),
     method(Number, "isEven", 0, 0, is_even),
@@ -107,7 +110,52 @@ fn round(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
     })
 }
 fn frac(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
-    Ok(Value::Decimal(num(r).fract()))
+    let x = num(r);
+    // Keep the fraction's printed digits (24.6 -> 0.6, not 0.6000000000000014).
+    let digits = format!("{x}")
+        .split_once('.')
+        .map_or(0, |(_, f)| f.len() as i64);
+    Ok(Value::Decimal(round_to(x.fract(), digits)))
+}
+
+/// `truncate(n)`: drop digits after n decimal places (n < 0 zeroes digits
+/// left of the point); a whole result is a Number.
+fn truncate(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let places = if args.is_empty() {
+        0
+    } else {
+        arg_int(args, 0, "truncate")?
+    };
+    if let Value::Int(i) = r {
+        if places >= 0 {
+            return Ok(r.clone());
+        }
+        let f = 10i64
+            .checked_pow((-places).min(18) as u32)
+            .unwrap_or(i64::MAX);
+        return Ok(Value::Int(i / f * f));
+    }
+    let x = num(r);
+    let factor = 10f64.powi(places.clamp(-15, 15) as i32);
+    // Nudge representation error (25.12 * 100 = 2511.9999…) before cutting.
+    let t = ((x * factor * 1e9).round() / 1e9).trunc() / factor;
+    Ok(if places <= 0 {
+        Value::Int(t as i64)
+    } else {
+        Value::Decimal(t)
+    })
+}
+
+/// `signum()`: -1.0, 0.0 or 1.0 (a Decimal, as documented).
+fn signum(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    let x = num(r);
+    Ok(Value::Decimal(if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        0.0
+    }))
 }
 fn checked(x: f64, name: &str) -> RtResult<Value> {
     if x.is_nan() {
@@ -217,7 +265,7 @@ fn words(n: u64) -> String {
             if n.is_multiple_of(10) {
                 t.to_string()
             } else {
-                format!("{t} {}", ONES[(n % 10) as usize])
+                format!("{t}-{}", ONES[(n % 10) as usize])
             }
         }
         100..=999 => {
@@ -255,12 +303,28 @@ fn words(n: u64) -> String {
 }
 
 fn to_words(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
-    let i = match r {
-        Value::Int(i) => *i,
-        _ => num(r).trunc() as i64,
+    let (i, frac_digits) = match r {
+        Value::Int(i) => (*i, String::new()),
+        _ => {
+            let x = num(r);
+            let shown = format!("{}", x.abs());
+            let f = shown.split_once('.').map(|(_, f)| f.to_string());
+            (x.trunc() as i64, f.unwrap_or_default())
+        }
     };
-    let w = words(i.unsigned_abs());
-    Ok(Value::text(if i < 0 { format!("minus {w}") } else { w }))
+    let mut w = words(i.unsigned_abs());
+    if !frac_digits.is_empty() {
+        const DIGITS: [&str; 10] = [
+            "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+        ];
+        w.push_str(" point");
+        for d in frac_digits.chars().filter_map(|c| c.to_digit(10)) {
+            w.push(' ');
+            w.push_str(DIGITS[d as usize]);
+        }
+    }
+    let negative = matches!(r, Value::Int(i) if *i < 0) || num(r) < 0.0;
+    Ok(Value::text(if negative { format!("minus {w}") } else { w }))
 }
 
 fn pick(a: &Value, b: &Value, want_max: bool) -> Value {
@@ -293,15 +357,17 @@ fn is_odd(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
 /// A small xorshift generator seeded from the clock: no crate needed for
 /// Deluge's `randomNumber(min, max)`.
 fn random_number(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+    // The start is included and the end excluded; a Decimal bound gives a Decimal.
+    let decimal = args.iter().any(|a| matches!(a, Value::Decimal(_)));
     let lo = if args.is_empty() {
-        0
+        0.0
     } else {
-        arg_int(args, 0, "randomNumber")?
+        float_arg(args, 0, "randomNumber")?
     };
     let hi = if args.len() > 1 {
-        arg_int(args, 1, "randomNumber")?
+        float_arg(args, 1, "randomNumber")?
     } else {
-        i32::MAX as i64
+        i32::MAX as f64
     };
     if hi < lo {
         return Err(RtError::runtime(
@@ -320,6 +386,15 @@ fn random_number(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
         s.set(x);
         x
     });
-    let span = (hi - lo) as u64 + 1;
+    if decimal {
+        let unit = (r >> 11) as f64 / (1u64 << 53) as f64;
+        return Ok(Value::Decimal(lo + (hi - lo) * unit));
+    }
+    let (lo, hi) = (lo as i64, hi as i64);
+    let span = (hi - lo) as u64;
     Ok(Value::Int(lo + (r % span.max(1)) as i64))
+}
+
+fn atan2_method(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    Ok(Value::Decimal(num(r).atan2(float_arg(args, 0, "atan2")?)))
 }

@@ -8,6 +8,8 @@ pub const FUNCTIONS: &[FunctionDef] = &[];
 
 pub const METHODS: &[MethodDef] = &[
     method(Text, "length", 0, 0, length),
+    method(Text, "toListString", 0, 0, to_list_string),
+    method(Text, "getAsString", 0, 1, get_as_string),
     method(Text, "len", 0, 0, length),
     method(Text, "subString", 1, 2, sub_string),
     method(Text, "substring", 1, 2, sub_string),
@@ -539,4 +541,34 @@ fn to_char_array(_: &mut Interpreter, recv: &Value, _: &[Value]) -> RtResult<Val
     Ok(Value::new_list(
         s(recv).chars().map(|c| text(c.to_string())).collect(),
     ))
+}
+
+/// `"1,2,3".toListString()`: the comma-separated values as a list of text.
+fn to_list_string(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    let Value::Text(t) = r else {
+        unreachable!("registered for text only")
+    };
+    Ok(Value::new_list(
+        split_literal(t, ",").into_iter().map(Value::text).collect(),
+    ))
+}
+
+/// `text.getAsString(i)` reads comma-separated text as a collection and
+/// returns element `i` as text; without an index it is the text itself.
+fn get_as_string(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let Value::Text(t) = r else {
+        unreachable!("registered for text only")
+    };
+    if args.is_empty() {
+        return Ok(r.clone());
+    }
+    let parts = split_literal(t, ",");
+    let i = super::arg_int(args, 0, "getAsString")?;
+    if i < 0 || i as usize >= parts.len() {
+        return Err(RtError::runtime(format!(
+            "Index {i} is out of range: the list has {} elements",
+            parts.len()
+        )));
+    }
+    Ok(Value::text(parts[i as usize].clone()))
 }

@@ -63,6 +63,7 @@ pub const METHODS: &[MethodDef] = methods! {
         ("subSeconds", 1, 1, sub_seconds),
         ("addBusinessDay", 1, 3, add_business_day),
         ("subBusinessDay", 1, 3, sub_business_day),
+        ("addBusinessHour", 1, 4, add_business_hour),
         ("workday", 1, 3, workday),
         ("getDay", 0, 0, get_day),
         ("day", 0, 0, get_day),
@@ -87,6 +88,11 @@ pub const METHODS: &[MethodDef] = methods! {
         ("yearsBetween", 1, 1, years_between),
         ("monthsDiff", 1, 1, months_diff),
         ("yearsDiff", 1, 1, years_diff),
+        ("totalMonths", 1, 1, months_diff),
+        ("totalMonth", 1, 1, months_diff),
+        ("totalYears", 1, 1, years_diff),
+        ("totalYear", 1, 1, years_diff),
+        ("yearFraction", 1, 1, year_fraction),
         ("toStartOfMonth", 0, 0, to_start_of_month),
         ("toStartOfWeek", 0, 0, to_start_of_week),
         ("eomonth", 1, 1, eomonth),
@@ -256,12 +262,29 @@ fn convert_text(r: &Value, args: &[Value], has_time: bool) -> RtResult<Value> {
         None => parse_default(t),
     }
     .map_err(|f| parse_error(t, pattern.as_deref(), f))?;
-    let at = in_range(at)?;
+    let mut at = in_range(at)?;
+    // A date-only pattern keeps a trailing time of day: Zoho documents
+    // toDateTime("01-11-2019 13:30:00", "MM-d-yy") as 11-Jan-2019 13:30:00.
+    if has_time
+        && let Some(p) = pattern.as_deref()
+        && !p.chars().any(|c| "HhKkmsSa".contains(c))
+        && let Some(time) = trailing_time(t)
+    {
+        at = at.date().and_time(time);
+    }
     Ok(if has_time {
         Value::Date(DateTime { at, has_time: true })
     } else {
         date_only(at)
     })
+}
+
+/// `HH:mm[:ss]` at the end of date text, after a space.
+fn trailing_time(t: &str) -> Option<NaiveTime> {
+    let last = t.trim().rsplit_once(' ')?.1;
+    NaiveTime::parse_from_str(last, "%H:%M:%S")
+        .or_else(|_| NaiveTime::parse_from_str(last, "%H:%M"))
+        .ok()
 }
 
 fn text_to_date(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
@@ -317,6 +340,17 @@ fn unix_epoch(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value>
         _ => unreachable!("registered for dates and text"),
     };
     let utc = match args.first() {
+        // Java reads offsets only as "GMT+h[:mm]": "UTC+8" is an unknown
+        // zone, so Zoho falls back to GMT (documented on the unixEpoch page).
+        Some(Value::Text(name))
+            if name.trim().len() > 3
+                && name
+                    .trim()
+                    .get(..3)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("utc")) =>
+        {
+            at.and_utc()
+        }
         Some(Value::Text(name)) if !name.trim().is_empty() => match zone_named(name) {
             Zone::Named(tz) => to_utc(&tz, &at),
             Zone::Fixed(f) => at
@@ -484,9 +518,77 @@ fn add_business_day(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<
     let d = recv_date(r, "addBusinessDay")?;
     let n = arg_int(args, 0, "addBusinessDay")?;
     let at = step_business_days(d.at, n, args, "addBusinessDay")?;
+    // Documented as a date ('18-Mar-2019'), like workday().
+    Ok(date_only(at))
+}
+
+/// `addBusinessHour(n[, weekends[, holidays[, {"start": h, "end": h}]]])`:
+/// move n working hours forward, counting only the business hours
+/// (default 9 to 17) of days that are neither weekends nor holidays.
+fn add_business_hour(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    const FNAME: &str = "addBusinessHour";
+    let d = recv_date(r, FNAME)?;
+    let n = arg_int(args, 0, FNAME)?;
+    if !(0..=100_000).contains(&n) {
+        return Err(RtError::runtime(format!(
+            "'{FNAME}' takes between 0 and 100000 hours, not {n}"
+        )));
+    }
+    let (weekend, holidays) = business_calendar(args, FNAME)?;
+    let hour_of = |key: &str, default: u32| -> RtResult<u32> {
+        let v = match args.get(3) {
+            Some(Value::Map(m)) => m
+                .borrow()
+                .iter()
+                .find(|(k, _)| k.to_value().to_display().eq_ignore_ascii_case(key))
+                .map(|(_, v)| v.clone()),
+            _ => None,
+        };
+        match v {
+            None | Some(Value::Null) => Ok(default),
+            Some(v) => v
+                .to_display()
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|h| *h <= 24)
+                .ok_or_else(|| RtError::runtime(format!("'{FNAME}': bad business hour {key}"))),
+        }
+    };
+    let (start_h, end_h) = (hour_of("start", 9)?, hour_of("end", 17)?);
+    if start_h >= end_h {
+        return Err(RtError::runtime(format!(
+            "'{FNAME}': business hours must start before they end"
+        )));
+    }
+    let at_hour = |day: NaiveDate, h: u32| {
+        day.and_hms_opt(0, 0, 0)
+            .expect("midnight")
+            .checked_add_signed(TimeDelta::hours(h as i64))
+            .expect("within a day")
+    };
+    let open = |day: NaiveDate| !weekend[weekday0(day) as usize] && !holidays.contains(&day);
+    let mut at = d.at;
+    let mut left = TimeDelta::hours(n);
+    loop {
+        let day = at.date();
+        let (start, end) = (at_hour(day, start_h), at_hour(day, end_h));
+        if open(day) && at < end {
+            let from = at.max(start);
+            if left <= end - from {
+                at = from + left;
+                break;
+            }
+            left -= end - from;
+        }
+        let next = day
+            .checked_add_days(Days::new(1))
+            .ok_or_else(out_of_range)?;
+        at = next.and_hms_opt(0, 0, 0).expect("midnight");
+    }
     Ok(Value::Date(DateTime {
-        at,
-        has_time: d.has_time,
+        at: in_range(at)?,
+        has_time: true,
     }))
 }
 
@@ -495,10 +597,7 @@ fn sub_business_day(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<
     let n = arg_int(args, 0, "subBusinessDay")?;
     let n = n.checked_neg().ok_or_else(out_of_range)?;
     let at = step_business_days(d.at, n, args, "subBusinessDay")?;
-    Ok(Value::Date(DateTime {
-        at,
-        has_time: d.has_time,
-    }))
+    Ok(date_only(at))
 }
 
 /// `workday(n)`: date only; a negative count returns the date unchanged.
@@ -681,4 +780,14 @@ fn previous_week_day(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult
         .checked_sub_days(Days::new(back as u64))
         .ok_or_else(out_of_range)?;
     Ok(date_only(in_range(out.and_time(NaiveTime::MIN))?))
+}
+
+/// `yearFraction(end)`: the days between the two values (fractional days
+/// included) divided by 365; negative when the end is earlier.
+fn year_fraction(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let (a, b) = span(r, args, "yearFraction")?;
+    // Elapsed time in the script's zone: a DST change adds or drops an hour.
+    let tz = &i.options.tz;
+    let ms = (to_utc(tz, &b) - to_utc(tz, &a)).num_milliseconds() as f64;
+    Ok(Value::Decimal(ms / 86_400_000.0 / 365.0))
 }
