@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::diag::SourceFile;
+use crate::syntax::scan::{Skip, skip_at};
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
@@ -99,26 +100,15 @@ fn enclosing_statement(src: &str, pos: usize) -> (usize, usize) {
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
+        match skip_at(src, i) {
+            Skip::Past(next) => {
+                i = next;
+                continue;
+            }
+            Skip::UnclosedComment => break,
+            Skip::Code => {}
+        }
         match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    if bytes[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = src[i + 2..]
-                    .find("*/")
-                    .map_or(bytes.len(), |o| i + 2 + o + 1);
-            }
             // Only braces nest statements: Deluge has no `;` inside
             // parentheses, so an unclosed `(` must not swallow the file.
             b'{' => depth += 1,

@@ -6,6 +6,7 @@ use crate::diag::{Diag, SourceFile};
 use pest::Parser;
 
 use super::parser::{DelugeParser, MAX_NESTING, Rule};
+use super::scan::{Skip, skip_at};
 
 #[derive(Clone, Debug)]
 pub struct SyntaxError {
@@ -312,37 +313,25 @@ pub fn check_nesting(src: &str) -> Result<(), SyntaxError> {
     let mut prefix_run = 0usize;
     let mut i = 0;
     while i < bytes.len() {
+        match skip_at(src, i) {
+            Skip::Past(next) => {
+                i = next;
+                prefix_run = 0;
+                continue;
+            }
+            Skip::UnclosedComment => {
+                return Err(SyntaxError {
+                    code: "deluge::syntax",
+                    message: "Comment Task is not closed properly".into(),
+                    help: "close the block comment with `*/`".into(),
+                    span: i..i + 2,
+                    at_end: true,
+                });
+            }
+            Skip::Code => {}
+        }
         let b = bytes[i];
         match b {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    if bytes[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let start = i;
-                match src[i + 2..].find("*/") {
-                    Some(off) => i += 2 + off + 1,
-                    None => {
-                        return Err(SyntaxError {
-                            code: "deluge::syntax",
-                            message: "Comment Task is not closed properly".into(),
-                            help: "close the block comment with `*/`".into(),
-                            span: start..start + 2,
-                            at_end: true,
-                        });
-                    }
-                }
-            }
             b'(' | b'[' | b'{' => {
                 depth += 1;
                 if depth > MAX_NESTING {

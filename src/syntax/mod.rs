@@ -4,6 +4,7 @@ pub mod ast;
 mod errors;
 mod lower;
 mod parser;
+pub mod scan;
 
 pub use errors::{SyntaxError, check_nesting, syntax_diag};
 pub use lower::{ReplInput, Scope, parse_program, parse_repl_input};
