@@ -271,7 +271,9 @@ impl Interpreter {
                 let row = first(&get(&resp, "data"));
                 Ok(if row.is_null() { resp } else { row })
             }
-            _ => unreachable!("connection_index lists only handled tasks"),
+            _ => Err(RtError::unsupported(format!(
+                "the integration task `{task}` is not supported yet"
+            ))),
         }
     }
 
@@ -315,7 +317,9 @@ impl Interpreter {
                 let body = RequestBody::Form(vec![("JSONString".into(), to_json(&data))]);
                 self.send_json(method, url, query, body, None, conn)
             }
-            _ => unreachable!("connection_index lists only handled tasks"),
+            _ => Err(RtError::unsupported(format!(
+                "the integration task `{task}` is not supported yet"
+            ))),
         }
     }
 
@@ -402,7 +406,9 @@ impl Interpreter {
                     conn,
                 )
             }
-            _ => unreachable!("connection_index lists only handled tasks"),
+            _ => Err(RtError::unsupported(format!(
+                "the integration task `{task}` is not supported yet"
+            ))),
         }
     }
 }
