@@ -1422,3 +1422,19 @@ fn describe_connections_lists_kinds_and_tokens() {
         assert_no_secret(&format!("{i:?}"));
     }
 }
+
+#[test]
+fn datacenter_and_scope_aliases_are_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("connections.toml");
+    std::fs::write(
+        &path,
+        "[connections.a]\ndc = \"eu\"\nclient_id = \"id\"\nclient_secret = \"s\"\nrefresh_token = \"r\"\nscope = \"ZohoCRM.modules.ALL\"\n\n[connections.b]\nregion = \"in\"\nclient_id = \"id\"\nclient_secret = \"s\"\nrefresh_token = \"r\"\n",
+    )
+    .unwrap();
+    let conns = dlg::connections::Connections::discover(Some(&path)).expect("file parses");
+    let a = conns.resolve("a", true).expect("a resolves");
+    assert_eq!(a.datacenter().map(|d| d.code), Some("eu"));
+    let b = conns.resolve("b", true).expect("b resolves");
+    assert_eq!(b.datacenter().map(|d| d.code), Some("in"));
+}

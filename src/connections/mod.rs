@@ -167,10 +167,12 @@ pub(crate) enum Scopes {
 pub(crate) struct RawConn {
     #[serde(rename = "type")]
     kind: Option<Spanned<String>>,
+    #[serde(alias = "dc", alias = "data_center", alias = "region")]
     datacenter: Option<Spanned<String>>,
     client_id: Option<Spanned<String>>,
     client_secret: Option<Spanned<String>>,
     refresh_token: Option<Spanned<String>>,
+    #[serde(alias = "scope")]
     scopes: Option<Spanned<Scopes>>,
     token_url: Option<Spanned<String>>,
     token: Option<Spanned<String>>,
@@ -646,8 +648,12 @@ fn expand_env(
 const PUBLIC_KEYS: &[&str] = &[
     "type",
     "datacenter",
+    "dc",
+    "data_center",
+    "region",
     "client_id",
     "scopes",
+    "scope",
     "token_url",
     "header",
     "query",
