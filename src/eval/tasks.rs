@@ -167,11 +167,20 @@ impl Interpreter {
             connection,
         };
         let source = self.source.clone();
+        // Connection problems point at the `connection:` line, others at
+        // the whole task.
+        let connection_span = params.get("connection").map(|(_, s)| *s);
         let response = self
             .http()
             .map_err(|e| e.at(span, &source))?
             .send(request)
-            .map_err(|d| RtError::from_diag(d).at(span, &source))?;
+            .map_err(|d| {
+                let at = match connection_span {
+                    Some(s) if d.code.starts_with("connection::") => s,
+                    _ => span,
+                };
+                RtError::from_diag(d).at(at, &source)
+            })?;
         Ok(response_value(response, detailed))
     }
 
