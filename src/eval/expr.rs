@@ -39,26 +39,32 @@ impl Interpreter {
             ExprKind::Var { slot } => frame[*slot as usize].clone(),
             _ => self.eval(rhs, frame)?,
         };
-        // Fast path for the common Number-with-Number cases.
-        if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
-            let (x, y) = (*x, *y);
-            let fast = match op {
-                BinOp::Add => x.checked_add(y).map(Value::Int),
-                BinOp::Sub => x.checked_sub(y).map(Value::Int),
-                BinOp::Mul => x.checked_mul(y).map(Value::Int),
-                BinOp::Lt => Some(Value::Bool(x < y)),
-                BinOp::Le => Some(Value::Bool(x <= y)),
-                BinOp::Gt => Some(Value::Bool(x > y)),
-                BinOp::Ge => Some(Value::Bool(x >= y)),
-                BinOp::Eq => Some(Value::Bool(x == y)),
-                BinOp::Ne => Some(Value::Bool(x != y)),
-                _ => None,
-            };
-            if let Some(v) = fast {
-                return Ok(v);
+        // Fast path for Number-with-Number: matching by value means no drop
+        // glue runs for the two integers.
+        match (a, b) {
+            (Value::Int(x), Value::Int(y)) => {
+                let fast = match op {
+                    BinOp::Add => x.checked_add(y).map(Value::Int),
+                    BinOp::Sub => x.checked_sub(y).map(Value::Int),
+                    BinOp::Mul => x.checked_mul(y).map(Value::Int),
+                    BinOp::Div if y != 0 => x.checked_div(y).map(Value::Int),
+                    BinOp::Rem if y != 0 => x.checked_rem(y).map(Value::Int),
+                    BinOp::Lt => Some(Value::Bool(x < y)),
+                    BinOp::Le => Some(Value::Bool(x <= y)),
+                    BinOp::Gt => Some(Value::Bool(x > y)),
+                    BinOp::Ge => Some(Value::Bool(x >= y)),
+                    BinOp::Eq => Some(Value::Bool(x == y)),
+                    BinOp::Ne => Some(Value::Bool(x != y)),
+                    _ => None,
+                };
+                match fast {
+                    Some(v) => Ok(v),
+                    None => super::ops::binary_op(op, &Value::Int(x), &Value::Int(y))
+                        .map_err(|err| err.at(e.span, &self.source)),
+                }
             }
+            (a, b) => super::ops::binary_op(op, &a, &b).map_err(|err| err.at(e.span, &self.source)),
         }
-        super::ops::binary_op(op, &a, &b).map_err(|err| err.at(e.span, &self.source))
     }
 
     #[inline(never)]
