@@ -117,8 +117,12 @@ fn is_decimal(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
     }))
 }
 
+/// Text that reads as a number (`"123"`) is not text, as documented.
 fn is_text(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
-    Ok(Value::Bool(matches!(r, Value::Text(_))))
+    Ok(Value::Bool(match r {
+        Value::Text(t) => parse_number_text(t).is_none(),
+        _ => false,
+    }))
 }
 
 fn is_list(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {

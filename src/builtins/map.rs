@@ -19,6 +19,8 @@ pub const METHODS: &[MethodDef] = &[
     method(Map, "containsKey", 1, 1, contain_key),
     method(Map, "containValue", 1, 1, contain_value),
     method(Map, "containsValue", 1, 1, contain_value),
+    method(Map, "contains", 1, 1, contain_key),
+    method(Map, "notContains", 1, 1, not_contain_key),
     method(Map, "remove", 1, 1, remove),
     method(Map, "removeKey", 1, 1, remove),
     method(Map, "delete", 1, 1, remove),
@@ -133,6 +135,15 @@ fn contain_key(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value
         Some(k) => m.contains_key(&k),
         None => m.contains_key(&Key::from_value(&args[0])),
     }))
+}
+
+/// `notContains` on a map tests the keys (the documented example looks up
+/// a key name).
+fn not_contain_key(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    match contain_key(i, r, args)? {
+        Value::Bool(b) => Ok(Value::Bool(!b)),
+        v => Ok(v),
+    }
 }
 
 fn contain_value(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {

@@ -166,7 +166,11 @@ fn checked(x: f64, name: &str) -> RtResult<Value> {
         Ok(Value::Decimal(x))
     }
 }
+/// Documented: "Values below 0 will return null."
 fn sqrt(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    if num(r) < 0.0 {
+        return Ok(Value::Null);
+    }
     checked(num(r).sqrt(), "sqrt")
 }
 fn power(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
@@ -185,7 +189,11 @@ fn power_fn(i: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
 fn exp(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
     checked(num(r).exp(), "exp")
 }
+/// Documented: "Value which is equal to, or below 0, will return null."
 fn ln(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+    if num(r) <= 0.0 {
+        return Ok(Value::Null);
+    }
     checked(num(r).ln(), "log")
 }
 fn log10(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
