@@ -491,3 +491,41 @@ fn other_error_messages_are_in_words() {
         }
     }
 }
+
+#[test]
+fn legacy_sendmail_with_parentheses_and_commas() {
+    // Older scripts write `sendmail ( … )`, with or without commas between
+    // the entries; a value list still splits on commas inside an entry.
+    for src in [
+        "sendmail\n(\n\tTo : a, \"b@x.com\"\n\tFrom : zoho.adminuserid\n\tSubject : \"s\"\n\tMessage : (\"m\" + x)\n)",
+        "sendmail\n(\n\tTo : a, \"b@x.com\",\n\tFrom : zoho.adminuserid,\n\tSubject : \"s\",\n\tMessage : (\"m\" + x)\n);",
+    ] {
+        let p = program(src);
+        let StmtKind::Expr(Expr {
+            kind: ExprKind::Task(mail),
+            ..
+        }) = &p.functions[0].body[0].kind
+        else {
+            panic!("sendmail statement expected: {src}")
+        };
+        assert_eq!(mail.kind, TaskKind::SendMail);
+        let keys: Vec<&str> = mail.entries.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["to", "from", "subject", "message"], "{src}");
+        assert_eq!(mail.entries[0].values.len(), 2, "{src}");
+    }
+    // Comma-separated entries inside brackets, and attachments after a comma
+    // stay values of `attachments`.
+    let p = program(
+        "sendmail [ to: a, subject: \"s\", message: \"m\", attachments: file: f, file: g ]",
+    );
+    let StmtKind::Expr(Expr {
+        kind: ExprKind::Task(mail),
+        ..
+    }) = &p.functions[0].body[0].kind
+    else {
+        panic!("sendmail statement expected")
+    };
+    let keys: Vec<&str> = mail.entries.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys, ["to", "subject", "message", "attachments"]);
+    assert_eq!(mail.entries[3].values.len(), 2);
+}
