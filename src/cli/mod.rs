@@ -64,6 +64,10 @@ pub struct RuntimeArgs {
     /// Trace HTTP requests on stderr (secrets redacted).
     #[arg(long)]
     pub verbose: bool,
+    /// Connection for zoho.crm/books/creator tasks that name none
+    /// (default: the only Zoho connection of the connections file).
+    #[arg(long, value_name = "NAME", env = "DLG_DEFAULT_CONNECTION")]
+    pub default_connection: Option<String>,
     /// HTTP timeout in seconds (Zoho uses 40).
     #[arg(long, value_name = "SECONDS", default_value_t = 40)]
     pub timeout: u64,
@@ -106,6 +110,7 @@ impl RuntimeArgs {
             tz,
             lib_dirs,
             http,
+            default_connection: self.default_connection.clone(),
             ..Default::default()
         })
     }

@@ -105,15 +105,20 @@ impl Interpreter {
     fn run_integration(&mut self, task: &str, args: &[Value], conn_at: usize) -> RtResult<Value> {
         let connection = match args.get(conn_at) {
             Some(Value::Text(c)) if !c.is_empty() => c.to_string(),
-            _ => {
-                return Err(RtError::runtime(format!(
-                    "{task} needs a connection outside Zoho: pass its name as argument {}",
-                    conn_at + 1
-                ))
-                .with_help(
-                    "give every positional argument up to the connection, e.g. zoho.crm.getRecordById(\"Leads\", id, Map(), \"crm_connection\"), and define the connection in connections.toml",
-                ));
-            }
+            // Inside Zoho the connection is optional; locally use
+            // --default-connection, or the only Zoho connection there is.
+            _ => match self.default_connection()? {
+                Some(c) => c,
+                None => {
+                    return Err(RtError::runtime(format!(
+                        "{task} needs a connection outside Zoho: pass its name as argument {}",
+                        conn_at + 1
+                    ))
+                    .with_help(
+                        "give every positional argument up to the connection, e.g. zoho.crm.getRecordById(\"Leads\", id, Map(), \"crm_connection\"), or run with --default-connection NAME (a connections file with a single Zoho connection is used automatically)",
+                    ));
+                }
+            },
         };
         let domain = self.http()?.api_domain(&connection).ok_or_else(|| {
             RtError::runtime(format!(
@@ -129,6 +134,25 @@ impl Interpreter {
             "books" => self.books_task(task, name, args, &domain, &connection),
             _ => self.creator_task(task, name, args, &domain, &connection),
         }
+    }
+
+    /// The connection used when a task names none.
+    fn default_connection(&mut self) -> RtResult<Option<String>> {
+        if let Some(name) = self.options.default_connection.clone() {
+            return Ok(Some(name));
+        }
+        let zoho: Vec<String> = match self.http()?.describe_connections() {
+            Ok(list) => list
+                .into_iter()
+                .filter(|c| c.kind == "zoho")
+                .map(|c| c.name)
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        Ok(match zoho.as_slice() {
+            [only] => Some(only.clone()),
+            _ => None,
+        })
     }
 
     fn send_json(

@@ -45,6 +45,8 @@ pub struct Options {
     /// Where `standalone.fn(…)` and friends are looked up.
     pub lib_dirs: Vec<PathBuf>,
     pub http: HttpOptions,
+    /// Connection for integration tasks that name none (`--default-connection`).
+    pub default_connection: Option<String>,
 }
 
 impl Default for Options {
@@ -60,6 +62,7 @@ impl Default for Options {
             admin_user_id: "dlg@localhost".into(),
             lib_dirs: Vec::new(),
             http: HttpOptions::default(),
+            default_connection: None,
         }
     }
 }
