@@ -13,11 +13,7 @@ pub const FUNCTIONS: &[FunctionDef] = &[
 
 fn header_pairs(v: Option<&Value>) -> Vec<(String, String)> {
     match v {
-        Some(Value::Map(m)) => m
-            .borrow()
-            .iter()
-            .map(|(k, v)| (k.as_text().into_owned(), v.to_display()))
-            .collect(),
+        Some(Value::Map(m)) => crate::value::text_pairs(m),
         _ => Vec::new(),
     }
 }
@@ -54,12 +50,7 @@ fn get_url(interp: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
 fn post_url(interp: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
     let url = arg_text(args, 0, "postUrl")?.into_owned();
     let body = match &args[1] {
-        Value::Map(m) => RequestBody::Form(
-            m.borrow()
-                .iter()
-                .map(|(k, v)| (k.as_text().into_owned(), v.to_display()))
-                .collect(),
-        ),
+        Value::Map(m) => RequestBody::Form(crate::value::text_pairs(m)),
         Value::Null => RequestBody::None,
         other => RequestBody::Text(other.to_display()),
     };

@@ -49,11 +49,7 @@ fn opt_int(args: &[Value], i: usize) -> Option<i64> {
 
 fn query_pairs(v: Option<&Value>) -> Vec<(String, String)> {
     match v {
-        Some(Value::Map(m)) => m
-            .borrow()
-            .iter()
-            .map(|(k, v)| (k.as_text().into_owned(), v.to_display()))
-            .collect(),
+        Some(Value::Map(m)) => crate::value::text_pairs(m),
         Some(Value::Text(t)) if !t.is_empty() => t
             .split('&')
             .filter_map(|kv| {

@@ -108,11 +108,7 @@ impl Interpreter {
             None => "GET".to_string(),
         };
         let headers = match params.get("headers") {
-            Some((Value::Map(m), _)) => m
-                .borrow()
-                .iter()
-                .map(|(k, v)| (k.as_text().into_owned(), v.to_display()))
-                .collect(),
+            Some((Value::Map(m), _)) => crate::value::text_pairs(m),
             Some((Value::Null, _)) | None => Vec::new(),
             Some((other, s)) => {
                 return Err(RtError::runtime(format!(
@@ -128,8 +124,8 @@ impl Interpreter {
         let mut url = url;
         if let Some((p, _)) = params.get("parameters") {
             match p {
-                Value::Map(m) if in_query => query = map_pairs(m),
-                Value::Map(m) => body = RequestBody::Form(map_pairs(m)),
+                Value::Map(m) if in_query => query = crate::value::text_pairs(m),
+                Value::Map(m) => body = RequestBody::Form(crate::value::text_pairs(m)),
                 Value::Null => {}
                 other if in_query => {
                     let text = other.to_display();
@@ -143,7 +139,7 @@ impl Interpreter {
         }
         if let Some((b, _)) = params.get("body") {
             match b {
-                Value::Map(m) => body = RequestBody::Form(map_pairs(m)),
+                Value::Map(m) => body = RequestBody::Form(crate::value::text_pairs(m)),
                 Value::Null => {}
                 other => body = RequestBody::Text(other.to_display()),
             }
@@ -196,13 +192,6 @@ impl Interpreter {
         eprintln!("dlg: sendmail not sent (local run) — {}", fields.join("; "));
         Ok(Value::Null)
     }
-}
-
-fn map_pairs(m: &crate::value::Map) -> Vec<(String, String)> {
-    m.borrow()
-        .iter()
-        .map(|(k, v)| (k.as_text().into_owned(), v.to_display()))
-        .collect()
 }
 
 /// Deluge's view of a response body: a JSON object becomes a map, a JSON

@@ -165,6 +165,14 @@ impl Value {
     }
 }
 
+/// A map's entries as text pairs (headers, query and form parameters).
+pub fn text_pairs(map: &Map) -> Vec<(String, String)> {
+    map.borrow()
+        .iter()
+        .map(|(k, v)| (k.as_text().into_owned(), v.to_display()))
+        .collect()
+}
+
 /// Structural equality as `==` sees it: numbers compare by value across
 /// Number/Decimal, text case-sensitively, lists and maps element-wise.
 pub fn values_equal(a: &Value, b: &Value) -> bool {
