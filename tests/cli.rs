@@ -269,3 +269,32 @@ fn deep_nesting_recursion_and_growing_loops_end_with_diagnostics() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("deluge::limit"));
 }
+
+#[test]
+fn unclosed_nested_literals_fail_fast_instead_of_backtracking() {
+    // Alternatives that re-parse nested input made this exponential once.
+    for src in [
+        format!("x = {}1;", "{".repeat(60)),
+        format!("x = {}1;", "{\"a\": ".repeat(60)),
+        format!("x = {}1;", "f(".repeat(60)),
+        format!("x = {}1;", "if(a, ".repeat(60)),
+    ] {
+        let start = std::time::Instant::now();
+        let o = dlg_stdin(&["run", "-"], &src);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert!(stderr(&o).contains("deluge::"), "{}", stderr(&o));
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "took {:?} for {}",
+            start.elapsed(),
+            &src[..20]
+        );
+    }
+}
+
+#[test]
+fn braces_mixing_list_elements_and_map_entries_are_a_syntax_error() {
+    let o = dlg_stdin(&["run", "-"], "x = {1, \"a\": 2};\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("mixes list elements"), "{}", stderr(&o));
+}

@@ -46,7 +46,7 @@ fn rule_words(rule: Rule) -> Option<&'static str> {
         integer | decimal => "a number",
         task_entry | task_key => "a parameter name like `url`",
         task_value => "a value",
-        map_entry => "a map entry",
+        brace_item => "a list element or map entry",
         kw_in => "`in`",
         kw_each => "`each`",
         kw_catch => "`catch`",

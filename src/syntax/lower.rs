@@ -67,9 +67,34 @@ fn err_at(span: Span, message: impl Into<String>, help: impl Into<String>) -> Sy
     }
 }
 
+/// Rule calls pest may make per byte of input before giving up. Real
+/// scripts need a few hundred; the cap turns any pathological backtracking
+/// into a prompt `deluge::limit` error instead of a hang.
+const PARSE_CALLS_PER_BYTE: usize = 5_000;
+
 fn parse_rule(rule: Rule, src: &str) -> Result<Pair<'_, Rule>, SyntaxError> {
     check_nesting(src)?;
-    let mut pairs = DelugeParser::parse(rule, src).map_err(|e| from_pest(e, rule, src))?;
+    let budget = src
+        .len()
+        .saturating_mul(PARSE_CALLS_PER_BYTE)
+        .max(1_000_000);
+    pest::set_call_limit(std::num::NonZeroUsize::new(budget));
+    let parsed = DelugeParser::parse(rule, src);
+    let mut pairs = parsed.map_err(|e| {
+        if matches!(&e.variant, pest::error::ErrorVariant::CustomError { message } if message.contains("call limit")) {
+            return SyntaxError {
+                code: "deluge::limit",
+                message: "the script is too complex to parse (parser step limit reached)".into(),
+                help: "look for deeply nested or unclosed brackets near the reported position".into(),
+                span: match e.location {
+                    pest::error::InputLocation::Pos(p) => p..p,
+                    pest::error::InputLocation::Span((a, b)) => a..b,
+                },
+                at_end: false,
+            };
+        }
+        from_pest(e, rule, src)
+    })?;
     Ok(pairs.next().expect("pest returns the top rule"))
 }
 
@@ -817,24 +842,38 @@ impl<'s> Lowerer<'s> {
             }
             Rule::collection_literal => {
                 let inner = pair.into_inner().next().expect("collection");
-                match inner.as_rule() {
-                    Rule::empty_braces => ExprKind::Map(Vec::new()),
-                    Rule::map_literal => {
-                        let mut entries = Vec::new();
-                        for entry in inner.into_inner() {
-                            let mut kv = entry.into_inner();
-                            let k = self.expression(kv.next().expect("key"))?;
-                            let v = self.expression(kv.next().expect("value"))?;
-                            entries.push((k, v));
-                        }
-                        ExprKind::Map(entries)
-                    }
-                    _ => ExprKind::List(
+                if inner.as_rule() == Rule::list_bracket {
+                    ExprKind::List(
                         inner
                             .into_inner()
                             .map(|e| self.expression(e))
                             .collect::<Result<_, _>>()?,
-                    ),
+                    )
+                } else {
+                    // `{}` is an empty map; otherwise every item must agree.
+                    let mut list = Vec::new();
+                    let mut map = Vec::new();
+                    for item in inner.into_inner() {
+                        let item_span = span_of(&item);
+                        let mut parts = item.into_inner();
+                        let first = self.expression(parts.next().expect("item"))?;
+                        match parts.next() {
+                            Some(v) => map.push((first, self.expression(v)?)),
+                            None => list.push(first),
+                        }
+                        if !list.is_empty() && !map.is_empty() {
+                            return Err(err_at(
+                                item_span,
+                                "a `{ }` literal mixes list elements and `key: value` map entries",
+                                "write a list as {a, b} or a map as {\"k\": v}",
+                            ));
+                        }
+                    }
+                    if list.is_empty() {
+                        ExprKind::Map(map)
+                    } else {
+                        ExprKind::List(list)
+                    }
                 }
             }
             Rule::task => ExprKind::Task(Box::new(self.task(pair)?)),
