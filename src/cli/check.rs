@@ -21,8 +21,10 @@ pub fn check(args: CheckArgs) -> i32 {
     let mut files = Vec::new();
     for p in &args.paths {
         if !p.exists() {
-            eprintln!("dlg check: {}: no such file or directory", p.display());
-            return 2;
+            return super::usage_error(
+                "check",
+                format!("{}: no such file or directory", p.display()),
+            );
         }
         super::collect_script_files(p, &mut files);
     }

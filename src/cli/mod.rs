@@ -147,6 +147,16 @@ pub fn main() -> i32 {
     }
 }
 
+/// Report a usage error (bad flag value, missing file, wrong --arg) as a
+/// diagnostic and return exit code 2.
+pub(crate) fn usage_error(command: &str, message: impl std::fmt::Display) -> i32 {
+    crate::diag::eprint(
+        &crate::diag::Diag::new("dlg::usage", format!("dlg {command}: {message}"))
+            .with_help(format!("run `dlg {command} --help` to see the options")),
+    );
+    2
+}
+
 /// Script files under a path: `*.dg`, `*.deluge`, `*.ds`, recursively, sorted.
 pub fn collect_script_files(path: &Path, out: &mut Vec<PathBuf>) {
     if path.is_file() {

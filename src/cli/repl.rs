@@ -19,8 +19,7 @@ pub struct ReplArgs {
 pub fn repl(args: ReplArgs) -> i32 {
     let cwd = std::env::current_dir().ok();
     if let Err(e) = args.runtime.options(cwd.as_deref()) {
-        eprintln!("dlg repl: {e}");
-        return 2;
+        return super::usage_error("repl", e);
     }
     let runtime = args.runtime.clone();
     let make_options = Box::new(move || {

@@ -45,8 +45,7 @@ pub fn parse_arg_value(raw: &str) -> Value {
 }
 
 fn usage(msg: impl std::fmt::Display) -> i32 {
-    eprintln!("dlg run: {msg}");
-    2
+    super::usage_error("run", msg)
 }
 
 pub fn run(args: RunArgs) -> i32 {
