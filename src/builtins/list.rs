@@ -62,8 +62,6 @@ pub const METHODS: &[MethodDef] = &[
 pub const FUNCTIONS: &[FunctionDef] = &[
     func("List", 0, usize::MAX, new_list),
     func("Collection", 0, usize::MAX, new_collection),
-    func("leftpad", 2, 3, leftpad_fn),
-    func("rightpad", 2, 3, rightpad_fn),
 ];
 
 fn items(v: &Value) -> &crate::value::List {
@@ -95,24 +93,6 @@ fn new_collection(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
         return Ok(Value::new_map(m.borrow().clone()));
     }
     Ok(Value::new_list(args.to_vec()))
-}
-
-/// `leftpad(value, n[, c])`: numbers are padded as their text (`leftpad(7, 3, "0")` is `007`).
-fn leftpad_fn(i: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
-    pad_fn(i, args, "leftpad")
-}
-
-fn rightpad_fn(i: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
-    pad_fn(i, args, "rightpad")
-}
-
-fn pad_fn(i: &mut Interpreter, args: &[Value], name: &str) -> RtResult<Value> {
-    let recv = match &args[0] {
-        Value::Null => Value::text(""),
-        t @ Value::Text(_) => t.clone(),
-        other => Value::text(other.to_display()),
-    };
-    super::call_method(i, &recv, name, super::method_id(name), &args[1..])
 }
 
 fn add(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {

@@ -1,10 +1,13 @@
 //! Text functions. Positions are 0-based and count characters, not bytes.
 
-use super::{FunctionDef, MethodDef, Recv::Text, arg_bool, arg_int, arg_text, method, text};
+use super::{FunctionDef, MethodDef, Recv::Text, arg_bool, arg_int, arg_text, func, method, text};
 use crate::eval::{Interpreter, RtError, RtResult};
 use crate::value::Value;
 
-pub const FUNCTIONS: &[FunctionDef] = &[];
+pub const FUNCTIONS: &[FunctionDef] = &[
+    func("leftpad", 2, 3, leftpad_fn),
+    func("rightpad", 2, 3, rightpad_fn),
+];
 
 pub const METHODS: &[MethodDef] = &[
     method(Text, "length", 0, 0, length),
@@ -571,4 +574,22 @@ fn get_as_string(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Val
         )));
     }
     Ok(Value::text(parts[i as usize].clone()))
+}
+
+/// `leftpad(value, n[, c])`: numbers are padded as their text (`leftpad(7, 3, "0")` is `007`).
+fn leftpad_fn(i: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+    pad_fn(i, args, "leftpad")
+}
+
+fn rightpad_fn(i: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+    pad_fn(i, args, "rightpad")
+}
+
+fn pad_fn(i: &mut Interpreter, args: &[Value], name: &str) -> RtResult<Value> {
+    let recv = match &args[0] {
+        Value::Null => Value::text(""),
+        t @ Value::Text(_) => t.clone(),
+        other => Value::text(other.to_display()),
+    };
+    super::call_method(i, &recv, name, super::method_id(name), &args[1..])
 }

@@ -236,11 +236,13 @@ fn test(args: &TestArgs) -> i32 {
             }
             Ok(r) => {
                 let _ = out.flush();
-                eprintln!(
-                    "dlg connections test: GET {url} answered HTTP {} (check the scopes of the connection and the URL)",
-                    r.status
+                return fail(
+                    &crate::diag::Diag::new(
+                        "http::status",
+                        format!("GET {url} answered HTTP {}", r.status),
+                    )
+                    .with_help("check the scopes of the connection and the URL"),
                 );
-                return 1;
             }
             Err(d) => return fail(&d),
         }
@@ -257,8 +259,7 @@ fn authorize(mut args: AuthorizeArgs) -> i32 {
     if args.code == "-" {
         let mut line = String::new();
         if let Err(e) = std::io::stdin().read_line(&mut line) {
-            eprintln!("dlg auth: cannot read the code from stdin: {e}");
-            return 2;
+            return super::usage_error("auth", format!("cannot read the code from stdin: {e}"));
         }
         args.code = line.trim().to_string();
     }
@@ -275,19 +276,21 @@ fn authorize(mut args: AuthorizeArgs) -> i32 {
     // is spent.
     if args.write {
         let Some(_) = &file else {
-            eprintln!(
-                "dlg auth: no connections file to write to; pass --connections FILE, or use --print"
+            return super::usage_error(
+                "auth",
+                "no connections file to write to; pass --connections FILE, or use --print",
             );
-            return 2;
         };
         if !args.print
             && let Some(var) = conns.refresh_token_env_var(&args.name)
         {
-            eprintln!(
-                "dlg auth: refresh_token of [connections.{}] reads ${{{var}}}, so the file is not edited; rerun with --print and store the token in {var}",
-                args.name
+            return super::usage_error(
+                "auth",
+                format!(
+                    "refresh_token of [connections.{}] reads ${{{var}}}, so the file is not edited; rerun with --print and store the token in {var}",
+                    args.name
+                ),
             );
-            return 2;
         }
     }
     let done = match client.authorize(&args.name, &args.code, args.redirect_uri.as_deref()) {

@@ -5,7 +5,7 @@
 
 use super::{Interpreter, RtError, RtResult};
 use crate::http::{HttpRequest, RequestBody};
-use crate::value::{Key, MapData, Value, to_json};
+use crate::value::{Key, KeyRef, MapData, Value, to_json};
 
 /// Where each task's connection argument sits (0-based).
 fn connection_index(task: &str) -> Option<usize> {
@@ -73,7 +73,7 @@ fn get(v: &Value, key: &str) -> Value {
     match v {
         Value::Map(m) => m
             .borrow()
-            .get(&Key::text(key))
+            .get(&KeyRef::Text(key))
             .cloned()
             .unwrap_or(Value::Null),
         _ => Value::Null,

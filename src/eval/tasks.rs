@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 use super::{Interpreter, RtError, RtResult};
 use crate::http::{HttpRequest, HttpResponse, RequestBody};
 use crate::syntax::ast::{Expr, ExprKind, Span, Task, TaskKind};
-use crate::value::{Key, Value, parse_json_lenient};
+use crate::value::{Key, Value};
 
 const INVOKEURL_KEYS: &[&str] = &[
     "url",
@@ -203,7 +203,6 @@ pub(crate) fn body_value(body: &str) -> Value {
     {
         return crate::value::from_json(&j);
     }
-    let _ = parse_json_lenient;
     Value::text(body.to_string())
 }
 

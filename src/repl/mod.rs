@@ -404,17 +404,10 @@ pub fn type_label(v: &Value) -> String {
 /// incomplete entry are kept (scripts have them).
 pub fn run_piped(session: &mut Session, input: impl BufRead) -> i32 {
     let mut lines = input.lines().map_while(Result::ok).peekable();
-    let mut pending = String::new();
+    let mut pending = PendingEntry::default();
     while let Some(line) = lines.next() {
-        if !pending.is_empty() {
-            pending.push('\n');
-        }
-        pending.push_str(&line);
-        if pending.trim().is_empty() {
-            pending.clear();
-            continue;
-        }
-        if completeness(&pending) == Completeness::Incomplete {
+        pending.push(&line);
+        if !pending.is_complete() {
             continue;
         }
         if let Some(next) = lines.peek()
@@ -422,15 +415,47 @@ pub fn run_piped(session: &mut Session, input: impl BufRead) -> i32 {
         {
             continue;
         }
-        let entry = std::mem::take(&mut pending);
-        if session.entry(&entry) == Outcome::Quit {
+        if session.entry(&pending.take()) == Outcome::Quit {
             return i32::from(session.errors > 0);
         }
     }
-    if !pending.trim().is_empty() {
-        session.entry(&pending);
+    if !pending.is_empty() {
+        session.entry(&pending.take());
     }
     i32::from(session.errors > 0)
+}
+
+/// Lines gathered into one entry until the parser says it is complete.
+#[derive(Default)]
+struct PendingEntry(String);
+
+impl PendingEntry {
+    /// Add a line; an entry that is only blank lines is dropped.
+    fn push(&mut self, line: &str) {
+        if !self.0.is_empty() {
+            self.0.push('\n');
+        }
+        self.0.push_str(line);
+        if self.0.trim().is_empty() {
+            self.0.clear();
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn is_complete(&self) -> bool {
+        !self.0.is_empty() && completeness(&self.0) != Completeness::Incomplete
+    }
+
+    fn take(&mut self) -> String {
+        std::mem::take(&mut self.0)
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
+    }
 }
 
 fn starts_with_word(line: &str, word: &str) -> bool {
@@ -474,7 +499,7 @@ pub fn run_interactive(session: &mut Session, history_path: Option<std::path::Pa
         "dlg {} REPL: type :help for commands, Ctrl-D to quit",
         env!("CARGO_PKG_VERSION")
     );
-    let mut pending = String::new();
+    let mut pending = PendingEntry::default();
     loop {
         let prompt = if pending.is_empty() { "dlg> " } else { "...> " };
         match editor.readline(prompt) {
@@ -485,24 +510,17 @@ pub fn run_interactive(session: &mut Session, history_path: Option<std::path::Pa
                     .is_some_and(|l| l.trim().is_empty());
                 if ends_blank
                     && (!pending.is_empty() || line.contains('\n'))
-                    && completeness(&format!("{pending}\n{line}")) == Completeness::Incomplete
+                    && completeness(&format!("{}\n{line}", pending.0)) == Completeness::Incomplete
                 {
                     // A blank line abandons an incomplete entry.
                     pending.clear();
                     continue;
                 }
-                if !pending.is_empty() {
-                    pending.push('\n');
-                }
-                pending.push_str(&line);
-                if pending.trim().is_empty() {
-                    pending.clear();
+                pending.push(&line);
+                if !pending.is_complete() {
                     continue;
                 }
-                if completeness(&pending) == Completeness::Incomplete {
-                    continue;
-                }
-                let entry = std::mem::take(&mut pending);
+                let entry = pending.take();
                 if let Some(path) = &history_path
                     && history::should_save(&entry)
                 {

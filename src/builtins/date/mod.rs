@@ -760,25 +760,31 @@ fn target_weekday(args: &[Value], fname: &str) -> RtResult<u32> {
 
 /// The next date strictly after the receiver that falls on the given day.
 fn next_week_day(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
-    let d = recv_date(r, "nextWeekDay")?.at.date();
-    let want = target_weekday(args, "nextWeekDay")?;
-    let ahead = (want + 7 - weekday0(d)) % 7;
-    let ahead = if ahead == 0 { 7 } else { ahead };
-    let out = d
-        .checked_add_days(Days::new(ahead as u64))
-        .ok_or_else(out_of_range)?;
-    Ok(date_only(in_range(out.and_time(NaiveTime::MIN))?))
+    step_to_week_day(r, args, "nextWeekDay", true)
 }
 
 /// The latest date strictly before the receiver that falls on the given day.
 fn previous_week_day(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
-    let d = recv_date(r, "previousWeekDay")?.at.date();
-    let want = target_weekday(args, "previousWeekDay")?;
-    let back = (weekday0(d) + 7 - want) % 7;
-    let back = if back == 0 { 7 } else { back };
-    let out = d
-        .checked_sub_days(Days::new(back as u64))
-        .ok_or_else(out_of_range)?;
+    step_to_week_day(r, args, "previousWeekDay", false)
+}
+
+/// Move 1–7 days forward or back to the requested day of the week.
+fn step_to_week_day(r: &Value, args: &[Value], fname: &str, forward: bool) -> RtResult<Value> {
+    let d = recv_date(r, fname)?.at.date();
+    let want = target_weekday(args, fname)?;
+    let have = weekday0(d);
+    let gap = if forward {
+        (want + 7 - have) % 7
+    } else {
+        (have + 7 - want) % 7
+    };
+    let days = Days::new(if gap == 0 { 7 } else { gap } as u64);
+    let out = if forward {
+        d.checked_add_days(days)
+    } else {
+        d.checked_sub_days(days)
+    }
+    .ok_or_else(out_of_range)?;
     Ok(date_only(in_range(out.and_time(NaiveTime::MIN))?))
 }
 
