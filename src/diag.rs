@@ -35,6 +35,7 @@ impl SourceFile {
 
     /// 1-based line number of a byte offset.
     pub fn line_of(&self, offset: usize) -> usize {
+        // Counting bytes needs no char boundary.
         let end = offset.min(self.text.len());
         self.text.as_bytes()[..end]
             .iter()
@@ -125,13 +126,27 @@ impl Diagnostic for Diag {
         if self.source.is_none() || self.labels.is_empty() {
             return None;
         }
-        let len = self.source.as_ref().map(|s| s.text.len()).unwrap_or(0);
+        let text = self.source.as_ref().map(|s| &*s.text).unwrap_or("");
         Some(Box::new(self.labels.iter().map(move |(label, range)| {
-            let start = range.start.min(len);
-            let end = range.end.clamp(start, len);
-            LabeledSpan::new_with_span(label.clone(), SourceSpan::from(start..end))
+            let r = char_span(text, range);
+            LabeledSpan::new_with_span(label.clone(), SourceSpan::from(r))
         })))
     }
+}
+
+/// `range` clamped into `text` and widened to char boundaries, so any span
+/// (from any producer) can slice the text safely.
+pub fn char_span(text: &str, range: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let len = text.len();
+    let mut start = range.start.min(len);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = range.end.clamp(start, len);
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
 }
 
 /// Wraps a diagnostic so miette shows the file name above the snippet.
@@ -205,7 +220,7 @@ const MAX_SNIPPET_LINE: usize = 240;
 fn without_huge_snippet(diag: &Diag) -> Option<Diag> {
     let src = diag.source.as_ref()?;
     let (_, range) = diag.labels.first()?;
-    let start = range.start.min(src.text.len());
+    let start = char_span(&src.text, range).start;
     let line_start = src.text[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = src.text[start..]
         .find('\n')

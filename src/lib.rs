@@ -15,6 +15,8 @@ pub mod connections;
 pub mod diag;
 pub mod eval;
 pub mod http;
+pub mod mem;
+pub mod redact;
 pub mod repl;
 pub mod syntax;
 pub mod value;

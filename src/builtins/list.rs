@@ -96,7 +96,10 @@ fn new_collection(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
 }
 
 fn add(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
-    items(r).borrow_mut().push(args[0].clone());
+    super::guard_cycle(r, &args[0], "add")?;
+    let mut l = items(r).borrow_mut();
+    crate::mem::check_items(l.len() + 1)?;
+    l.push(args[0].clone());
     Ok(Value::Null)
 }
 
@@ -106,11 +109,20 @@ fn add_all(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
         Value::Null => Vec::new(),
         other => vec![other.clone()],
     };
-    items(r).borrow_mut().extend(more);
+    for v in &more {
+        super::guard_cycle(r, v, "addAll")?;
+    }
+    let mut l = items(r).borrow_mut();
+    crate::mem::check_items(l.len() + more.len())?;
+    l.extend(more);
     Ok(Value::Null)
 }
 
 fn insert(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    for v in args {
+        super::guard_cycle(r, v, "insert")?;
+    }
+    crate::mem::check_items(items(r).borrow().len() + args.len())?;
     items(r).borrow_mut().extend(args.iter().cloned());
     Ok(Value::Null)
 }
@@ -431,6 +443,7 @@ fn duplicate(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> 
 }
 
 fn update(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    super::guard_cycle(r, &args[1], "update")?;
     let mut l = items(r).borrow_mut();
     let i = index_arg(args, l.len(), "update")?;
     l[i] = args[1].clone();

@@ -73,6 +73,8 @@ pub(crate) fn lookup<'m>(
 }
 
 fn put(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    super::guard_cycle(r, &args[1], "put")?;
+    crate::mem::check_items(entries(r).borrow().len() + 1)?;
     entries(r)
         .borrow_mut()
         .insert(Key::from_value(&args[0]), args[1].clone());
@@ -88,6 +90,10 @@ fn put_all(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
+            for (_, v) in &copy {
+                super::guard_cycle(r, v, "putAll")?;
+            }
+            crate::mem::check_items(entries(r).borrow().len() + copy.len())?;
             entries(r).borrow_mut().extend(copy);
             Ok(Value::Null)
         }

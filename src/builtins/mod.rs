@@ -310,3 +310,16 @@ pub(crate) fn arg_bool(args: &[Value], i: usize, default: bool) -> bool {
 pub(crate) fn text(s: impl Into<String>) -> Value {
     Value::text(s)
 }
+
+/// Refuse to store `item` inside `container` when that would make a list or
+/// map contain itself (see [`crate::value::would_contain_itself`]).
+pub(crate) fn guard_cycle(container: &Value, item: &Value, method: &str) -> RtResult<()> {
+    if crate::value::would_contain_itself(container, item) {
+        let what = container.type_tag().deluge_name();
+        return Err(RtError::runtime(format!(
+            "{method}() would make this {what} contain itself; a list or map cannot contain itself, directly or through another list or map"
+        ))
+        .with_help("store a copy instead, e.g. `l.add(l.duplicate())` or `m.put(\"k\", Map(m))`"));
+    }
+    Ok(())
+}

@@ -214,13 +214,31 @@ fn get_suffix_ic(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<
     })
 }
 
-/// Java-style regex, compiled once per call. Patterns the regex crate
-/// cannot handle (look-around) fall back to literal matching.
-fn regex_for(pattern: &str, ignore_case: bool) -> Option<regex::Regex> {
-    regex::RegexBuilder::new(pattern)
+/// Deluge patterns are Java regexes: look-around, back-references and
+/// atomic groups work (fancy-regex), and a backtracking limit keeps any
+/// pattern from hanging. An invalid pattern is the same runtime error in
+/// `matches`, `replaceAll` and `replaceFirst`.
+const BACKTRACK_LIMIT: usize = 1_000_000;
+
+fn java_regex(pattern: &str, ignore_case: bool, name: &str) -> RtResult<fancy_regex::Regex> {
+    fancy_regex::RegexBuilder::new(pattern)
         .case_insensitive(ignore_case)
+        .backtrack_limit(BACKTRACK_LIMIT)
         .build()
-        .ok()
+        .map_err(|e| {
+            RtError::runtime(format!(
+                "{name}: invalid regular expression \"{pattern}\": {e}"
+            ))
+            .with_help("the pattern is a Java regular expression: escape special characters with \\\\ (e.g. \"\\\\(\"), or pass true as the third argument of replaceAll to replace the text literally")
+        })
+}
+
+/// A match that ran into the backtracking limit.
+fn regex_failed(name: &str, pattern: &str, e: fancy_regex::Error) -> RtError {
+    RtError::runtime(format!(
+        "{name}: the regular expression \"{pattern}\" could not be matched: {e}"
+    ))
+    .with_help("the pattern backtracks too much on this text (nested repetition such as (a+)+); make it more specific")
 }
 
 /// Java replacement strings use `$1`; `\$` is a literal dollar.
@@ -275,13 +293,13 @@ fn replace_impl(
     if search.is_empty() {
         return Ok(recv.clone());
     }
-    if !literal && let Some(re) = regex_for(&search, ignore_case) {
+    if !literal {
+        let re = java_regex(&search, ignore_case, name)?;
         let r = java_replacement(&repl);
-        let out = if all {
-            re.replace_all(t, r.as_str())
-        } else {
-            re.replacen(t, 1, r.as_str())
-        };
+        let out = re
+            .try_replacen(t, if all { 0 } else { 1 }, r.as_str())
+            .map_err(|e| regex_failed(name, &search, e))?;
+        crate::mem::check_text(out.len())?;
         return Ok(text(out.into_owned()));
     }
     let re = regex::RegexBuilder::new(&regex::escape(&search))
@@ -437,30 +455,48 @@ fn pad_char(args: &[Value]) -> String {
         Some(v) => v.to_display(),
     }
 }
+/// `count` for leftpad/rightpad: negative pads nothing; beyond the text
+/// limit is an error (no silent clamp).
+fn pad_count(args: &[Value], name: &str) -> RtResult<usize> {
+    let n = arg_int(args, 0, name)?;
+    if n <= 0 {
+        return Ok(0);
+    }
+    let max = crate::mem::max_text();
+    if n as u64 > max as u64 {
+        return Err(RtError::runtime(format!(
+            "{name}: length {n} is out of range (at most {max})"
+        ))
+        .with_help("the length is the size of the padded text in characters"));
+    }
+    Ok(n as usize)
+}
+
+/// The padding for `missing` characters, built in one pass (linear).
+fn padding(pad: &str, missing: usize) -> RtResult<String> {
+    if pad.is_empty() || missing == 0 {
+        return Ok(String::new());
+    }
+    let unit = char_len(pad).max(1);
+    let reps = missing.div_ceil(unit);
+    crate::mem::check_text(reps.saturating_mul(pad.len()))?;
+    Ok(pad.repeat(reps))
+}
+
 fn leftpad(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let t = s(recv);
-    let n = arg_int(args, 0, "leftpad")?.clamp(0, 1_000_000) as usize;
-    let pad = pad_char(args);
+    let n = pad_count(args, "leftpad")?;
     let len = char_len(t);
-    let mut out = String::new();
-    if !pad.is_empty() {
-        while char_len(&out) + len < n {
-            out.push_str(&pad);
-        }
-    }
+    let mut out = padding(&pad_char(args), n.saturating_sub(len))?;
     out.push_str(t);
     Ok(text(out))
 }
 fn rightpad(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let t = s(recv);
-    let n = arg_int(args, 0, "rightpad")?.clamp(0, 1_000_000) as usize;
-    let pad = pad_char(args);
+    let n = pad_count(args, "rightpad")?;
+    let len = char_len(t);
     let mut out = t.to_string();
-    if !pad.is_empty() {
-        while char_len(&out) < n {
-            out.push_str(&pad);
-        }
-    }
+    out.push_str(&padding(&pad_char(args), n.saturating_sub(len))?);
     Ok(text(out))
 }
 fn repeat(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
@@ -533,9 +569,12 @@ fn occurrence_count(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResu
 }
 fn matches(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let pattern = arg_text(args, 0, "matches")?;
-    let re = regex::Regex::new(&format!("^(?:{pattern})$"))
-        .map_err(|e| RtError::runtime(format!("invalid regular expression \"{pattern}\": {e}")))?;
-    Ok(Value::Bool(re.is_match(s(recv))))
+    // Validate the pattern alone first, so the message quotes it as written.
+    java_regex(&pattern, false, "matches")?;
+    let re = java_regex(&format!("^(?:{pattern})$"), false, "matches")?;
+    re.is_match(s(recv))
+        .map(Value::Bool)
+        .map_err(|e| regex_failed("matches", &pattern, e))
 }
 fn is_empty(_: &mut Interpreter, recv: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(s(recv).is_empty()))

@@ -30,10 +30,14 @@ pub fn check(args: CheckArgs) -> i32 {
     }
     let mut failed = 0;
     for file in &files {
-        let text = match std::fs::read(file) {
-            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-            Err(e) => {
-                eprintln!("dlg check: {}: {e}", file.display());
+        let text = match super::read_script_file(file) {
+            Ok(t) => t,
+            Err(d) => {
+                if args.quiet {
+                    eprintln!("{}: {}", file.display(), d.message);
+                } else {
+                    crate::diag::eprint(&d);
+                }
                 failed += 1;
                 continue;
             }
@@ -46,7 +50,8 @@ pub fn check(args: CheckArgs) -> i32 {
         let source = SourceFile::new(file.display().to_string(), text.as_str());
         for err in &errors {
             if args.quiet {
-                let before = &text[..err.span.start.min(text.len())];
+                let at = crate::diag::char_span(&text, &err.span).start;
+                let before = &text[..at];
                 let line = before.matches('\n').count() + 1;
                 let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
                 eprintln!("{}:{line}:{col}: {}", file.display(), err.message);
@@ -83,9 +88,10 @@ fn syntax_errors(text: &str) -> Vec<crate::syntax::SyntaxError> {
             .char_indices()
             .map(|(i, c)| {
                 if (from..to).contains(&i) && c != '\n' {
-                    ' '
+                    // One space per byte: positions stay byte-exact.
+                    " ".repeat(c.len_utf8())
                 } else {
-                    c
+                    c.to_string()
                 }
             })
             .collect();
@@ -146,6 +152,23 @@ mod tests {
             .map(|e| src[..e.span.start].matches('\n').count() + 1)
             .collect();
         assert_eq!(lines, vec![2, 4, 6]);
+    }
+
+    #[test]
+    fn multibyte_text_keeps_spans_on_char_boundaries() {
+        for src in [
+            "x = \"日本語\");\ny",
+            "a = \"é\" +;\nb = \"日本\" ;;\nc = ;\n",
+            "s = \"😀😀\"));\nt = \"ü\" (;\nu\n",
+        ] {
+            let errors = syntax_errors(src);
+            assert!(!errors.is_empty(), "{src}");
+            for e in &errors {
+                assert!(src.is_char_boundary(e.span.start), "{src}: {:?}", e.span);
+                let d = crate::syntax::syntax_diag(e, &crate::diag::SourceFile::new("t.dg", src));
+                assert!(!d.render().is_empty());
+            }
+        }
     }
 
     #[test]

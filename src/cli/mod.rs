@@ -46,8 +46,8 @@ pub struct RuntimeArgs {
     /// Stop after this many executed statements (Zoho CRM allows 200000).
     #[arg(long, value_name = "N", default_value_t = crate::eval::DEFAULT_MAX_STATEMENTS)]
     pub max_statements: u64,
-    /// Maximum nested function calls (Zoho allows 75).
-    #[arg(long, value_name = "N", default_value_t = crate::eval::DEFAULT_MAX_DEPTH)]
+    /// Maximum nested function calls (Zoho allows 75; at most 100000).
+    #[arg(long, value_name = "N", default_value_t = crate::eval::DEFAULT_MAX_DEPTH, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_DEPTH_LIMIT as u64))]
     pub max_depth: usize,
     /// Time zone for dates, e.g. Asia/Kolkata (default: $TZ, else UTC).
     #[arg(long, value_name = "ZONE")]
@@ -69,8 +69,25 @@ pub struct RuntimeArgs {
     #[arg(long, value_name = "NAME", env = "DLG_DEFAULT_CONNECTION")]
     pub default_connection: Option<String>,
     /// HTTP timeout in seconds (Zoho uses 40).
-    #[arg(long, value_name = "SECONDS", default_value_t = 40)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 40, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
+    /// Most memory the script may use, in MB; one text may use a quarter of it.
+    #[arg(long, value_name = "MB", default_value_t = (crate::mem::DEFAULT_MAX_MEMORY >> 20) as u64, value_parser = clap::value_parser!(u64).range(16..=1_048_576))]
+    pub max_memory: u64,
+}
+
+/// Highest `--max-depth`: the interpreter thread's stack is sized from it
+/// (see [`stack_size_for`]), and beyond this the reservation gets silly.
+pub const MAX_DEPTH_LIMIT: usize = 100_000;
+
+/// Native stack reserved per nested Deluge call, generously (a call with
+/// deeply nested expressions inside it uses several times the plain frame).
+const STACK_PER_CALL: usize = 64 * 1024;
+
+/// Stack of the interpreter thread: 256 MB (parser and expression nesting
+/// limits fit in it), plus room for every call `--max-depth` allows.
+pub fn stack_size_for(max_depth: usize) -> usize {
+    256 * 1024 * 1024 + max_depth.min(MAX_DEPTH_LIMIT) * STACK_PER_CALL
 }
 
 impl RuntimeArgs {
@@ -103,6 +120,7 @@ impl RuntimeArgs {
         http.mock_path = self.mock.clone();
         http.verbose = self.verbose;
         http.timeout = std::time::Duration::from_secs(self.timeout);
+        crate::mem::set_max_memory((self.max_memory as usize).saturating_mul(1024 * 1024));
         Ok(crate::eval::Options {
             now,
             max_statements: self.max_statements,
@@ -126,10 +144,16 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    quiet_broken_pipe();
     // The interpreter and pest recurse on the native stack; give them room.
+    let depth = match &cli.command {
+        Command::Run(a) => a.runtime.max_depth,
+        Command::Repl(a) => a.runtime.max_depth,
+        _ => 0,
+    };
     let worker = std::thread::Builder::new()
         .name("dlg".into())
-        .stack_size(256 * 1024 * 1024)
+        .stack_size(stack_size_for(depth))
         .spawn(move || match cli.command {
             Command::Run(args) => run::run(args),
             Command::Check(args) => check::check(args),
@@ -140,11 +164,35 @@ pub fn main() -> i32 {
         });
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,
+        // stdout closed by its reader (`dlg builtins | head -1`): quiet, 0.
+        Ok(Err(p)) if is_broken_pipe_panic(&*p) => 0,
         _ => {
             eprintln!("dlg: internal error");
             70
         }
     }
+}
+
+fn is_broken_pipe_panic(p: &(dyn std::any::Any + Send)) -> bool {
+    let msg = p
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| p.downcast_ref::<&str>().copied())
+        .unwrap_or("");
+    msg.contains("failed printing to stdout") && msg.contains("Broken pipe")
+}
+
+/// `println!` panics when the reader of stdout has gone; that panic is
+/// turned into a quiet exit 0 (see [`main`]), so its message and backtrace
+/// are not printed. Every other panic keeps the default report.
+fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if is_broken_pipe_panic(info.payload()) {
+            return;
+        }
+        default(info);
+    }));
 }
 
 /// Report a usage error (bad flag value, missing file, wrong --arg) as a
@@ -157,9 +205,69 @@ pub(crate) fn usage_error(command: &str, message: impl std::fmt::Display) -> i32
     2
 }
 
+/// Largest script read (a larger file, or an endless device such as
+/// `/dev/zero`, is refused with a diagnostic).
+pub const MAX_SCRIPT_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Read a script: at most [`MAX_SCRIPT_BYTES`], UTF-8 only. Errors are
+/// diagnostics (`deluge::io`, `deluge::limit`, `deluge::encoding`).
+pub fn read_script(name: &str, reader: impl std::io::Read) -> Result<String, crate::diag::Diag> {
+    use crate::diag::Diag;
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_SCRIPT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            Diag::new("deluge::io", format!("cannot read {name}: {e}"))
+                .with_help("check the path and its permissions")
+        })?;
+    if bytes.len() as u64 > MAX_SCRIPT_BYTES {
+        return Err(Diag::new(
+            "deluge::limit",
+            format!(
+                "{name} is larger than {} MB; dlg reads scripts up to that size",
+                MAX_SCRIPT_BYTES / (1024 * 1024)
+            ),
+        )
+        .with_help("is this really a Deluge script? split it into smaller functions"));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        let good = String::from_utf8_lossy(&bytes[..at]);
+        let line = good.matches('\n').count() + 1;
+        let col = good.len() - good.rfind('\n').map_or(0, |i| i + 1) + 1;
+        Diag::new(
+            "deluge::encoding",
+            format!(
+                "{name} is not UTF-8 text: invalid byte 0x{:02X} at line {line}, column {col}",
+                bytes[at]
+            ),
+        )
+        .with_help(
+            "Deluge scripts are UTF-8: re-save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)",
+        )
+    })
+}
+
+/// Read a script file (see [`read_script`]).
+pub fn read_script_file(path: &Path) -> Result<String, crate::diag::Diag> {
+    let name = path.display().to_string();
+    match std::fs::File::open(path) {
+        Ok(f) => read_script(&name, f),
+        Err(e) => Err(
+            crate::diag::Diag::new("deluge::io", format!("cannot read {name}: {e}"))
+                .with_help("check the path and its permissions"),
+        ),
+    }
+}
+
 /// Script files under a path: `*.dg`, `*.deluge`, `*.ds`, recursively, sorted.
 pub fn collect_script_files(path: &Path, out: &mut Vec<PathBuf>) {
-    if path.is_file() {
+    // A path named explicitly is checked whatever it is (file, device,
+    // FIFO): reading it reports what is wrong with it.
+    if !path.is_dir() {
         out.push(path.to_path_buf());
         return;
     }

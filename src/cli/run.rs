@@ -1,6 +1,6 @@
 //! `dlg run FILE|-`: run a script or one function of a function file.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -50,18 +50,26 @@ fn usage(msg: impl std::fmt::Display) -> i32 {
 
 pub fn run(args: RunArgs) -> i32 {
     let (name, text) = if args.file.as_os_str() == "-" {
-        let mut buf = String::new();
-        if let Err(e) = std::io::stdin().read_to_string(&mut buf) {
-            return usage(format!("cannot read stdin: {e}"));
+        match super::read_script("<stdin>", std::io::stdin().lock()) {
+            Ok(t) => ("<stdin>".to_string(), t),
+            Err(d) => {
+                crate::diag::eprint(&d);
+                return 1;
+            }
         }
-        ("<stdin>".to_string(), buf)
     } else {
-        match std::fs::read(&args.file) {
-            Ok(bytes) => (
-                args.file.display().to_string(),
-                String::from_utf8_lossy(&bytes).into_owned(),
-            ),
-            Err(e) => return usage(format!("{}: {e}", args.file.display())),
+        if !args.file.exists() {
+            return usage(format!(
+                "{}: no such file or directory",
+                args.file.display()
+            ));
+        }
+        match super::read_script_file(&args.file) {
+            Ok(t) => (args.file.display().to_string(), t),
+            Err(d) => {
+                crate::diag::eprint(&d);
+                return 1;
+            }
         }
     };
     let script_dir = if args.file.as_os_str() == "-" {
@@ -160,6 +168,7 @@ pub fn run(args: RunArgs) -> i32 {
             interp.flush();
             0
         }
+        Err(err) if err.code == "dlg::output_closed" => 0,
         Err(err) => {
             interp.flush();
             crate::diag::eprint(&err.to_diag());

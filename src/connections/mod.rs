@@ -346,6 +346,18 @@ impl Connections {
         reqwest::Url::parse(&s).unwrap_or_else(|_| url.clone())
     }
 
+    /// Whether `[hosts]` maps this host (or `host:port`).
+    pub fn maps_host(&self, url: &reqwest::Url) -> bool {
+        let Some(host) = url.host_str() else {
+            return false;
+        };
+        let host = host.to_ascii_lowercase();
+        let with_port = url.port().map(|p| format!("{host}:{p}"));
+        self.hosts
+            .iter()
+            .any(|(k, _)| *k == host || Some(k) == with_port.as_ref())
+    }
+
     pub fn has_host_mappings(&self) -> bool {
         !self.hosts.is_empty()
     }
@@ -664,26 +676,21 @@ const PUBLIC_KEYS: &[&str] = &[
 /// stay valid), so that snippets in diagnostics never show a secret. Every
 /// value is blanked except those of known public keys, host mappings
 /// (dotted keys) and pure `${ENV}` references: a misspelt
-/// `client_secert = "..."` is blanked too.
+/// `client_secert = "..."` is blanked too. On top, the common policy
+/// ([`crate::redact`]) blanks URL user-info and Zoho-token-shaped text
+/// anywhere (comments, `[hosts]` values).
 pub fn redact_source(text: &str) -> String {
-    redact_with(text, &|key: &str| {
+    let kept = redact_with(text, &|key: &str| {
         PUBLIC_KEYS.contains(&key) || key.contains('.') || key.contains(':')
-    })
+    });
+    crate::redact::mask(&kept).into_owned()
 }
 
-/// Blank only values whose key looks secret (for mock files).
+/// Blank only values whose key is secret (for mock files), plus what the
+/// common policy ([`crate::redact`]) blanks.
 pub fn redact_secret_keys(text: &str) -> String {
-    redact_with(text, &|key: &str| {
-        let k = key.to_ascii_lowercase();
-        !(k.contains("secret")
-            || k.contains("token")
-            || k.contains("password")
-            || k.contains("passwd")
-            || k.contains("api_key")
-            || k.contains("apikey")
-            || k == "key"
-            || k == "authorization")
-    })
+    let kept = redact_with(text, &|key: &str| !crate::redact::is_secret_key(key));
+    crate::redact::mask(&kept).into_owned()
 }
 
 fn redact_with(text: &str, keep: &dyn Fn(&str) -> bool) -> String {
@@ -713,12 +720,26 @@ fn redact_with(text: &str, keep: &dyn Fn(&str) -> bool) -> String {
         }
         let mut j = i + 1;
         while j < n && b[j] != q && b[j] != b'\n' {
-            if q == b'"' && b[j] == b'\\' {
+            if q == b'"' && b[j] == b'\\' && j + 1 < n && b[j + 1] != b'\n' {
                 j += 1;
             }
             j += 1;
         }
+        // An unclosed string ends at the end of its line: the newline is
+        // not consumed, so the next line is scanned as a key again.
+        if j >= n || b[j] == b'\n' {
+            return j.min(n) + 1;
+        }
         (j + 1).min(n)
+    };
+    // Where scanning resumes after a string ending at `e`: an unclosed
+    // string stops before its newline, so the next line is a key again.
+    let resume = |e: usize| {
+        if e >= 1 && e - 1 < n && b[e - 1] == b'\n' {
+            e - 1
+        } else {
+            e
+        }
     };
     let mut i = 0;
     let mut at_key = true;
@@ -745,7 +766,7 @@ fn redact_with(text: &str, keep: &dyn Fn(&str) -> bool) -> String {
                 // key
                 let (key, mut j) = if c == b'"' || c == b'\'' {
                     let e = string_end(i);
-                    (&text[i + 1..e.saturating_sub(1).max(i + 1)], e)
+                    (&text[i + 1..e.saturating_sub(1).max(i + 1)], resume(e))
                 } else {
                     let mut j = i;
                     while j < n && bare(b[j]) {
@@ -777,7 +798,7 @@ fn redact_with(text: &str, keep: &dyn Fn(&str) -> bool) -> String {
                     if secret && s < t {
                         blank(&mut out, s, t);
                     }
-                    i = e;
+                    i = resume(e);
                 } else if j < n && b[j] == b'{' {
                     // inline table: scanned key by key
                     i = j;
@@ -823,7 +844,7 @@ fn redact_with(text: &str, keep: &dyn Fn(&str) -> bool) -> String {
                     i = e.max(j);
                 }
             }
-            b'"' | b'\'' => i = string_end(i),
+            b'"' | b'\'' => i = resume(string_end(i)),
             _ => {
                 at_key = false;
                 i += 1;
@@ -857,6 +878,40 @@ mod tests {
         assert!(r.contains("\"pub\""));
         assert!(r.contains("${TOK}"));
         assert!(r.contains("username = \"u\""));
+    }
+
+    #[test]
+    fn unclosed_quote_does_not_reveal_the_next_lines() {
+        for t in [
+            "[connections.a]\nclient_secret = \"abc\nrefresh_token = \"r-secret-1\"\npassword = \"pw-secret-2\"\n",
+            "[connections.a]\nclient_secret = 'abc\nrefresh_token = 'r-secret-1'\npassword = 'pw-secret-2'\n",
+            "[connections.a]\nx = \"abc\nrefresh_token = \"r-secret-1\"\npassword = \"pw-secret-2",
+        ] {
+            let r = redact_source(t);
+            assert_eq!(r.len(), t.len());
+            assert!(
+                !r.contains("r-secret-1") && !r.contains("pw-secret-2"),
+                "{r}"
+            );
+            let d = Connections::parse(Path::new("c.toml"), t).unwrap_err();
+            let shown = d.render();
+            assert!(
+                !shown.contains("secret-1") && !shown.contains("secret-2"),
+                "{shown}"
+            );
+        }
+        // At the end of the file, the whole unclosed value is blanked.
+        let r = redact_source("client_secret = \"abcdef");
+        assert!(!r.contains('f'), "{r}");
+    }
+
+    #[test]
+    fn hosts_userinfo_and_zoho_tokens_are_blanked_anywhere() {
+        let t = "# old: 1000.9c2d4e7f0a1b.f00d5eed1e55\n[hosts]\n\"a.b\" = \"http://user:PASSW0RD@127.0.0.1:9\"\n";
+        let r = redact_source(t);
+        assert_eq!(r.len(), t.len());
+        assert!(!r.contains("PASSW0RD") && !r.contains("f00d5eed"), "{r}");
+        assert!(r.contains("@127.0.0.1:9"));
     }
 
     #[test]

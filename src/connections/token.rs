@@ -14,6 +14,11 @@ use sha2::{Digest, Sha256};
 use super::{Auth, Connection};
 use crate::diag::Diag;
 
+/// Back-off after a failed refresh when the server names no `Retry-After`.
+pub const DEFAULT_BACKOFF_SECS: u64 = 60;
+/// Longest back-off honoured (Zoho's refresh window is 10 minutes).
+pub const MAX_BACKOFF_SECS: u64 = 600;
+
 /// Tokens are reused until this many seconds before their expiry.
 pub const EXPIRY_MARGIN_SECS: u64 = 60;
 
@@ -124,10 +129,16 @@ pub fn cache_key(conn: &Connection) -> String {
     format!("{safe}-{}", &digest[..16])
 }
 
-/// Tokens in memory (per run) and on disk (across runs).
+/// Tokens in memory (per run) and on disk (across runs), plus the refresh
+/// failures of this run and (for a short window) of earlier runs.
 pub struct TokenStore {
     dir: PathBuf,
     mem: std::sync::Mutex<HashMap<String, CachedToken>>,
+    /// Refresh failures of this run: never retried in the same run.
+    failed: std::sync::Mutex<HashMap<String, Diag>>,
+    /// Warnings about the cache directory (each printed once).
+    warnings: std::sync::Mutex<Vec<Diag>>,
+    warned: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl fmt::Debug for TokenStore {
@@ -140,16 +151,69 @@ impl fmt::Debug for TokenStore {
 
 pub type Trace<'a> = &'a (dyn Fn(&str) + Sync);
 
+/// A failed refresh remembered beside the cache (`<key>.backoff`), so the
+/// next runs within the window do not ask again (Zoho allows about 10
+/// refreshes per 10 minutes per refresh token).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Backoff {
+    /// No refresh before this epoch second.
+    pub until: u64,
+    /// When it failed.
+    pub at: u64,
+    pub code: String,
+    pub message: String,
+    #[serde(default)]
+    pub help: String,
+    /// Hash of the credentials that failed: other credentials may try.
+    pub fingerprint: String,
+}
+
+/// Hash of a connection's credentials (client secret and refresh token).
+fn fingerprint(conn: &Connection) -> String {
+    let mut h = Sha256::new();
+    if let Auth::Zoho {
+        client_secret,
+        refresh_token,
+        ..
+    }
+    | Auth::OAuth2 {
+        client_secret,
+        refresh_token,
+        ..
+    } = &conn.auth
+    {
+        h.update(client_secret.expose().as_bytes());
+        h.update([0]);
+        h.update(refresh_token.expose().as_bytes());
+    }
+    hex::encode(h.finalize())[..16].to_string()
+}
+
 impl TokenStore {
     pub fn new(dir: PathBuf) -> Self {
         TokenStore {
             dir,
             mem: Default::default(),
+            failed: Default::default(),
+            warnings: Default::default(),
+            warned: Default::default(),
         }
     }
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Warnings about the cache (unsafe modes, unwritable), each once;
+    /// drained by the caller.
+    pub fn take_warnings(&self) -> Vec<Diag> {
+        std::mem::take(&mut *self.warnings.lock().unwrap())
+    }
+
+    fn warn_once(&self, key: &str, d: Diag) {
+        if self.warned.lock().unwrap().insert(key.to_string()) {
+            self.warnings.lock().unwrap().push(d.warning());
+        }
     }
 
     /// The last known token (memory, else disk), even if expired.
@@ -158,7 +222,7 @@ impl TokenStore {
         if let Some(t) = self.mem.lock().unwrap().get(&key) {
             return Some(t.clone());
         }
-        read_cache(&self.file_for(conn))
+        self.read(&self.file_for(conn))
     }
 
     /// Path of the cache file for a connection.
@@ -168,9 +232,133 @@ impl TokenStore {
             .join(format!("{}.json", cache_key(conn)))
     }
 
+    /// The tokens directory when it is safe to use: created 0700 if
+    /// missing; a symlink is refused, group/other permissions are removed
+    /// (each with a warning).
+    fn safe_dir(&self) -> Option<PathBuf> {
+        let dir = self.dir.join("tokens");
+        match check_private_dir(&dir) {
+            Ok(None) => Some(dir),
+            Ok(Some(fixed)) => {
+                self.warn_once(
+                    "dir-mode",
+                    Diag::new("connection::cache", fixed).with_help(
+                        "the token cache holds access tokens: only you may read it (0700 directory, 0600 files)",
+                    ),
+                );
+                Some(dir)
+            }
+            Err(why) => {
+                self.warn_once(
+                    "dir-unsafe",
+                    Diag::new(
+                        "connection::cache",
+                        format!("token cache {} not used: {why}", dir.display()),
+                    )
+                    .with_help("tokens are kept in memory for this run only (every run refreshes); point DLG_CACHE_DIR at a private directory"),
+                );
+                None
+            }
+        }
+    }
+
+    fn read(&self, file: &Path) -> Option<CachedToken> {
+        self.safe_dir()?;
+        match read_private(file) {
+            Ok((text, fixed)) => {
+                if let Some(f) = fixed {
+                    self.warn_once(
+                        &format!("mode {}", file.display()),
+                        Diag::new("connection::cache", f).with_help(
+                            "the token cache holds access tokens: only you may read it (0600)",
+                        ),
+                    );
+                }
+                serde_json::from_str(&text?).ok()
+            }
+            Err(why) => {
+                self.warn_once(
+                    &format!("unsafe {}", file.display()),
+                    Diag::new(
+                        "connection::cache",
+                        format!("token cache file {} not used: {why}", file.display()),
+                    )
+                    .with_help("remove it; dlg writes a fresh one (mode 0600)"),
+                );
+                None
+            }
+        }
+    }
+
+    fn read_backoff(&self, conn: &Connection) -> Option<Backoff> {
+        self.safe_dir()?;
+        let file = self.file_for(conn).with_extension("backoff");
+        let (text, _) = read_private(&file).ok()?;
+        let b: Backoff = serde_json::from_str(&text?).ok()?;
+        (b.until > now_secs() && b.fingerprint == fingerprint(conn)).then_some(b)
+    }
+
+    fn write_backoff(&self, conn: &Connection, d: &Diag, secs: u64) {
+        let Some(_) = self.safe_dir() else { return };
+        let now = now_secs();
+        let b = Backoff {
+            until: now + secs,
+            at: now,
+            code: d.code.to_string(),
+            message: crate::redact::line(&d.message).into_owned(),
+            help: crate::redact::line(d.help.as_deref().unwrap_or("")).into_owned(),
+            fingerprint: fingerprint(conn),
+        };
+        let file = self.file_for(conn).with_extension("backoff");
+        if let Ok(text) = serde_json::to_string_pretty(&b) {
+            let _ = write_atomic(&file, text.as_bytes());
+        }
+    }
+
+    fn clear_backoff(&self, conn: &Connection) {
+        let file = self.file_for(conn).with_extension("backoff");
+        if std::fs::symlink_metadata(&file).is_ok() {
+            let _ = std::fs::remove_file(file);
+        }
+    }
+
+    /// The diagnostic for a refresh skipped because of an earlier failure.
+    fn backoff_diag(b: &Backoff, file: &Path) -> Diag {
+        let code: &'static str = match b.code.as_str() {
+            "oauth::rate_limited" => "oauth::rate_limited",
+            "oauth::invalid_client" => "oauth::invalid_client",
+            "oauth::invalid_code" => "oauth::invalid_code",
+            "oauth::invalid_scope" => "oauth::invalid_scope",
+            "oauth::access_denied" => "oauth::access_denied",
+            _ => "oauth::error",
+        };
+        let wait = b.until.saturating_sub(now_secs());
+        let help = if b.help.is_empty() {
+            String::new()
+        } else {
+            format!("{}\n", b.help)
+        };
+        Diag::new(
+            code,
+            format!(
+                "{} (remembered from a refresh {} s ago; not retried before {})",
+                b.message,
+                now_secs().saturating_sub(b.at),
+                clock(b.until)
+            ),
+        )
+        .with_help(format!(
+            "{help}dlg waits before asking the token endpoint again (Zoho allows about 10 refreshes per 10 minutes per refresh token): safe to retry after {} (in {wait} s); delete {} to retry now, or change the credentials",
+            clock(b.until),
+            file.display()
+        ))
+    }
+
     /// A valid access token: from memory, the disk cache, or a refresh (under
     /// the file lock, re-reading the cache first). `stale` is a token the API
-    /// just rejected: it is never returned again.
+    /// just rejected: it is never returned again. A failed refresh is not
+    /// repeated in this run, nor (for a short back-off window, or the
+    /// server's `Retry-After`) by later runs with the same credentials.
     pub async fn get(
         &self,
         http: &reqwest::Client,
@@ -185,7 +373,7 @@ impl TokenStore {
             return Ok(t.clone());
         }
         let file = self.file_for(conn);
-        if let Some(t) = read_cache(&file).filter(usable) {
+        if let Some(t) = self.read(&file).filter(usable) {
             trace(&format!(
                 "token for '{}' from cache {} (expires in {} s)",
                 conn.name,
@@ -194,6 +382,19 @@ impl TokenStore {
             ));
             self.mem.lock().unwrap().insert(key, t.clone());
             return Ok(t);
+        }
+        if let Some(d) = self.failed.lock().unwrap().get(&key) {
+            trace(&format!(
+                "token refresh for '{}' already failed in this run; not retried",
+                conn.name
+            ));
+            return Err(d.clone());
+        }
+        let backoff_file = file.with_extension("backoff");
+        if let Some(b) = self.read_backoff(conn) {
+            let d = Self::backoff_diag(&b, &backoff_file);
+            self.failed.lock().unwrap().insert(key, d.clone());
+            return Err(d);
         }
         // Take the lock, re-read, refresh only if still needed.
         let lock = match self.lock(&file).await {
@@ -205,7 +406,7 @@ impl TokenStore {
                 None
             }
         };
-        if let Some(t) = read_cache(&file).filter(usable) {
+        if let Some(t) = self.read(&file).filter(usable) {
             trace(&format!(
                 "token for '{}' refreshed by another process; using it",
                 conn.name
@@ -213,16 +414,49 @@ impl TokenStore {
             self.mem.lock().unwrap().insert(key, t.clone());
             return Ok(t);
         }
-        let mut t = refresh(http, conn, token_url, trace).await?;
+        if let Some(b) = self.read_backoff(conn) {
+            let d = Self::backoff_diag(&b, &backoff_file);
+            self.failed.lock().unwrap().insert(key, d.clone());
+            return Err(d);
+        }
+        let mut retry_after = None;
+        let mut t = match refresh_detailed(http, conn, token_url, trace, &mut retry_after).await {
+            Ok(t) => t,
+            Err(d) => {
+                // The server answered with an OAuth error: later runs wait.
+                if d.code.starts_with("oauth::") && d.code != "oauth::redirect" {
+                    let secs = retry_after
+                        .unwrap_or(DEFAULT_BACKOFF_SECS)
+                        .clamp(1, MAX_BACKOFF_SECS);
+                    self.write_backoff(conn, &d, secs);
+                }
+                self.failed.lock().unwrap().insert(key, d.clone());
+                drop(lock);
+                return Err(d);
+            }
+        };
+        self.clear_backoff(conn);
         // Keep a previously recorded api_domain if the response omits it.
         if t.api_domain.is_none() {
-            t.api_domain = read_cache(&file).and_then(|old| old.api_domain);
+            t.api_domain = self.read(&file).and_then(|old| old.api_domain);
         }
-        if let Err(e) = write_cache(&file, &t) {
+        let written = match self.safe_dir() {
+            Some(_) => write_cache(&file, &t).map_err(|e| e.to_string()),
+            None => Err("the tokens directory is not safe to use".into()),
+        };
+        if let Err(e) = written {
             trace(&format!(
                 "could not write token cache {}: {e}",
                 file.display()
             ));
+            self.warn_once(
+                "unwritable",
+                Diag::new(
+                    "connection::cache",
+                    format!("cannot write the token cache {}: {e}", file.display()),
+                )
+                .with_help("every run will refresh the token, and Zoho allows about 10 refreshes per 10 minutes: make the cache directory writable, or set DLG_CACHE_DIR"),
+            );
         }
         drop(lock);
         self.mem.lock().unwrap().insert(key, t.clone());
@@ -230,24 +464,115 @@ impl TokenStore {
     }
 
     async fn lock(&self, file: &Path) -> std::io::Result<File> {
-        let dir = file.parent().unwrap_or(&self.dir).to_path_buf();
-        create_private_dir(&dir)?;
+        if self.safe_dir().is_none() {
+            return Err(std::io::Error::other(
+                "the tokens directory is not safe to use",
+            ));
+        }
         let lock_path = file.with_extension("lock");
         tokio::task::spawn_blocking(move || {
-            let mut o = OpenOptions::new();
-            o.create(true).truncate(false).read(true).write(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                o.mode(0o600);
-            }
-            let f = o.open(&lock_path)?;
+            let f = open_nofollow(&lock_path, true)?;
             fs4::FileExt::lock(&f)?;
             Ok(f)
         })
         .await
         .map_err(std::io::Error::other)?
     }
+}
+
+/// Open (creating, mode 0600) without following a symlink at the last
+/// component: a planted link (even a dangling one) is an error.
+fn open_nofollow(path: &Path, create: bool) -> std::io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.read(true);
+    if create {
+        o.create(true).truncate(false).write(true);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    #[cfg(not(unix))]
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(std::io::Error::other("is a symbolic link"));
+    }
+    o.open(path)
+}
+
+/// Check a private directory, creating it (0700) when missing. `Ok(Some)`
+/// describes a fix made (group/other permissions removed); `Err` says why
+/// it must not be used (a symlink, not a directory, owned by someone else).
+fn check_private_dir(dir: &Path) -> Result<Option<String>, String> {
+    match std::fs::symlink_metadata(dir) {
+        Err(_) => {
+            create_private_dir(dir).map_err(|e| format!("cannot create it: {e}"))?;
+            Ok(None)
+        }
+        Ok(m) if m.file_type().is_symlink() => Err("it is a symbolic link (not followed)".into()),
+        Ok(m) if !m.is_dir() => Err("it is not a directory".into()),
+        Ok(m) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::{MetadataExt, PermissionsExt};
+                if m.uid() != unsafe { libc::geteuid() } {
+                    return Err("it belongs to another user".into());
+                }
+                let mode = m.mode() & 0o777;
+                if mode & 0o077 != 0 {
+                    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode & 0o700))
+                        .map_err(|e| {
+                            format!("it is accessible to others (mode {mode:o}) and cannot be fixed: {e}")
+                        })?;
+                    return Ok(Some(format!(
+                        "token cache directory {} was accessible to others (mode {mode:o}); changed to {:o}",
+                        dir.display(),
+                        mode & 0o700
+                    )));
+                }
+            }
+            let _ = m;
+            Ok(None)
+        }
+    }
+}
+
+/// Read a private file without following symlinks. `Ok((None, _))` when
+/// missing; the second part describes a mode fix made (0644 → 0600).
+fn read_private(file: &Path) -> Result<(Option<String>, Option<String>), String> {
+    use std::io::Read;
+    let mut f = match open_nofollow(file, false) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((None, None)),
+        Err(e) => return Err(format!("cannot open it safely: {e}")),
+    };
+    let mut fixed = None;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let m = f.metadata().map_err(|e| e.to_string())?;
+        if !m.is_file() {
+            return Err("it is not a regular file".into());
+        }
+        if m.uid() != unsafe { libc::geteuid() } {
+            return Err("it belongs to another user".into());
+        }
+        let mode = m.mode() & 0o777;
+        if mode & 0o077 != 0 {
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| format!("it is readable by others (mode {mode:o}): {e}"))?;
+            fixed = Some(format!(
+                "token cache file {} was readable by others (mode {mode:o}); changed to 600",
+                file.display()
+            ));
+        }
+    }
+    let mut text = String::new();
+    (&mut f)
+        .take(1024 * 1024)
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())?;
+    Ok((Some(text), fixed))
 }
 
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
@@ -261,13 +586,18 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     b.create(dir)
 }
 
+/// A cache file's token (no safety checks; see [`TokenStore`]).
 pub fn read_cache(file: &Path) -> Option<CachedToken> {
-    let text = std::fs::read_to_string(file).ok()?;
-    serde_json::from_str(&text).ok()
+    let (text, _) = read_private(file).ok()?;
+    serde_json::from_str(&text?).ok()
 }
 
 /// Atomic write: temp file in the same directory (mode 0600), then rename.
 pub fn write_cache(file: &Path, t: &CachedToken) -> std::io::Result<()> {
+    write_atomic(file, serde_json::to_string_pretty(t)?.as_bytes())
+}
+
+fn write_atomic(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = file.parent().expect("cache file has a parent");
     create_private_dir(dir)?;
     let mut tmp = tempfile::Builder::new()
@@ -280,7 +610,7 @@ pub fn write_cache(file: &Path, t: &CachedToken) -> std::io::Result<()> {
         tmp.as_file()
             .set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
-    tmp.write_all(serde_json::to_string_pretty(t)?.as_bytes())?;
+    tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(file).map_err(|e| e.error)?;
     Ok(())
@@ -294,6 +624,17 @@ pub async fn refresh(
     conn: &Connection,
     token_url: &reqwest::Url,
     trace: Trace<'_>,
+) -> Result<CachedToken, Diag> {
+    refresh_detailed(http, conn, token_url, trace, &mut None).await
+}
+
+/// [`refresh`], also reporting the server's `Retry-After` (seconds) on failure.
+pub async fn refresh_detailed(
+    http: &reqwest::Client,
+    conn: &Connection,
+    token_url: &reqwest::Url,
+    trace: Trace<'_>,
+    retry_after: &mut Option<u64>,
 ) -> Result<CachedToken, Diag> {
     let (client_id, client_secret, refresh_token) = match &conn.auth {
         Auth::Zoho {
@@ -316,7 +657,7 @@ pub async fn refresh(
         ("client_secret", client_secret.expose()),
         ("refresh_token", refresh_token.expose()),
     ];
-    grant(http, conn, token_url, &form, trace)
+    grant(http, conn, token_url, &form, trace, retry_after)
         .await
         .map(|(t, _)| t)
 }
@@ -363,7 +704,7 @@ pub async fn exchange_code(
     if let Some(r) = redirect_uri {
         form.push(("redirect_uri", r));
     }
-    let (t, refresh) = grant(http, conn, token_url, &form, trace)
+    let (t, refresh) = grant(http, conn, token_url, &form, trace, &mut None)
         .await
         .map_err(|d| {
             if d.code != "oauth::invalid_code" {
@@ -399,6 +740,7 @@ async fn grant(
     token_url: &reqwest::Url,
     form: &[(&str, &str)],
     trace: Trace<'_>,
+    retry_after: &mut Option<u64>,
 ) -> Result<(CachedToken, Option<super::Secret>), Diag> {
     let grant_type = form
         .iter()
@@ -421,9 +763,49 @@ async fn grant(
         Err(e) => return Err(transport_error(conn, token_url, e)),
     };
     let status = resp.status().as_u16();
-    let body = match resp.text().await {
+    if (300..400).contains(&status) {
+        // The client never follows redirects: re-sending the client secret
+        // and refresh token to wherever a redirect points would leak them.
+        let to = resp
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|l| token_url.join(l).ok())
+            .map(|u| format!(" to {}", strip_query(&u)))
+            .unwrap_or_default();
+        trace(&format!(
+            "< {status} redirect{to} from token endpoint (not followed)"
+        ));
+        return Err(Diag::new(
+            "oauth::redirect",
+            format!(
+                "the token endpoint {} answered HTTP {status} (a redirect{to}) for connection '{}'; token requests never follow redirects",
+                strip_query(token_url),
+                conn.name
+            ),
+        )
+        .with_help("token requests carry the client secret and refresh token, so dlg sends them only to the configured endpoint; check the data center / token_url and the [hosts] mapping of connections.toml"));
+    }
+    *retry_after = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after);
+    let body = match read_token_body(resp).await {
         Ok(b) => b,
-        Err(e) => return Err(transport_error(conn, token_url, e)),
+        Err(Some(e)) => return Err(transport_error(conn, token_url, e)),
+        Err(None) => {
+            return Err(Diag::new(
+                "oauth::error",
+                format!(
+                    "the token endpoint {} answered more than {} KB for connection '{}'; that is not a token response",
+                    strip_query(token_url),
+                    MAX_TOKEN_BODY / 1024,
+                    conn.name
+                ),
+            )
+            .with_help("check the data center / token_url and the [hosts] mapping of connections.toml"));
+        }
     };
     trace(&format!(
         "< {status} from token endpoint ({} ms, body redacted)",
@@ -493,13 +875,66 @@ async fn grant(
         .and_then(|o| o.get("error_description"))
         .and_then(|v| v.as_str())
         .map(str::to_string);
-    Err(oauth_error(
-        conn,
-        token_url,
-        status,
-        err.as_deref(),
-        desc.as_deref(),
-    ))
+    // The server's text is untrusted: a (misbehaving) token endpoint may
+    // echo what it was sent. Blank the secret values of this very request
+    // in it before it reaches any message.
+    let unecho = |t: String| -> String {
+        let mut t = t;
+        for (k, v) in form {
+            if v.len() >= 4 && (crate::redact::is_secret_key(k) || *k == "code") {
+                t = t.replace(v, crate::redact::REDACTED);
+            }
+        }
+        t
+    };
+    let err = err.map(unecho);
+    let desc = desc.map(unecho);
+    let mut d = oauth_error(conn, token_url, status, err.as_deref(), desc.as_deref());
+    if d.code == "oauth::rate_limited" {
+        let wait = retry_after
+            .unwrap_or(DEFAULT_BACKOFF_SECS)
+            .min(MAX_BACKOFF_SECS);
+        *retry_after = Some(wait);
+        d.help = Some(format!(
+            "retry after {} (in {wait} s). {}",
+            clock(now_secs() + wait),
+            d.help.unwrap_or_default()
+        ));
+    }
+    Err(d)
+}
+
+/// Largest token response read.
+const MAX_TOKEN_BODY: usize = 1024 * 1024;
+
+/// The body of a token response, at most [`MAX_TOKEN_BODY`] bytes
+/// (`Err(None)` past that).
+async fn read_token_body(mut resp: reqwest::Response) -> Result<String, Option<reqwest::Error>> {
+    let mut out = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(Some)? {
+        if out.len() + chunk.len() > MAX_TOKEN_BODY {
+            return Err(None);
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// `Retry-After`: delay seconds, or an HTTP date.
+fn parse_retry_after(v: &str) -> Option<u64> {
+    let v = v.trim();
+    if let Ok(n) = v.parse::<u64>() {
+        return Some(n);
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?.timestamp();
+    Some((at.max(0) as u64).saturating_sub(now_secs()))
+}
+
+/// `HH:MM:SS UTC` of an epoch second.
+pub fn clock(epoch: u64) -> String {
+    chrono::DateTime::from_timestamp(epoch as i64, 0)
+        .map(|t| t.format("%H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| format!("{epoch}"))
 }
 
 fn transport_error(conn: &Connection, url: &reqwest::Url, e: reqwest::Error) -> Diag {

@@ -20,6 +20,12 @@ pub struct RtErrorData {
     pub external: Option<Box<Diag>>,
 }
 
+impl From<crate::mem::Exceeded> for RtError {
+    fn from(e: crate::mem::Exceeded) -> RtError {
+        RtError::limit(e.message()).with_help(e.help())
+    }
+}
+
 impl RtError {
     pub fn new(code: &'static str, message: impl Into<String>) -> RtError {
         RtError(Box::new(RtErrorData {
@@ -70,9 +76,15 @@ impl RtError {
         self
     }
 
-    /// Limits are not catchable: a runaway script must stop.
+    /// The reader of stdout went away (`dlg run x | head -1`): the run
+    /// stops, quietly, like `grep` does.
+    pub fn output_closed() -> RtError {
+        RtError::new("dlg::output_closed", "standard output was closed")
+    }
+
+    /// Limits (and a closed stdout) are not catchable: the script must stop.
     pub fn is_catchable(&self) -> bool {
-        self.code != "deluge::limit"
+        self.code != "deluge::limit" && self.code != "dlg::output_closed"
     }
 
     pub fn line(&self) -> i64 {

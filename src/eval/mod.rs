@@ -184,8 +184,13 @@ impl Interpreter {
 
     /// Write one `info` line.
     pub fn info(&mut self, text: &str) -> RtResult<()> {
-        writeln!(self.out, "{text}")
-            .map_err(|e| RtError::runtime(format!("cannot write output: {e}")))
+        writeln!(self.out, "{text}").map_err(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                RtError::output_closed()
+            } else {
+                RtError::runtime(format!("cannot write output: {e}"))
+            }
+        })
     }
 
     pub fn flush(&mut self) {

@@ -69,19 +69,23 @@ fn add(a: &Value, b: &Value) -> RtResult<Value> {
             .map(Value::Int)
             .ok_or_else(|| overflow(BinOp::Add)),
         (Value::Text(x), Value::Text(y)) => {
+            crate::mem::check_text(x.len() + y.len())?;
             let mut s = String::with_capacity(x.len() + y.len());
             s.push_str(x);
             s.push_str(y);
             Ok(Value::Text(Rc::new(s)))
         }
         (Value::Text(x), other) => {
+            crate::mem::check_text(x.len() + 20)?;
             let mut s = String::with_capacity(x.len() + 20);
             s.push_str(x);
             other.write_display(&mut s);
+            crate::mem::check_text(s.len())?;
             Ok(Value::Text(Rc::new(s)))
         }
         (other, Value::Text(y)) => {
             let mut s = other.to_display();
+            crate::mem::check_text(s.len() + y.len())?;
             s.push_str(y);
             Ok(Value::Text(Rc::new(s)))
         }

@@ -123,6 +123,14 @@ impl Interpreter {
         let current = std::mem::take(&mut frame[slot]);
         match (current, op) {
             (Value::Text(mut s), BinOp::Add) => {
+                let extra = match &rhs {
+                    Value::Text(r) => r.len(),
+                    _ => 20,
+                };
+                if let Err(e) = crate::mem::check_text(s.len() + extra) {
+                    frame[slot] = Value::Text(s);
+                    return Err(e.into());
+                }
                 match &rhs {
                     Value::Text(r) => Rc::make_mut(&mut s).push_str(r),
                     other => other.write_display(Rc::make_mut(&mut s)),

@@ -141,15 +141,14 @@ impl HttpResponse {
 }
 
 fn is_secret_header(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    n == "authorization"
-        || n == "proxy-authorization"
-        || n == "cookie"
-        || n.contains("api-key")
-        || n.contains("apikey")
-        || n.contains("token")
-        || n.contains("secret")
+    crate::redact::is_secret_key(name)
 }
+
+/// Redirects followed for one API request (like browsers and curl's 50, but lower).
+pub const MAX_REDIRECTS: usize = 10;
+
+/// Largest response body read (the largest of Zoho's caps: `postUrl`, 50 MB).
+pub const MAX_RESPONSE_BYTES: usize = 50 * 1024 * 1024;
 
 /// Deluge's timeout error.
 pub fn timeout_diag() -> Diag {
@@ -217,7 +216,7 @@ pub struct HttpClient {
     tokens: TokenStore,
     warned: Mutex<HashSet<(String, String)>>,
     warnings: Mutex<Vec<Diag>>,
-    secrets: Mutex<Vec<String>>,
+    refreshed_on_401: Mutex<HashSet<String>>,
 }
 
 impl fmt::Debug for HttpClient {
@@ -246,6 +245,11 @@ impl HttpClient {
             .timeout(opts.timeout)
             .connect_timeout(opts.timeout)
             .pool_idle_timeout(Duration::from_secs(60))
+            // Never automatic: token, revoke and code-exchange requests
+            // (client secret, refresh token in the body) must not follow a
+            // redirect at all, and API requests follow them by hand in
+            // `execute`, dropping credentials across origins.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| {
                 Diag::new(
@@ -267,7 +271,7 @@ impl HttpClient {
             tokens,
             warned: Default::default(),
             warnings: Default::default(),
-            secrets: Default::default(),
+            refreshed_on_401: Default::default(),
         })
     }
 
@@ -317,7 +321,31 @@ impl HttpClient {
             && let Some(t) = self.tokens.cached(&conn)
             && let Some(d) = t.api_domain
         {
-            return Some(d);
+            let conns = self.connections().ok()?;
+            if trusted_api_domain(dc, conns, &d) {
+                return Some(d);
+            }
+            if self
+                .warned
+                .lock()
+                .unwrap()
+                .insert((conn.name.clone(), format!("api_domain {d}")))
+            {
+                self.warn(
+                    Diag::new(
+                        "connection::untrusted_api_domain",
+                        format!(
+                            "the token cache of connection '{}' names api_domain `{d}`, which is not a Zoho API domain of data center '{}'; using {}",
+                            conn.name, dc.code, dc.api_domain
+                        ),
+                    )
+                    .with_help(format!(
+                        "access tokens are only sent to Zoho API hosts of the connection's data center (or hosts mapped in [hosts]); delete the cache file in {} if it was edited",
+                        self.tokens.dir().join("tokens").display()
+                    ))
+                    .warning(),
+                );
+            }
         }
         Some(dc.api_domain.to_string())
     }
@@ -385,9 +413,6 @@ impl HttpClient {
     fn test_inner(&self, name: &str, force_refresh: bool) -> Result<Option<TokenStatus>, Diag> {
         let conns = self.connections()?;
         let c = conns.resolve(name, !self.is_mock())?;
-        for s in c.secrets() {
-            self.add_secret(&s);
-        }
         if !matches!(c.auth, Auth::Zoho { .. } | Auth::OAuth2 { .. }) || self.is_mock() {
             return Ok(None);
         }
@@ -401,6 +426,7 @@ impl HttpClient {
             .block_on(self.token_for(&c, conns, stale.as_deref()))?
             .unwrap_or_default();
         let t = self.tokens.cached(&c);
+        self.flush_token_warnings();
         Ok(Some(TokenStatus {
             refreshed: force_refresh || before.is_none_or(|b| b.access_token != token),
             expires_in: t
@@ -420,7 +446,6 @@ impl HttpClient {
         code: &str,
         redirect_uri: Option<&str>,
     ) -> Result<Authorized, Diag> {
-        self.add_secret(code);
         self.authorize_inner(name, code, redirect_uri)
             .map_err(|d| self.scrub_diag(d))
     }
@@ -433,9 +458,6 @@ impl HttpClient {
     ) -> Result<Authorized, Diag> {
         let conns = self.connections()?;
         let mut c = conns.resolve_for_authorize(name)?;
-        for s in c.secrets() {
-            self.add_secret(&s);
-        }
         let token_url = self.token_url(&c, conns)?;
         let trace = |s: &str| self.trace(s);
         let (t, refresh) = self.block_on(crate::connections::token::exchange_code(
@@ -446,8 +468,6 @@ impl HttpClient {
             redirect_uri,
             &trace,
         ))?;
-        self.add_secret(&t.access_token);
-        self.add_secret(refresh.expose());
         match &mut c.auth {
             Auth::Zoho { refresh_token, .. } | Auth::OAuth2 { refresh_token, .. } => {
                 *refresh_token = refresh.clone();
@@ -476,43 +496,21 @@ impl HttpClient {
         self.mocks.is_some()
     }
 
-    fn add_secret(&self, s: &str) {
-        if s.len() < 4 {
-            return;
-        }
-        let mut v = self.secrets.lock().unwrap();
-        if !v.iter().any(|x| x == s) {
-            v.push(s.to_string());
-            // Longest first so overlapping secrets are fully replaced.
-            v.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        }
+    /// The redaction policy ([`crate::redact`]) over a diagnostic.
+    fn scrub_diag(&self, d: Diag) -> Diag {
+        crate::redact::diag(d)
     }
 
-    /// Replace every known secret in `s`.
-    fn scrub(&self, s: &str) -> String {
-        let mut out = s.to_string();
-        for sec in self.secrets.lock().unwrap().iter() {
-            if out.contains(sec.as_str()) {
-                out = out.replace(sec.as_str(), "<redacted>");
-            }
+    /// Print the token cache's warnings (unsafe modes, unwritable cache).
+    fn flush_token_warnings(&self) {
+        for d in self.tokens.take_warnings() {
+            self.warn(d);
         }
-        out
-    }
-
-    fn scrub_diag(&self, mut d: Diag) -> Diag {
-        d.message = self.scrub(&d.message);
-        d.help = d.help.map(|h| self.scrub(&h));
-        for (l, _) in &mut d.labels {
-            if let Some(t) = l {
-                *t = self.scrub(t);
-            }
-        }
-        d
     }
 
     fn trace(&self, line: &str) {
         if self.opts.verbose {
-            eprintln!("[dlg http] {}", self.scrub(line));
+            eprintln!("[dlg http] {}", crate::redact::line(line));
         }
     }
 
@@ -574,9 +572,6 @@ impl HttpClient {
                         _ => d,
                     }
                 })?;
-                for s in c.secrets() {
-                    self.add_secret(&s);
-                }
                 self.check_datacenter(&c, &url);
                 Some(c)
             }
@@ -630,6 +625,7 @@ impl HttpClient {
                     .execute(
                         &reqwest_method,
                         u,
+                        &mapped,
                         &headers,
                         &auth_headers,
                         body.clone(),
@@ -640,11 +636,21 @@ impl HttpClient {
                     && !retried
                     && let (Some(c), Some(old)) = (&conn, &token)
                 {
+                    retried = true;
+                    // One 401-driven refresh per connection and run: when the
+                    // fresh token is rejected too, refreshing again cannot help
+                    // and only spends Zoho's refresh allowance.
+                    if !self.refreshed_on_401.lock().unwrap().insert(c.name.clone()) {
+                        self.trace(&format!(
+                            "401 with connection '{}': the token was already refreshed after a 401 in this run; not refreshing again",
+                            c.name
+                        ));
+                        return self.check_not_authorized(resp, conn.as_ref(), &url);
+                    }
                     self.trace(&format!(
                         "401 with connection '{}': refreshing the token and retrying once",
                         c.name
                     ));
-                    retried = true;
                     token = self.token_for(c, conns, Some(old)).await?;
                     continue;
                 }
@@ -745,15 +751,23 @@ impl HttpClient {
         let t = self
             .tokens
             .get(&self.http, conn, &mapped, stale, &trace)
-            .await?;
-        self.add_secret(&t.access_token);
-        Ok(Some(t.access_token))
+            .await;
+        self.flush_token_warnings();
+        Ok(Some(t?.access_token))
     }
 
+    /// Send one API request, following up to [`MAX_REDIRECTS`] redirects
+    /// by hand: 301/302 (POST) and 303 become a GET without body, 307/308
+    /// keep method and body; a redirect to another origin (scheme, host or
+    /// port) drops the connection's auth headers and every secret-looking
+    /// header, and they stay dropped for the rest of the chain. `shown` is
+    /// the URL for traces and messages (without credentials in its query).
+    #[allow(clippy::too_many_arguments)]
     async fn execute(
         &self,
         method: &reqwest::Method,
         url: reqwest::Url,
+        shown: &reqwest::Url,
         headers: &[(String, String)],
         auth_headers: &[(String, String)],
         body: Option<String>,
@@ -761,20 +775,21 @@ impl HttpClient {
     ) -> Result<HttpResponse, Diag> {
         let started = Instant::now();
         // The connection's auth replaces user headers of the same name.
-        let all: Vec<&(String, String)> = headers
+        let all: Vec<(String, String)> = headers
             .iter()
             .filter(|(k, _)| !auth_headers.iter().any(|(a, _)| a.eq_ignore_ascii_case(k)))
             .chain(auth_headers)
+            .cloned()
             .collect();
         if self.opts.verbose {
             self.trace(&format!(
-                "> {method} {url}{}",
+                "> {method} {shown}{}",
                 req.connection
                     .as_ref()
                     .map(|c| format!(" (connection '{c}')"))
                     .unwrap_or_default()
             ));
-            for (k, v) in all.iter().map(|p| (&p.0, &p.1)) {
+            for (k, v) in &all {
                 let v = if is_secret_header(k) {
                     "<redacted>"
                 } else {
@@ -786,45 +801,126 @@ impl HttpClient {
                 self.trace(&format!(">   ({} body bytes)", b.len()));
             }
         }
-        let mut rb = self.http.request(method.clone(), url.clone());
-        for (k, v) in all.iter().map(|p| (&p.0, &p.1)) {
-            rb = rb.header(k.as_str(), v.as_str());
-        }
-        if let Some(b) = body {
-            rb = rb.body(b);
-        }
+        let mut shown = shown.clone();
+        shown.set_query(None);
         let fut = async {
-            let resp = rb.send().await?;
-            let status = resp.status().as_u16();
-            let headers: Vec<(String, String)> = resp
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_ascii_lowercase(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect();
-            let bytes = resp.bytes().await?;
-            Ok::<_, reqwest::Error>(HttpResponse {
-                status,
-                headers,
-                body: String::from_utf8_lossy(&bytes).into_owned(),
-            })
+            let mut method = method.clone();
+            let mut url = url.clone();
+            let mut headers = all;
+            let mut body = body;
+            let mut hops = 0usize;
+            loop {
+                let mut rb = self.http.request(method.clone(), url.clone());
+                for (k, v) in &headers {
+                    rb = rb.header(k.as_str(), v.as_str());
+                }
+                if let Some(b) = &body {
+                    rb = rb.body(b.clone());
+                }
+                let resp = rb.send().await.map_err(Failure::Net)?;
+                let status = resp.status().as_u16();
+                let location = resp
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|l| url.join(l).ok());
+                if let (301 | 302 | 303 | 307 | 308, Some(next)) = (status, location) {
+                    if hops >= MAX_REDIRECTS {
+                        return Err(Failure::Diag(
+                            Diag::new(
+                                "http::request",
+                                format!(
+                                    "{} {shown} was redirected more than {MAX_REDIRECTS} times",
+                                    req.method
+                                ),
+                            )
+                            .with_help(
+                                "the server redirects in a loop; call the final URL directly",
+                            ),
+                        ));
+                    }
+                    if !matches!(next.scheme(), "http" | "https") {
+                        return Err(Failure::Diag(
+                            Diag::new(
+                                "http::request",
+                                format!(
+                                    "{} {shown} was redirected to a `{}:` URL",
+                                    req.method,
+                                    next.scheme()
+                                ),
+                            )
+                            .with_help("only http:// and https:// redirects are followed"),
+                        ));
+                    }
+                    hops += 1;
+                    if next.origin() != url.origin() {
+                        let before = headers.len();
+                        headers.retain(|(k, _)| {
+                            !is_secret_header(k)
+                                && !auth_headers.iter().any(|(a, _)| a.eq_ignore_ascii_case(k))
+                        });
+                        if headers.len() != before {
+                            self.trace(&format!(
+                                "redirect to another origin ({}): credentials not forwarded",
+                                next.origin().ascii_serialization()
+                            ));
+                        }
+                    }
+                    let to_get = status == 303 && method != reqwest::Method::HEAD
+                        || (matches!(status, 301 | 302) && method == reqwest::Method::POST);
+                    if to_get {
+                        method = reqwest::Method::GET;
+                        body = None;
+                        headers.retain(|(k, _)| {
+                            !k.eq_ignore_ascii_case("content-type")
+                                && !k.eq_ignore_ascii_case("content-length")
+                        });
+                    }
+                    let mut n = next.clone();
+                    n.set_query(None);
+                    self.trace(&format!("< {status} redirect to {n}"));
+                    url = next;
+                    continue;
+                }
+                let headers: Vec<(String, String)> = resp
+                    .headers()
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.as_str().to_ascii_lowercase(),
+                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                        )
+                    })
+                    .collect();
+                let bytes = read_capped(resp).await?;
+                return Ok(HttpResponse {
+                    status,
+                    headers,
+                    body: String::from_utf8_lossy(&bytes).into_owned(),
+                });
+            }
         };
         let result = match tokio::time::timeout(self.opts.timeout, fut).await {
             Err(_) => return Err(timeout_diag()),
-            Ok(Err(e)) if e.is_timeout() => return Err(timeout_diag()),
-            Ok(Err(e)) => {
-                let mut shown = url.clone();
-                shown.set_query(None);
+            Ok(Err(Failure::Net(e))) if e.is_timeout() => return Err(timeout_diag()),
+            Ok(Err(Failure::Net(e))) => {
                 return Err(Diag::new(
                     "http::request",
                     format!("{method} {shown} failed: {}", error_chain(&e.without_url())),
                 )
                 .with_help("check the URL, your network connection, and the [hosts] table of connections.toml"));
             }
+            Ok(Err(Failure::TooLarge)) => {
+                return Err(Diag::new(
+                    "http::response_too_large",
+                    format!(
+                        "the response of {method} {shown} is larger than {} MB",
+                        MAX_RESPONSE_BYTES / (1024 * 1024)
+                    ),
+                )
+                .with_help("Zoho caps responses too (5-50 MB); ask the API for less (pagination, fields, a date range)"));
+            }
+            Ok(Err(Failure::Diag(d))) => return Err(d),
             Ok(Ok(r)) => r,
         };
         self.trace(&format!(
@@ -924,6 +1020,65 @@ impl HttpClient {
             .warning(),
         );
     }
+}
+
+/// Whether an `api_domain` (from a token response or the token cache) may
+/// receive the connection's access token: an `https://` Zoho API host of the
+/// connection's data center (`www.zohoapis.in`, `sandbox.zohoapis.in`), or a
+/// host mapped in `[hosts]`. Never user-info, a path, or another host.
+pub fn trusted_api_domain(
+    dc: &crate::connections::DataCenter,
+    conns: &Connections,
+    domain: &str,
+) -> bool {
+    let Ok(u) = reqwest::Url::parse(domain.trim()) else {
+        return false;
+    };
+    if !u.username().is_empty() || u.password().is_some() || u.query().is_some() {
+        return false;
+    }
+    if u.path() != "/" && !u.path().is_empty() {
+        return false;
+    }
+    if conns.maps_host(&u) {
+        return true;
+    }
+    let Some(host) = u.host_str() else {
+        return false;
+    };
+    let host = host.to_ascii_lowercase();
+    let base = dc
+        .api_domain
+        .trim_start_matches("https://")
+        .trim_start_matches("www.");
+    u.scheme() == "https"
+        && u.port().is_none()
+        && (host == base || host.ends_with(&format!(".{base}")))
+}
+
+/// Why one request failed inside [`HttpClient::execute`].
+enum Failure {
+    Net(reqwest::Error),
+    TooLarge,
+    Diag(Diag),
+}
+
+/// Read a response body, failing past [`MAX_RESPONSE_BYTES`].
+async fn read_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, Failure> {
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_RESPONSE_BYTES as u64)
+    {
+        return Err(Failure::TooLarge);
+    }
+    let mut out = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(Failure::Net)? {
+        if out.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(Failure::TooLarge);
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
 }
 
 /// Auth headers (and query parameters) for a connection.

@@ -47,9 +47,11 @@ pub fn should_save(entry: &str) -> bool {
     !looks_secret(entry)
 }
 
+/// A credential marker, or anything the common redaction policy redacts
+/// (a Zoho-token-shaped value, URL user-info, a secret key's value).
 pub fn looks_secret(entry: &str) -> bool {
     let lower = entry.to_ascii_lowercase();
-    SECRET_MARKERS.iter().any(|m| lower.contains(m))
+    SECRET_MARKERS.iter().any(|m| lower.contains(m)) || crate::redact::contains_secret(entry)
 }
 
 /// Append the editor's new entries to the file, creating its directory
@@ -85,5 +87,9 @@ mod tests {
         assert!(!should_save("m.put(\"refresh_token\", t);"));
         assert!(!should_save("hdr = \"Bearer abc\";"));
         assert!(!should_save("p = {\"client_secret\": s};"));
+        // By what a value is: a Zoho token, URL user-info.
+        assert!(!should_save("t = \"1000.9c2d4e7f0a1b.f00d5eed1e55\";"));
+        assert!(!should_save("u = \"https://me:pw@example.com/x\";"));
+        assert!(should_save("id = \"1000.PUBLICCLIENTID\";"));
     }
 }

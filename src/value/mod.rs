@@ -165,6 +165,56 @@ impl Value {
     }
 }
 
+/// Address of a list's or map's storage (identity), `None` for scalars.
+fn collection_id(v: &Value) -> Option<*const ()> {
+    match v {
+        Value::List(l) => Some(Rc::as_ptr(l) as *const ()),
+        Value::Map(m) => Some(Rc::as_ptr(m) as *const ()),
+        _ => None,
+    }
+}
+
+/// Would storing `item` inside `container` make a value that contains
+/// itself (`l.add(l)`, `m.put("k", m)`, or through nested lists and maps)?
+/// Every insertion into a list or map asks this first, so no value is ever
+/// cyclic and every recursive walk (printing, `==`, sort, JSON) ends.
+/// Scalars answer at once; a collection is walked once (iteratively, each
+/// shared sub-collection visited once).
+pub fn would_contain_itself(container: &Value, item: &Value) -> bool {
+    let (Some(target), Some(_)) = (collection_id(container), collection_id(item)) else {
+        return false;
+    };
+    let mut seen = rustc_hash::FxHashSet::default();
+    let mut stack = vec![item.clone()];
+    while let Some(v) = stack.pop() {
+        let Some(id) = collection_id(&v) else {
+            continue;
+        };
+        if id == target {
+            return true;
+        }
+        if !seen.insert(id) {
+            continue;
+        }
+        match &v {
+            Value::List(l) => stack.extend(
+                l.borrow()
+                    .iter()
+                    .filter(|x| matches!(x, Value::List(_) | Value::Map(_)))
+                    .cloned(),
+            ),
+            Value::Map(m) => stack.extend(
+                m.borrow()
+                    .values()
+                    .filter(|x| matches!(x, Value::List(_) | Value::Map(_)))
+                    .cloned(),
+            ),
+            _ => {}
+        }
+    }
+    false
+}
+
 /// A map's entries as text pairs (headers, query and form parameters).
 pub fn text_pairs(map: &Map) -> Vec<(String, String)> {
     map.borrow()
