@@ -19,4 +19,5 @@ pub mod mem;
 pub mod redact;
 pub mod repl;
 pub mod syntax;
+pub mod testing;
 pub mod value;

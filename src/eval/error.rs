@@ -84,7 +84,11 @@ impl RtError {
 
     /// Limits (and a closed stdout) are not catchable: the script must stop.
     pub fn is_catchable(&self) -> bool {
-        self.code != "deluge::limit" && self.code != "dlg::output_closed"
+        // Test assertions are not catchable either: a failed check fails
+        // the test even inside the script's own try/catch.
+        self.code != "deluge::limit"
+            && self.code != "dlg::assert"
+            && self.code != "dlg::output_closed"
     }
 
     pub fn line(&self) -> i64 {
