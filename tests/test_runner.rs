@@ -424,5 +424,56 @@ fn example_suite_runs_offline() {
     let o = dlg_in(root, &["test", "scripts/deal_discount"]);
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
-    assert_eq!(last_line(&out), "4 passed, 0 failed", "{out}");
+    assert_eq!(last_line(&out), "5 passed, 0 failed", "{out}");
+}
+
+#[test]
+fn record_writes_fixtures_that_replay_offline_without_secrets() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt.block_on(MockServer::start());
+    rt.block_on(
+        Mock::given(method("GET"))
+            .and(path("/deals/1"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("set-cookie", "sid=cookie-secret-9")
+                    .set_body_json(serde_json::json!({"id": 1, "name": "Big", "closed": null})),
+            )
+            .mount(&server),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "deal.test.dg",
+        &format!(
+            "void testName()\n{{\n\tr = invokeurl [ url: \"{}/deals/1\" type: GET headers: {{\"Authorization\": \"Bearer header-secret-7\"}} ];\n\tassertEquals(\"Big\", r.get(\"name\"));\n}}\n",
+            server.uri()
+        ),
+    );
+    let o = dlg_in(d, &["test", "--record"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let text = std::fs::read_to_string(d.join("deal.mock.toml")).expect("recording written");
+    assert!(text.contains("/deals/1"), "{text}");
+    assert!(
+        !text.contains("header-secret-7") && !text.contains("cookie-secret-9"),
+        "{text}"
+    );
+    // Offline: the server is gone, the recording answers (and is used).
+    drop(server);
+    drop(rt);
+    let o = dlg_in(d, &["test"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(
+        last_line(&stdout(&o)),
+        "2 passed, 0 failed",
+        "{}",
+        stdout(&o)
+    );
 }

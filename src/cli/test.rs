@@ -37,6 +37,11 @@ pub struct TestArgs {
     /// Rewrite the `.out` / `.err` files of golden cases from this run.
     #[arg(long)]
     pub update: bool,
+    /// Run against the real services (or `[hosts]`-redirected ones) instead
+    /// of fixtures, and write each test's fixture file (`NAME.mock.toml`, or
+    /// its header's `--mock` file) from the answers, without credentials.
+    #[arg(long)]
+    pub record: bool,
     /// Fix the clock for every test, e.g. "2024-01-15 10:30:00" (also
     /// $DLG_NOW); a case's `// dlg: --now …` header wins.
     #[arg(long, value_name = "DATETIME")]
@@ -117,6 +122,7 @@ pub fn test(args: TestArgs) -> i32 {
         update: args.update,
         trace: args.trace.clone(),
         verbose: args.verbose,
+        record: args.record,
     };
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()

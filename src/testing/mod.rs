@@ -46,6 +46,9 @@ pub struct Config {
     pub update: bool,
     /// Append every request of every case to this file (JSON lines).
     pub trace: Option<PathBuf>,
+    /// Run against the real services (no fixtures) and write each case's
+    /// fixtures (`NAME.mock.toml`, or the header's `--mock` file).
+    pub record: bool,
     pub verbose: bool,
 }
 
@@ -408,6 +411,12 @@ fn run_file(
         rt.mock = sidecar_mock(&case.file);
         sidecar = rt.mock.is_some();
     }
+    // Recording: the fixtures are what gets written, not what answers.
+    let record_to = cfg.record.then(|| {
+        rt.mock
+            .take()
+            .unwrap_or_else(|| default_mock_path(&case.file))
+    });
     if rt.now.is_none() {
         rt.now = cfg.now.clone();
     }
@@ -452,8 +461,33 @@ fn run_file(
         diag,
         interp,
         sidecar,
-        mock,
+        mock: mock.or(record_to),
     })
+}
+
+/// Where a recording goes when there is no fixture file yet:
+/// `NAME.mock.toml` (`x.test.dg` → `x.mock.toml`).
+fn default_mock_path(file: &Path) -> PathBuf {
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("test.dg");
+    let stem = name.strip_suffix(".dg").unwrap_or(name);
+    let stem = stem.strip_suffix(".test").unwrap_or(stem);
+    file.with_file_name(format!("{stem}.mock.toml"))
+}
+
+/// Write a recording of `exchanges` (in record mode).
+fn write_recording(ran: &Ran, exchanges: &[crate::http::Exchange]) -> Result<(), String> {
+    let Some(path) = &ran.mock else {
+        return Ok(());
+    };
+    if exchanges.is_empty() {
+        return Ok(());
+    }
+    let client = ran.interp.as_ref().and_then(|i| i.http_client());
+    std::fs::write(path, record::recording(client, exchanges))
+        .map_err(|e| format!("cannot write the recording {}: {e}", path.display()))
 }
 
 /// Requests the fixtures did not answer, and fixtures used a wrong number
@@ -540,6 +574,10 @@ struct Usage {
     mock: Option<PathBuf>,
     counts: Vec<u64>,
     tests: usize,
+    /// Record mode: every request of the file's tests, and the last run
+    /// (its client describes the connections).
+    exchanges: Vec<crate::http::Exchange>,
+    last: Option<Ran>,
 }
 
 fn run_test(
@@ -565,6 +603,32 @@ fn run_test(
         detail.push(ran.stderr.clone());
     } else if ran.code != 0 {
         detail.push(ran.stderr.clone());
+    }
+    let exchanges = ran
+        .interp
+        .as_ref()
+        .and_then(|i| i.http_client())
+        .map(|c| c.exchanges())
+        .unwrap_or_default();
+    if cfg.record {
+        match usage {
+            Some(u) => {
+                u.tests += 1;
+                u.exchanges.extend(exchanges);
+                u.mock = ran.mock.clone();
+                u.last = Some(ran);
+            }
+            None => {
+                if let Err(e) = write_recording(&ran, &exchanges) {
+                    detail.push(e);
+                }
+            }
+        }
+        return if detail.is_empty() {
+            passed()
+        } else {
+            Outcome::failed(detail.join("\n"), line)
+        };
     }
     // A statement-list test checks its own fixture use; the functions of a
     // file are checked together afterwards (`Kind::Fixtures`).
@@ -611,6 +675,17 @@ fn run_golden(case: &Case, cfg: &Config) -> Outcome {
         Ok(r) => r,
         Err(e) => return Outcome::failed(e, 1),
     };
+    if cfg.record {
+        let exchanges = ran
+            .interp
+            .as_ref()
+            .and_then(|i| i.http_client())
+            .map(|c| c.exchanges())
+            .unwrap_or_default();
+        if let Err(e) = write_recording(&ran, &exchanges) {
+            return Outcome::failed(e, 1);
+        }
+    }
     let out_file = case.file.with_extension("out");
     let err_file = case.file.with_extension("err");
     let err_line = ran
@@ -729,7 +804,10 @@ fn passed() -> Outcome {
 }
 
 /// The check of a `Kind::Fixtures` case.
-fn fixtures_outcome(usage: &Usage) -> Outcome {
+fn fixtures_outcome(usage: &Usage, cfg: &Config) -> Outcome {
+    if cfg.record {
+        return passed();
+    }
     if usage.tests == 0 {
         return Outcome {
             status: Status::Skipped,
@@ -764,11 +842,18 @@ fn run_job(cases: &[Case], cfg: &Config) -> Vec<Outcome> {
         let started = Instant::now();
         let mut o = match (&case.kind, case.skip) {
             (Kind::Function(f), false) => run_test(case, cfg, Some(f.as_str()), Some(&mut usage)),
-            (Kind::Fixtures, false) => fixtures_outcome(&usage),
+            (Kind::Fixtures, false) => fixtures_outcome(&usage, cfg),
             _ => run_case(case, cfg),
         };
         o.elapsed = started.elapsed();
         out.push(o);
+    }
+    if cfg.record
+        && let Some(ran) = &usage.last
+        && let Err(e) = write_recording(ran, &usage.exchanges)
+        && let Some(last) = out.last_mut()
+    {
+        *last = Outcome::failed(e, 1);
     }
     out
 }
