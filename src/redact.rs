@@ -213,13 +213,28 @@ fn key_value_ranges(text: &str, out: &mut Vec<Range<usize>>) {
             continue;
         }
         let mut j = i;
-        if j < n && (b[j] == b'"' || b[j] == b'\'') {
+        let quoted = j < n && (b[j] == b'"' || b[j] == b'\'');
+        if quoted {
             j += 1;
         }
         while j < n && (b[j] == b' ' || b[j] == b'\t') {
             j += 1;
         }
         if j >= n || (b[j] != b'=' && b[j] != b':') {
+            continue;
+        }
+        // `key: value` is also prose ("no refresh token: it was revoked"):
+        // with a colon only quoted keys (JSON), compound names
+        // (`access_token:`, `X-Api-Key:`) and header names count.
+        let word = &text[ws..i];
+        if b[j] == b':'
+            && !quoted
+            && !word.contains(['_', '-'])
+            && !matches!(
+                word.to_ascii_lowercase().as_str(),
+                "authorization" | "cookie"
+            )
+        {
             continue;
         }
         j += 1;
@@ -324,6 +339,8 @@ mod tests {
             "token_url = \"https://accounts.example.com/token\"",
             "add `client_secret = \"...\"` to [connections.a]",
             "value 1000.5 and version 1000.1.2",
+            "connection 'books' has no refresh token: it was revoked",
+            "password: wrong or expired",
         ] {
             assert_eq!(line(s), s);
         }
