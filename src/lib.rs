@@ -18,4 +18,5 @@ pub mod format;
 pub mod http;
 pub mod repl;
 pub mod syntax;
+pub mod testing;
 pub mod value;

@@ -141,13 +141,17 @@ pub fn diag_annotation(diag: &Diag) -> String {
     )
 }
 
-/// Print a diagnostic in the chosen format: text on stderr, JSON or
-/// annotation lines on stdout.
+/// Print a diagnostic in the chosen format: text on stderr; JSON on
+/// stdout; for GitHub the annotation on stdout and the text on stderr (the
+/// log keeps the full report, the annotation marks the line).
 pub fn print_diag(format: Format, diag: &Diag) {
     match format {
         Format::Text => crate::diag::eprint(diag),
         Format::Json => println!("{}", diag_json(diag)),
-        Format::Github => println!("{}", diag_annotation(diag)),
+        Format::Github => {
+            println!("{}", diag_annotation(diag));
+            crate::diag::eprint(diag);
+        }
     }
 }
 
