@@ -139,6 +139,19 @@ pub fn bind_args(
             } else {
                 format!("{what} reads: {}", known.join(", "))
             };
+            if is_script {
+                // A bare script may simply not use a value a caller passes
+                // to every function: say so, and run.
+                crate::diag::eprint(
+                    &Diag::new(
+                        "dlg::unused_arg",
+                        format!("--arg {}: the script never reads '{}'", g.name, g.name),
+                    )
+                    .with_help(help)
+                    .warning(),
+                );
+                continue;
+            }
             return Err(Diag::new(
                 "dlg::usage",
                 format!("dlg run: {what} has no argument '{}'", g.name),

@@ -22,6 +22,9 @@ pub struct TestArgs {
     /// Files or folders to search (default: the current folder) for
     /// `*.test.dg` and for `NAME.dg` with `NAME.out` or `NAME.err`.
     pub paths: Vec<PathBuf>,
+    /// File names of Deluge test files (`*` = any text).
+    #[arg(long, value_name = "GLOB", default_value = testing::DEFAULT_TEST_GLOB)]
+    pub glob: String,
     /// Only run tests whose name contains this text.
     #[arg(long, value_name = "PATTERN")]
     pub filter: Option<String>,
@@ -73,7 +76,7 @@ pub fn test(args: TestArgs) -> i32 {
     } else {
         args.paths.clone()
     };
-    let mut cases = match testing::discover(&paths) {
+    let mut cases = match testing::discover_with(&paths, &args.glob) {
         Ok(c) => c,
         Err(e) => return super::usage_error("test", e),
     };
@@ -81,18 +84,27 @@ pub fn test(args: TestArgs) -> i32 {
         cases = testing::filter(cases, f);
     }
     if cases.is_empty() {
-        eprintln!(
-            "dlg test: no tests found in {} (looked for *.test.dg, and NAME.dg with NAME.out or NAME.err{})",
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            if args.filter.is_some() {
-                " matching --filter"
-            } else {
-                ""
-            }
+        crate::diag::eprint(
+            &crate::diag::Diag::new(
+                "dlg::no_tests",
+                format!(
+                    "dlg test: no tests found in {}{}",
+                    paths
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if args.filter.is_some() {
+                        " matching --filter"
+                    } else {
+                        ""
+                    }
+                ),
+            )
+            .with_help(format!(
+                "tests are files named {} and golden cases NAME.dg with NAME.out or NAME.err",
+                args.glob
+            )),
         );
         println!("0 passed, 0 failed");
         return 1;
