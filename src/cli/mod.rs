@@ -1,5 +1,6 @@
 //! Command-line front end: one file per subcommand.
 
+mod auth;
 mod builtins_cmd;
 mod check;
 pub mod color;
@@ -57,8 +58,9 @@ pub enum Command {
     Repl(repl::ReplArgs),
     /// List, test and authorize the connections of connections.toml.
     Connections(connections::ConnectionsArgs),
-    /// Exchange a grant code for a refresh token (same as `connections authorize`).
-    Auth(connections::AuthorizeArgs),
+    /// Connect to Zoho: browser login or Self Client code, token store,
+    /// status, revoke, logout.
+    Auth(auth::AuthArgs),
     /// Format scripts in Zoho's editor layout (`--check` for CI, `-` for stdin).
     Fmt(fmt::FmtArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -194,7 +196,7 @@ pub fn main() -> i32 {
             Command::Builtins(args) => builtins_cmd::builtins(args),
             Command::Repl(args) => repl::repl(args),
             Command::Connections(args) => connections::connections(args),
-            Command::Auth(args) => connections::authorize_cmd(args),
+            Command::Auth(args) => auth::auth(args),
             Command::Fmt(args) => fmt::fmt(args),
             Command::Completions(args) => completions::completions(args),
             Command::Version => version::print(),
