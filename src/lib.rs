@@ -15,6 +15,8 @@ pub mod connections;
 pub mod diag;
 pub mod eval;
 pub mod http;
+pub mod natives;
+pub mod project;
 pub mod repl;
 pub mod syntax;
 pub mod value;
