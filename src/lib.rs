@@ -19,4 +19,5 @@ pub mod natives;
 pub mod project;
 pub mod repl;
 pub mod syntax;
+pub mod testing;
 pub mod value;
