@@ -117,6 +117,19 @@ pub fn bind_args(
             } else {
                 format!("{what} reads: {}", known.join(", "))
             };
+            if is_script {
+                // A bare script may simply not use a value a caller passes
+                // to every function: say so, and run.
+                crate::diag::eprint(
+                    &Diag::new(
+                        "dlg::unused_arg",
+                        format!("--arg {}: the script never reads '{}'", g.name, g.name),
+                    )
+                    .with_help(help)
+                    .warning(),
+                );
+                continue;
+            }
             return Err(Diag::new(
                 "dlg::usage",
                 format!("dlg run: {what} has no argument '{}'", g.name),
@@ -273,21 +286,7 @@ pub fn run(args: RunArgs) -> i32 {
     if let Some(path) = &args.record {
         let client = done.interp.as_ref().and_then(|i| i.http_client());
         let exchanges = client.map(|c| c.exchanges()).unwrap_or_default();
-        let mut conns: Vec<(String, String)> = Vec::new();
-        if let Some(Ok(infos)) = client.map(|c| c.describe_connections()) {
-            for ex in &exchanges {
-                let Some(name) = &ex.connection else { continue };
-                if let Some(dc) = infos
-                    .iter()
-                    .find(|i| i.name == *name)
-                    .and_then(|i| i.datacenter)
-                    && !conns.iter().any(|(n, _)| n == name)
-                {
-                    conns.push((name.clone(), dc.to_string()));
-                }
-            }
-        }
-        let text = crate::testing::record::fixture_toml(&exchanges, &conns);
+        let text = crate::testing::record::recording(client, &exchanges);
         if let Err(e) = std::fs::write(path, text) {
             eprintln!("dlg run: cannot write {}: {e}", path.display());
             return 2;

@@ -22,6 +22,9 @@ pub struct TestArgs {
     /// Files or folders to search (default: the current folder) for
     /// `*.test.dg` and for `NAME.dg` with `NAME.out` or `NAME.err`.
     pub paths: Vec<PathBuf>,
+    /// File names of Deluge test files (`*` = any text).
+    #[arg(long, value_name = "GLOB", default_value = testing::DEFAULT_TEST_GLOB)]
+    pub glob: String,
     /// Only run tests whose name contains this text.
     #[arg(long, value_name = "PATTERN")]
     pub filter: Option<String>,
@@ -37,6 +40,11 @@ pub struct TestArgs {
     /// Rewrite the `.out` / `.err` files of golden cases from this run.
     #[arg(long)]
     pub update: bool,
+    /// Run against the real services (or `[hosts]`-redirected ones) instead
+    /// of fixtures, and write each test's fixture file (`NAME.mock.toml`, or
+    /// its header's `--mock` file) from the answers, without credentials.
+    #[arg(long)]
+    pub record: bool,
     /// Fix the clock for every test, e.g. "2024-01-15 10:30:00" (also
     /// $DLG_NOW); a case's `// dlg: --now …` header wins.
     #[arg(long, value_name = "DATETIME")]
@@ -68,7 +76,7 @@ pub fn test(args: TestArgs) -> i32 {
     } else {
         args.paths.clone()
     };
-    let mut cases = match testing::discover(&paths) {
+    let mut cases = match testing::discover_with(&paths, &args.glob) {
         Ok(c) => c,
         Err(e) => return super::usage_error("test", e),
     };
@@ -76,18 +84,27 @@ pub fn test(args: TestArgs) -> i32 {
         cases = testing::filter(cases, f);
     }
     if cases.is_empty() {
-        eprintln!(
-            "dlg test: no tests found in {} (looked for *.test.dg, and NAME.dg with NAME.out or NAME.err{})",
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            if args.filter.is_some() {
-                " matching --filter"
-            } else {
-                ""
-            }
+        crate::diag::eprint(
+            &crate::diag::Diag::new(
+                "dlg::no_tests",
+                format!(
+                    "dlg test: no tests found in {}{}",
+                    paths
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if args.filter.is_some() {
+                        " matching --filter"
+                    } else {
+                        ""
+                    }
+                ),
+            )
+            .with_help(format!(
+                "tests are files named {} and golden cases NAME.dg with NAME.out or NAME.err",
+                args.glob
+            )),
         );
         println!("0 passed, 0 failed");
         return 1;
@@ -117,6 +134,7 @@ pub fn test(args: TestArgs) -> i32 {
         update: args.update,
         trace: args.trace.clone(),
         verbose: args.verbose,
+        record: args.record,
     };
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()

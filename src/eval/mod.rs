@@ -57,6 +57,9 @@ pub struct Options {
     /// Extra functions offered by the host (the test built-ins of `dlg
     /// test`), tried before the built-ins for plain `name(…)` calls.
     pub host_functions: Option<HostFunctions>,
+    /// Let plain `name(…)` calls reach functions of library files (test
+    /// files call the function under test by its bare name too).
+    pub bare_library_calls: bool,
 }
 
 /// A host's extra functions: `Some(result)` when it knows `name`
@@ -80,6 +83,7 @@ impl Default for Options {
             http: HttpOptions::default(),
             default_connection: None,
             host_functions: None,
+            bare_library_calls: false,
         }
     }
 }

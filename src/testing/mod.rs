@@ -12,7 +12,9 @@
 //! Either may start with a header line `// dlg: ARGS` (the options of
 //! `dlg run`: `--arg`, `--mock`, `--now`, `--tz`, `--lib`, `--function` …;
 //! relative paths are relative to the case's folder). A sidecar
-//! `NAME.mock.toml` is used as `--mock` when the header names none. A line
+//! `NAME.mock.toml` is used as `--mock` when the header names none, and a
+//! sidecar `NAME.args` (same options, `#` comments) stands in for a missing
+//! header. A line
 //! `// dlg-test: skip` in the leading comments skips the case.
 
 pub mod builtins;
@@ -46,6 +48,9 @@ pub struct Config {
     pub update: bool,
     /// Append every request of every case to this file (JSON lines).
     pub trace: Option<PathBuf>,
+    /// Run against the real services (no fixtures) and write each case's
+    /// fixtures (`NAME.mock.toml`, or the header's `--mock` file).
+    pub record: bool,
     pub verbose: bool,
 }
 
@@ -115,19 +120,22 @@ impl Outcome {
     }
 }
 
-fn is_test_file(p: &Path) -> bool {
+/// File names of Deluge test files, unless `--glob` says otherwise.
+pub const DEFAULT_TEST_GLOB: &str = "*.test.dg";
+
+fn is_test_file(p: &Path, glob: &str) -> bool {
     p.file_name()
         .and_then(|n| n.to_str())
-        .is_some_and(|n| n.ends_with(".test.dg"))
+        .is_some_and(|n| crate::http::mock::glob(glob, n))
 }
 
-fn is_golden_script(p: &Path) -> bool {
+fn is_golden_script(p: &Path, glob: &str) -> bool {
     p.extension().is_some_and(|e| e == "dg")
-        && !is_test_file(p)
+        && !is_test_file(p, glob)
         && (p.with_extension("out").exists() || p.with_extension("err").exists())
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+fn walk(dir: &Path, glob: &str, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -139,8 +147,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             if name.starts_with('.') || name == "target" || name == "node_modules" {
                 continue;
             }
-            walk(&p, out);
-        } else if is_test_file(&p) || is_golden_script(&p) {
+            walk(&p, glob, out);
+        } else if is_test_file(&p, glob) || is_golden_script(&p, glob) {
             out.push(p);
         }
     }
@@ -160,6 +168,11 @@ fn wants_skip(text: &str) -> bool {
 
 /// Find the cases under `paths` (files or folders), in a stable order.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<Case>, String> {
+    discover_with(paths, DEFAULT_TEST_GLOB)
+}
+
+/// [`discover`] with test files named by `glob` (`*` = any text).
+pub fn discover_with(paths: &[PathBuf], glob: &str) -> Result<Vec<Case>, String> {
     let mut cases = Vec::new();
     for root in paths {
         if !root.exists() {
@@ -169,7 +182,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Case>, String> {
         if root.is_file() {
             files.push(root.clone());
         } else {
-            walk(root, &mut files);
+            walk(root, glob, &mut files);
         }
         for file in files {
             let rel = if root.is_file() {
@@ -182,7 +195,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Case>, String> {
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default();
             let skip = wants_skip(&text);
-            if !is_test_file(&file) {
+            if !is_test_file(&file, glob) {
                 cases.push(Case {
                     name: rel.trim_end_matches(".dg").to_string(),
                     file,
@@ -390,6 +403,18 @@ fn run_file(
         .and_then(|p| p.parent().map(|d| d.to_path_buf()))
         .unwrap_or_else(|| PathBuf::from("."));
     let mut words = header_args(text, &dir);
+    // No header: a sidecar `NAME.args` holds the same options, so the
+    // function's own file stays untouched.
+    if !text.starts_with("// dlg:")
+        && let Ok(side) = std::fs::read_to_string(case.file.with_extension("args"))
+    {
+        let joined: String = side
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .collect::<Vec<_>>()
+            .join(" ");
+        words = header_args(&format!("// dlg: {joined}"), &dir);
+    }
     if let Some(f) = function {
         words.push("--function".into());
         words.push(f.to_string());
@@ -408,6 +433,12 @@ fn run_file(
         rt.mock = sidecar_mock(&case.file);
         sidecar = rt.mock.is_some();
     }
+    // Recording: the fixtures are what gets written, not what answers.
+    let record_to = cfg.record.then(|| {
+        rt.mock
+            .take()
+            .unwrap_or_else(|| default_mock_path(&case.file))
+    });
     if rt.now.is_none() {
         rt.now = cfg.now.clone();
     }
@@ -431,6 +462,7 @@ fn run_file(
         builtins::none
     };
     options.host_functions = Some(host);
+    options.bare_library_calls = test_builtins;
     let mock = rt.mock.clone();
     let source = SourceFile::new(case.file.display().to_string(), text);
     let out = Captured::default();
@@ -452,8 +484,33 @@ fn run_file(
         diag,
         interp,
         sidecar,
-        mock,
+        mock: mock.or(record_to),
     })
+}
+
+/// Where a recording goes when there is no fixture file yet:
+/// `NAME.mock.toml` (`x.test.dg` → `x.mock.toml`).
+fn default_mock_path(file: &Path) -> PathBuf {
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("test.dg");
+    let stem = name.strip_suffix(".dg").unwrap_or(name);
+    let stem = stem.strip_suffix(".test").unwrap_or(stem);
+    file.with_file_name(format!("{stem}.mock.toml"))
+}
+
+/// Write a recording of `exchanges` (in record mode).
+fn write_recording(ran: &Ran, exchanges: &[crate::http::Exchange]) -> Result<(), String> {
+    let Some(path) = &ran.mock else {
+        return Ok(());
+    };
+    if exchanges.is_empty() {
+        return Ok(());
+    }
+    let client = ran.interp.as_ref().and_then(|i| i.http_client());
+    std::fs::write(path, record::recording(client, exchanges))
+        .map_err(|e| format!("cannot write the recording {}: {e}", path.display()))
 }
 
 /// Requests the fixtures did not answer, and fixtures used a wrong number
@@ -540,6 +597,10 @@ struct Usage {
     mock: Option<PathBuf>,
     counts: Vec<u64>,
     tests: usize,
+    /// Record mode: every request of the file's tests, and the last run
+    /// (its client describes the connections).
+    exchanges: Vec<crate::http::Exchange>,
+    last: Option<Ran>,
 }
 
 fn run_test(
@@ -565,6 +626,32 @@ fn run_test(
         detail.push(ran.stderr.clone());
     } else if ran.code != 0 {
         detail.push(ran.stderr.clone());
+    }
+    let exchanges = ran
+        .interp
+        .as_ref()
+        .and_then(|i| i.http_client())
+        .map(|c| c.exchanges())
+        .unwrap_or_default();
+    if cfg.record {
+        match usage {
+            Some(u) => {
+                u.tests += 1;
+                u.exchanges.extend(exchanges);
+                u.mock = ran.mock.clone();
+                u.last = Some(ran);
+            }
+            None => {
+                if let Err(e) = write_recording(&ran, &exchanges) {
+                    detail.push(e);
+                }
+            }
+        }
+        return if detail.is_empty() {
+            passed()
+        } else {
+            Outcome::failed(detail.join("\n"), line)
+        };
     }
     // A statement-list test checks its own fixture use; the functions of a
     // file are checked together afterwards (`Kind::Fixtures`).
@@ -611,6 +698,17 @@ fn run_golden(case: &Case, cfg: &Config) -> Outcome {
         Ok(r) => r,
         Err(e) => return Outcome::failed(e, 1),
     };
+    if cfg.record {
+        let exchanges = ran
+            .interp
+            .as_ref()
+            .and_then(|i| i.http_client())
+            .map(|c| c.exchanges())
+            .unwrap_or_default();
+        if let Err(e) = write_recording(&ran, &exchanges) {
+            return Outcome::failed(e, 1);
+        }
+    }
     let out_file = case.file.with_extension("out");
     let err_file = case.file.with_extension("err");
     let err_line = ran
@@ -729,7 +827,10 @@ fn passed() -> Outcome {
 }
 
 /// The check of a `Kind::Fixtures` case.
-fn fixtures_outcome(usage: &Usage) -> Outcome {
+fn fixtures_outcome(usage: &Usage, cfg: &Config) -> Outcome {
+    if cfg.record {
+        return passed();
+    }
     if usage.tests == 0 {
         return Outcome {
             status: Status::Skipped,
@@ -764,11 +865,18 @@ fn run_job(cases: &[Case], cfg: &Config) -> Vec<Outcome> {
         let started = Instant::now();
         let mut o = match (&case.kind, case.skip) {
             (Kind::Function(f), false) => run_test(case, cfg, Some(f.as_str()), Some(&mut usage)),
-            (Kind::Fixtures, false) => fixtures_outcome(&usage),
+            (Kind::Fixtures, false) => fixtures_outcome(&usage, cfg),
             _ => run_case(case, cfg),
         };
         o.elapsed = started.elapsed();
         out.push(o);
+    }
+    if cfg.record
+        && let Some(ran) = &usage.last
+        && let Err(e) = write_recording(ran, &usage.exchanges)
+        && let Some(last) = out.last_mut()
+    {
+        *last = Outcome::failed(e, 1);
     }
     out
 }

@@ -30,6 +30,26 @@ fn secret_name(name: &str) -> bool {
     .any(|s| n.contains(s))
 }
 
+/// The mock file for what a run's client sent, declaring the Zoho
+/// connections it used (name and data center, never credentials).
+pub fn recording(client: Option<&crate::http::HttpClient>, exchanges: &[Exchange]) -> String {
+    let mut conns: Vec<(String, String)> = Vec::new();
+    if let Some(Ok(infos)) = client.map(|c| c.describe_connections()) {
+        for ex in exchanges {
+            let Some(name) = &ex.connection else { continue };
+            if let Some(dc) = infos
+                .iter()
+                .find(|i| i.name == *name)
+                .and_then(|i| i.datacenter)
+                && !conns.iter().any(|(n, _)| n == name)
+            {
+                conns.push((name.clone(), dc.to_string()));
+            }
+        }
+    }
+    fixture_toml(exchanges, &conns)
+}
+
 /// The mock file for `exchanges`; `connections` are (name, data center) of
 /// the Zoho connections to declare.
 pub fn fixture_toml(exchanges: &[Exchange], connections: &[(String, String)]) -> String {
