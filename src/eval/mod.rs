@@ -57,8 +57,9 @@ pub struct Options {
     /// Extra functions offered by the host (the test built-ins of `dlg
     /// test`), tried before the built-ins for plain `name(…)` calls.
     pub host_functions: Option<HostFunctions>,
-    /// Let plain `name(…)` calls reach functions of library files (test
-    /// files call the function under test by its bare name too).
+    /// Plain `name(…)` calls reach functions of library and project files
+    /// in every run now (see `project::lookup`); kept so callers that set
+    /// it still compile.
     pub bare_library_calls: bool,
 }
 
