@@ -288,8 +288,7 @@ pub fn run(args: RunArgs) -> i32 {
         let exchanges = client.map(|c| c.exchanges()).unwrap_or_default();
         let text = crate::testing::record::recording(client, &exchanges);
         if let Err(e) = std::fs::write(path, text) {
-            eprintln!("dlg run: cannot write {}: {e}", path.display());
-            return 2;
+            return usage(format!("--record {}: {e}", path.display()));
         }
         eprintln!(
             "dlg run: recorded {} request(s) to {}",

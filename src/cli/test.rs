@@ -188,16 +188,20 @@ pub fn test(args: TestArgs) -> i32 {
         }
         let _ = writeln!(out);
     }
-    if let Some(path) = &args.junit
-        && let Err(e) = std::fs::write(path, testing::report::junit(&cases, &outcomes))
-    {
-        eprintln!("dlg test: cannot write {}: {e}", path.display());
-    }
+    let junit = args.junit.as_ref().and_then(|path| {
+        std::fs::write(path, testing::report::junit(&cases, &outcomes))
+            .err()
+            .map(|e| format!("--junit {}: {e}", path.display()))
+    });
     let mut summary = format!("{passed} passed, {failed} failed");
     if skipped > 0 {
         summary.push_str(&format!(", {skipped} skipped"));
     }
     let _ = writeln!(out, "{summary}");
     let _ = out.flush();
+    drop(out);
+    if let Some(e) = junit {
+        return super::usage_error("test", e);
+    }
     if failed > 0 { 1 } else { 0 }
 }
