@@ -1,5 +1,6 @@
 //! Command-line front end: one file per subcommand.
 
+mod auth;
 mod builtins_cmd;
 mod check;
 mod connections;
@@ -42,8 +43,9 @@ pub enum Command {
     Init(init::InitArgs),
     /// List, test and authorize the connections of connections.toml.
     Connections(connections::ConnectionsArgs),
-    /// Exchange a grant code for a refresh token (same as `connections authorize`).
-    Auth(connections::AuthorizeArgs),
+    /// Connect to Zoho: browser login or Self Client code, token store,
+    /// status, revoke, logout.
+    Auth(auth::AuthArgs),
 }
 
 /// Options shared by `run` and `repl`.
@@ -223,7 +225,7 @@ pub fn main() -> i32 {
             Command::Repl(args) => repl::repl(args),
             Command::Init(args) => init::init(args),
             Command::Connections(args) => connections::connections(args),
-            Command::Auth(args) => connections::authorize_cmd(args),
+            Command::Auth(args) => auth::auth(args),
         });
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,
