@@ -17,6 +17,8 @@ pub mod eval;
 pub mod format;
 pub mod http;
 pub mod mem;
+pub mod natives;
+pub mod project;
 pub mod redact;
 pub mod repl;
 pub mod syntax;

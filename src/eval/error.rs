@@ -76,6 +76,34 @@ impl RtError {
         self
     }
 
+    /// An error raised inside a `catch` block keeps the error it was
+    /// handling as its cause (in the help line).
+    pub fn while_handling(mut self, original: &RtError) -> RtError {
+        let line = original.line();
+        let note = if line > 0 {
+            format!(
+                "raised inside a catch block that was handling: {} (line {line})",
+                original.message
+            )
+        } else {
+            format!(
+                "raised inside a catch block that was handling: {}",
+                original.message
+            )
+        };
+        let join = |h: Option<String>| match h {
+            Some(h) => format!("{h}\n{note}"),
+            None => note.clone(),
+        };
+        if let Some(ext) = &mut self.external {
+            let h = ext.help.take();
+            ext.help = Some(join(h));
+        }
+        let h = self.help.take();
+        self.help = Some(join(h));
+        self
+    }
+
     /// The reader of stdout went away (`dlg run x | head -1`): the run
     /// stops, quietly, like `grep` does.
     pub fn output_closed() -> RtError {

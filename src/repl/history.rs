@@ -91,5 +91,11 @@ mod tests {
         assert!(!should_save("t = \"1000.9c2d4e7f0a1b.f00d5eed1e55\";"));
         assert!(!should_save("u = \"https://me:pw@example.com/x\";"));
         assert!(should_save("id = \"1000.PUBLICCLIENTID\";"));
+        // A bare token, with no keyword near it.
+        assert!(!should_save(
+            "t = \"1000.8f2a9c1e0b3d4f5a6b7c8d9e0f1a2b3c.0a1b2c3d4e5f60718293a4b5c6d7e8f9\";"
+        ));
+        // A client id is not a secret.
+        assert!(should_save("id = \"1000.ABCDEF1234567890XYZ\";"));
     }
 }
