@@ -99,9 +99,14 @@ pub struct Interpreter {
     /// `standalone.fn` & co. found in library files, by lower-case name.
     library: Option<FxHashMap<String, (Rc<Function>, SourceFile)>>,
     http: Option<HttpClient>,
+    /// Receives each `info` line instead of `out` (`dlg run --format json`).
+    info_hook: Option<InfoHook>,
     /// Messages of `sendmail` tasks (never sent from a local run).
     pub mails: Vec<Value>,
 }
+
+/// A receiver for `info` lines (one call per line, without the newline).
+pub type InfoHook = Box<dyn FnMut(&str) -> std::io::Result<()>>;
 
 impl Interpreter {
     pub fn new(options: Options, out: Box<dyn Write>) -> Interpreter {
@@ -114,8 +119,14 @@ impl Interpreter {
             functions: FxHashMap::default(),
             library: None,
             http: None,
+            info_hook: None,
             mails: Vec::new(),
         }
+    }
+
+    /// Send `info` lines to `hook` instead of the output writer.
+    pub fn set_info_hook(&mut self, hook: InfoHook) {
+        self.info_hook = Some(hook);
     }
 
     /// Make a program's functions callable by name.
@@ -214,8 +225,11 @@ impl Interpreter {
 
     /// Write one `info` line.
     pub fn info(&mut self, text: &str) -> RtResult<()> {
-        writeln!(self.out, "{text}")
-            .map_err(|e| RtError::runtime(format!("cannot write output: {e}")))
+        match &mut self.info_hook {
+            Some(hook) => hook(text),
+            None => writeln!(self.out, "{text}"),
+        }
+        .map_err(|e| RtError::runtime(format!("cannot write output: {e}")))
     }
 
     pub fn flush(&mut self) {
