@@ -198,11 +198,13 @@ pub fn complete(shared: &Shared, line: &str, pos: usize) -> (usize, Vec<String>)
     if word.is_empty() {
         return (pos, Vec::new());
     }
-    let in_task = before.rfind('[').is_some_and(|open| {
-        !before[open..].contains(']')
+    // The whole entry so far: earlier lines of an unfinished entry too.
+    let entry = format!("{}\n{before}", shared.pending);
+    let in_task = entry.rfind('[').is_some_and(|open| {
+        !entry[open..].contains(']')
             && starts_with_ci(
-                before[..open]
-                    .trim_end_matches(' ')
+                entry[..open]
+                    .trim_end()
                     .rsplit(|c: char| !is_ident(c))
                     .next()
                     .unwrap_or(""),
@@ -217,6 +219,10 @@ pub fn complete(shared: &Shared, line: &str, pos: usize) -> (usize, Vec<String>)
                 .filter(|k| starts_with_ci(k, word))
                 .map(|k| k.to_string()),
         );
+        // A word starting a parameter line can only be a parameter name.
+        if before[..word_start].trim().is_empty() && !out.is_empty() {
+            return (word_start, out);
+        }
     }
     out.extend(
         KEYWORDS
@@ -492,7 +498,22 @@ mod tests {
             ],
             connections: vec!["crm_conn".into(), "books".into()],
             functions: vec![],
+            pending: String::new(),
         }
+    }
+
+    #[test]
+    fn continuation_lines_of_invokeurl_complete_parameter_names() {
+        let mut s = shared();
+        s.pending = "resp = invokeurl\n[\n\turl :\"https://x.test\"".into();
+        let line = "\tcon";
+        assert_eq!(
+            complete(&s, line, line.len()).1,
+            vec!["connection", "content-type"]
+        );
+        // Outside a task the keyword is offered.
+        s.pending.clear();
+        assert!(complete(&s, "con", 3).1.contains(&"continue".to_string()));
     }
 
     fn names(line: &str) -> Vec<String> {

@@ -38,6 +38,12 @@ impl Scope {
         slot
     }
 
+    /// Mark a name as assigned and return its slot (the REPL's `_`).
+    pub fn define(&mut self, name: &str) -> Slot {
+        self.assigned.insert(name.to_string());
+        self.slot(name)
+    }
+
     pub fn lookup(&self, name: &str) -> Option<Slot> {
         self.names.get(name).copied()
     }
