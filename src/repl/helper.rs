@@ -265,10 +265,16 @@ fn methods(recv: Option<&Value>, prefix: &str) -> Vec<String> {
 /// `zoho.encryption.` functions) after `path.`.
 fn dotted_names(path: &str, prefix: &str) -> Vec<String> {
     let full_prefix = format!("{path}.");
-    let mut out: Vec<String> = ZOHO_VARS
-        .iter()
-        .copied()
-        .chain(crate::builtins::function_names().filter(|n| n.contains('.')))
+    let tasks: Vec<String> = crate::natives::names().collect();
+    let mut all: Vec<&str> = ZOHO_VARS.to_vec();
+    for n in crate::builtins::function_names().filter(|n| n.contains('.')) {
+        all.push(n);
+    }
+    for t in &tasks {
+        all.push(t);
+    }
+    let mut out: Vec<String> = all
+        .into_iter()
         .filter(|n| starts_with_ci(n, &full_prefix))
         .filter_map(|n| {
             let rest = &n[full_prefix.len()..];
@@ -533,6 +539,9 @@ mod tests {
         assert!(names("zoho.current").contains(&"currenttime".to_string()));
         assert!(names("zoho.").contains(&"encryption".to_string()));
         assert!(names("zoho.encryption.url").contains(&"urlEncode".to_string()));
+        assert!(names("zoho.").contains(&"crm".to_string()));
+        assert!(names("zoho.crm.getRec").contains(&"getRecordById".to_string()));
+        assert!(names("zoho.books.mark").contains(&"markStatus".to_string()));
     }
 
     #[test]

@@ -927,6 +927,14 @@ impl<'s> Lowerer<'s> {
                     args: self.args(it.next())?,
                 }
             }
+            Rule::legacy_invoke => {
+                let mut it = pair.into_inner();
+                it.next();
+                ExprKind::Call {
+                    name: Rc::from("invokeUrl"),
+                    args: self.args(it.next())?,
+                }
+            }
             Rule::if_expression => {
                 let mut it = pair.into_inner();
                 it.next();
