@@ -2,6 +2,7 @@
 //! client's own runtime. Each user-function call gets a flat frame of slots.
 
 mod calls;
+mod compile;
 mod error;
 mod expr;
 mod integrations;
@@ -47,6 +48,27 @@ pub struct Options {
     pub http: HttpOptions,
     /// Connection for integration tasks that name none (`--default-connection`).
     pub default_connection: Option<String>,
+    /// Which execution engine runs function bodies.
+    pub engine: Engine,
+}
+
+/// The execution engine. `Compiled` (the default) lowers each function body
+/// once into closures specialised by node shape; `Walker` interprets the
+/// syntax tree directly. `DLG_ENGINE=walker` selects the walker (the
+/// differential test runs every golden case under both).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Compiled,
+    Walker,
+}
+
+impl Engine {
+    pub fn from_env() -> Engine {
+        match std::env::var("DLG_ENGINE") {
+            Ok(v) if v.eq_ignore_ascii_case("walker") => Engine::Walker,
+            _ => Engine::Compiled,
+        }
+    }
 }
 
 impl Default for Options {
@@ -63,6 +85,7 @@ impl Default for Options {
             lib_dirs: Vec::new(),
             http: HttpOptions::default(),
             default_connection: None,
+            engine: Engine::from_env(),
         }
     }
 }
@@ -87,6 +110,11 @@ pub struct Interpreter {
     /// `standalone.fn` & co. found in library files, by lower-case name.
     library: Option<FxHashMap<String, (Rc<Function>, SourceFile)>>,
     http: Option<HttpClient>,
+    /// Compiled bodies by function identity. Entries are never removed while
+    /// the interpreter lives: call sites keep raw pointers to them.
+    compiled: FxHashMap<*const Function, Rc<compile::CompiledFn>>,
+    /// Bumped whenever `functions` changes, so bound call sites re-resolve.
+    fn_generation: u64,
 }
 
 impl Interpreter {
@@ -100,11 +128,14 @@ impl Interpreter {
             functions: FxHashMap::default(),
             library: None,
             http: None,
+            compiled: FxHashMap::default(),
+            fn_generation: 1,
         }
     }
 
     /// Make a program's functions callable by name.
     pub fn register_program(&mut self, program: &Program, source: &SourceFile) {
+        self.fn_generation += 1;
         for f in &program.functions {
             if program.is_script {
                 continue;
@@ -127,6 +158,11 @@ impl Interpreter {
         let main = program.functions[0].clone();
         let mut frame = vec![Value::Null; main.slot_names.len()];
         self.source = source.clone();
+        if self.options.engine == Engine::Compiled {
+            let compiled = self.compiled_fn(&main, source);
+            compiled.run_body(self, &mut frame)?;
+            return Ok(());
+        }
         self.exec_body(&main.body, &mut frame)?;
         Ok(())
     }
@@ -155,6 +191,11 @@ impl Interpreter {
         }
         self.source = source.clone();
         self.statements = 0;
+        if self.options.engine == Engine::Compiled {
+            let block = compile::Block::new(stmts);
+            block.run(self, frame)?;
+            return Ok(());
+        }
         match self.exec_block(stmts, frame)? {
             Flow::Return(_) | Flow::Next | Flow::Break | Flow::Continue => Ok(()),
         }
@@ -227,16 +268,32 @@ impl Interpreter {
     fn count_statement(&mut self) -> RtResult<()> {
         self.statements += 1;
         if self.statements > self.options.max_statements {
-            return Err(RtError::limit(format!(
-                "Execution exceeded the limit of {} statements",
-                self.options.max_statements
-            ))
-            .with_help(
-                "the script may loop forever (e.g. a `for each` over a list that the body keeps growing); \
-                 raise the limit with --max-statements N if the work is genuine",
-            ));
+            return Err(self.statement_limit_error());
         }
         Ok(())
+    }
+
+    /// Count one statement, failing at `span` past the limit (compiled engine).
+    #[inline(always)]
+    pub(crate) fn tick(&mut self, span: Span) -> RtResult<()> {
+        self.statements += 1;
+        if self.statements > self.options.max_statements {
+            return Err(self.statement_limit_error().at(span, &self.source));
+        }
+        Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn statement_limit_error(&self) -> RtError {
+        RtError::limit(format!(
+            "Execution exceeded the limit of {} statements",
+            self.options.max_statements
+        ))
+        .with_help(
+            "the script may loop forever (e.g. a `for each` over a list that the body keeps growing); \
+             raise the limit with --max-statements N if the work is genuine",
+        )
     }
 
     pub(crate) fn error_value(err: &RtError) -> Value {
