@@ -19,14 +19,11 @@ use super::{Flow, Interpreter, RtResult};
 use crate::builtins;
 use crate::diag::SourceFile;
 use crate::syntax::ast::{BinOp, Expr, ExprKind, Function, Span, Stmt, StmtKind};
-use crate::value::{TypeTag, Value};
+use crate::value::{Key, TypeTag, Value};
 
 type XFn<'a> = Box<dyn Fn(&mut Interpreter, &mut [Value]) -> RtResult<Value> + 'a>;
 type CFn<'a> = Box<dyn Fn(&mut Interpreter, &mut [Value]) -> RtResult<bool> + 'a>;
 type SFn<'a> = Box<dyn Fn(&mut Interpreter, &mut [Value]) -> RtResult<Flow> + 'a>;
-
-/// Frames of up to this many slots live on the native stack.
-const INLINE_SLOTS: usize = 8;
 
 /// A compiled statement list.
 pub(crate) struct Block<'a>(Box<[SFn<'a>]>);
@@ -65,7 +62,8 @@ impl CompiledFn {
         // SAFETY: `body` borrows nodes of `function`'s syntax tree, which is
         // immutable and heap-allocated behind the `Rc` stored alongside it
         // (and dropped after it), so the borrowed nodes outlive `body`.
-        let body: Block<'static> = unsafe { std::mem::transmute::<Block<'_>, Block<'static>>(body) };
+        let body: Block<'static> =
+            unsafe { std::mem::transmute::<Block<'_>, Block<'static>>(body) };
         CompiledFn {
             body,
             slots: function.slot_names.len(),
@@ -75,7 +73,11 @@ impl CompiledFn {
     }
 
     /// Run the body in `frame` as the script's main function.
-    pub(crate) fn run_body(&self, interp: &mut Interpreter, frame: &mut [Value]) -> RtResult<Value> {
+    pub(crate) fn run_body(
+        &self,
+        interp: &mut Interpreter,
+        frame: &mut [Value],
+    ) -> RtResult<Value> {
         match self.body.run(interp, frame)? {
             Flow::Return(v) => Ok(v),
             _ => Ok(Value::Null),
@@ -134,18 +136,25 @@ fn stmt(s: &Stmt) -> SFn<'_> {
             if let ExprKind::Binary(BinOp::Add, lhs, rhs) = &value.kind
                 && matches!(lhs.kind, ExprKind::Var { slot: v } if v as usize == slot)
             {
-                let whole = expr(value);
+                // (Evaluating `x` cannot assign to `s`, so reading `s` after
+                // it is the same as reading it first.)
                 let rhs = expr(rhs);
                 let vspan = value.span;
                 return Box::new(move |i, f| {
                     i.tick(span)?;
-                    if matches!(f[slot], Value::Text(_)) {
-                        let r = rhs(i, f)?;
-                        i.append_in_place(slot, BinOp::Add, r, f)
-                            .map_err(|e| e.at(vspan, &i.source))?;
-                    } else {
-                        let v = whole(i, f)?;
-                        f[slot] = v;
+                    let r = rhs(i, f)?;
+                    match (&mut f[slot], &r) {
+                        (Value::Int(x), Value::Int(y)) if x.checked_add(*y).is_some() => {
+                            *x += *y;
+                        }
+                        (Value::Text(_), _) => {
+                            i.append_in_place(slot, BinOp::Add, r, f)
+                                .map_err(|e| e.at(vspan, &i.source))?;
+                        }
+                        _ => {
+                            let v = generic_binary(i, BinOp::Add, &f[slot], &r, vspan)?;
+                            f[slot] = v;
+                        }
                     }
                     Ok(Flow::Next)
                 });
@@ -185,6 +194,21 @@ fn stmt(s: &Stmt) -> SFn<'_> {
             branches,
             otherwise,
         } => {
+            // `if (c) { return e; }`: one closure (counts both statements).
+            if let ([(c, body)], None) = (branches.as_slice(), otherwise)
+                && let [ret] = body.as_slice()
+                && let StmtKind::Return(Some(e)) = &ret.kind
+            {
+                let (c, x, rspan) = (cond(c), expr(e), ret.span);
+                return Box::new(move |i, f| {
+                    i.tick(span)?;
+                    if c(i, f)? {
+                        i.tick(rspan)?;
+                        return Ok(Flow::Return(x(i, f)?));
+                    }
+                    Ok(Flow::Next)
+                });
+            }
             let branches: Vec<(CFn<'_>, Block<'_>)> = branches
                 .iter()
                 .map(|(c, body)| (cond(c), Block::new(body)))
@@ -223,39 +247,46 @@ fn stmt(s: &Stmt) -> SFn<'_> {
             index,
         } => {
             let (slot, index, ispan) = (*slot as usize, *index, iterable.span);
-            let it = expr(iterable);
             let body = Block::new(body);
+            // `for each k in m.keys()`: the keys are copied (short text keys
+            // are inline, so no allocation per key) instead of building a
+            // list of values first; each value is made as the loop reaches it.
+            if let ExprKind::Method {
+                receiver,
+                name,
+                method,
+                args,
+            } = &iterable.kind
+                && args.is_empty()
+                && name.eq_ignore_ascii_case("keys")
+            {
+                let recv = expr(receiver);
+                let method = *method;
+                let cache: MethodCache = Cell::new(None);
+                return Box::new(move |i, f| {
+                    i.tick(span)?;
+                    let r = recv(i, f)?;
+                    let items = match &r {
+                        Value::Map(m) => Items::Keys(m.borrow().keys().cloned().collect()),
+                        _ => {
+                            let v = call_cached(i, &cache, &r, name, method, &[], ispan)?;
+                            Items::List(i.iteration_list(&v, ispan)?)
+                        }
+                    };
+                    drop(r);
+                    run_loop(i, f, items, slot, index, ispan, &body)
+                });
+            }
+            let it = expr(iterable);
             Box::new(move |i, f| {
                 i.tick(span)?;
                 let source_value = it(i, f)?;
-                let list = i.iteration_list(&source_value, ispan)?;
-                // Re-read the length every iteration: the body may grow the list.
-                let mut n = 0usize;
-                loop {
-                    let item = {
-                        let items = list.borrow();
-                        if n >= items.len() {
-                            break;
-                        }
-                        if index {
-                            Value::Int(n as i64)
-                        } else {
-                            items[n].clone()
-                        }
-                    };
-                    if n > 0 {
-                        // The loop header counts as a statement on each iteration.
-                        i.tick(ispan)?;
-                    }
-                    f[slot] = item;
-                    match body.run(i, f)? {
-                        Flow::Break => break,
-                        Flow::Return(v) => return Ok(Flow::Return(v)),
-                        Flow::Next | Flow::Continue => {}
-                    }
-                    n += 1;
-                }
-                Ok(Flow::Next)
+                let items = match &source_value {
+                    Value::Map(m) => Items::Keys(m.borrow().keys().cloned().collect()),
+                    v => Items::List(i.iteration_list(v, ispan)?),
+                };
+                drop(source_value);
+                run_loop(i, f, items, slot, index, ispan, &body)
             })
         }
         StmtKind::Break => Box::new(move |i, _| {
@@ -300,6 +331,59 @@ fn stmt(s: &Stmt) -> SFn<'_> {
         // `info`, field assignment and Creator statements: the walker's code.
         _ => Box::new(move |i, f| i.exec(s, f)),
     }
+}
+
+/// What a `for each` walks: a list (shared: the body may grow it, and the
+/// loop sees that) or a snapshot of a map's keys.
+enum Items {
+    List(crate::value::List),
+    Keys(Vec<Key>),
+}
+
+#[inline]
+fn run_loop(
+    i: &mut Interpreter,
+    f: &mut [Value],
+    items: Items,
+    slot: usize,
+    index: bool,
+    ispan: Span,
+    body: &Block<'_>,
+) -> RtResult<Flow> {
+    // Re-read the length every iteration: the body may grow the list.
+    let mut n = 0usize;
+    loop {
+        let item = match &items {
+            Items::List(list) => {
+                let items = list.borrow();
+                if n >= items.len() {
+                    break;
+                }
+                if index {
+                    Value::Int(n as i64)
+                } else {
+                    items[n].clone()
+                }
+            }
+            Items::Keys(keys) => match keys.get(n) {
+                None => break,
+                Some(_) if index => Value::Int(n as i64),
+                Some(k) => k.to_value(),
+            },
+        };
+        if n > 0 {
+            // The loop header counts as a statement on each iteration.
+            i.tick(ispan)?;
+        }
+        f[slot] = item;
+        match body.run(i, f)? {
+            Flow::Break => break,
+            Flow::Return(v) => return Ok(Flow::Return(v)),
+            Flow::Next | Flow::Continue => {}
+        }
+        n += 1;
+    }
+    Ok(Flow::Next)
 }
 
 // ----------------------------------------------------------- expressions
@@ -420,6 +504,35 @@ fn binary<'a>(op: BinOp, lhs: &'a Expr, rhs: &'a Expr, span: Span) -> XFn<'a> {
                     return Ok(v);
                 }
                 generic_binary(i, op, &f[a], &f[b], span)
+            })
+        }
+        (ExprKind::Var { slot }, _) => {
+            let slot = *slot as usize;
+            let r = expr(rhs);
+            Box::new(move |i, f| {
+                let b = r(i, f)?;
+                if let (Value::Int(x), Value::Int(y)) = (&f[slot], &b)
+                    && let Some(v) = int_op(op, *x, *y)
+                {
+                    return Ok(v);
+                }
+                generic_binary(i, op, &f[slot], &b, span)
+            })
+        }
+        (_, ExprKind::Var { slot }) => {
+            let slot = *slot as usize;
+            let l = expr(lhs);
+            Box::new(move |i, f| {
+                let a = l(i, f)?;
+                if let (Value::Int(x), Value::Int(y)) = (&a, &f[slot])
+                    && let Some(v) = int_op(op, *x, *y)
+                {
+                    return Ok(v);
+                }
+                if op == BinOp::Add {
+                    return add_owned(a, &f[slot]).map_err(|err| err.at(span, &i.source));
+                }
+                generic_binary(i, op, &a, &f[slot], span)
             })
         }
         (_, ExprKind::Const(Value::Int(k))) => {
@@ -544,15 +657,41 @@ fn call<'a>(name: &'a Rc<str>, args: &'a [Expr], span: Span) -> XFn<'a> {
         };
         // SAFETY: see `Binding::User`.
         let target = unsafe { &*target };
-        let mut frame: SmallVec<[Value; INLINE_SLOTS]> = SmallVec::new();
-        for a in &argv {
-            frame.push(a(i, f)?);
+        // Frames live on the native stack unless the function is large.
+        if target.slots <= 4 {
+            call_in::<4>(i, f, &argv, target, span)
+        } else if target.slots <= 16 {
+            call_in::<16>(i, f, &argv, target, span)
+        } else {
+            let mut frame = Vec::with_capacity(target.slots);
+            for a in &argv {
+                frame.push(a(i, f)?);
+            }
+            frame.resize(target.slots, Value::Null);
+            target
+                .invoke(i, &mut frame)
+                .map_err(|err| err.at(span, &i.source))
         }
-        frame.resize(target.slots.max(frame.len()), Value::Null);
-        target
-            .invoke(i, &mut frame)
-            .map_err(|err| err.at(span, &i.source))
     })
+}
+
+/// Evaluate the arguments into a frame of `N >= slots` values on the stack
+/// and run the callee (arity already matches: parameters are the first slots).
+#[inline(always)]
+fn call_in<const N: usize>(
+    i: &mut Interpreter,
+    f: &mut [Value],
+    argv: &[XFn<'_>],
+    target: &CompiledFn,
+    span: Span,
+) -> RtResult<Value> {
+    let mut frame: [Value; N] = [const { Value::Null }; N];
+    for (slot, a) in frame.iter_mut().zip(argv) {
+        *slot = a(i, f)?;
+    }
+    target
+        .invoke(i, &mut frame[..target.slots])
+        .map_err(|err| err.at(span, &i.source))
 }
 
 /// Resolve a bare call to a compiled user function with matching arity
@@ -621,19 +760,38 @@ fn method_call<'a>(
     args: &'a [Expr],
     span: Span,
 ) -> XFn<'a> {
-    let argv: Vec<XFn<'a>> = args.iter().map(expr).collect();
+    let mut argv: Vec<XFn<'a>> = args.iter().map(expr).collect();
     let cache: MethodCache = Cell::new(None);
     // A variable receiver is read in place, after the arguments: evaluating
-    // an argument cannot assign to the caller's variables.
+    // an argument cannot assign to the caller's variables. One or two
+    // arguments (most calls) go in a fixed array.
     if let ExprKind::Var { slot } = receiver.kind {
         let slot = slot as usize;
-        return Box::new(move |i, f| {
-            let mut a: SmallVec<[Value; 4]> = SmallVec::new();
-            for x in &argv {
-                a.push(x(i, f)?);
+        return match argv.len() {
+            0 => Box::new(move |i, f| call_cached(i, &cache, &f[slot], name, method, &[], span)),
+            1 => {
+                let a0 = argv.pop().expect("one argument");
+                Box::new(move |i, f| {
+                    let a = [a0(i, f)?];
+                    call_cached(i, &cache, &f[slot], name, method, &a, span)
+                })
             }
-            call_cached(i, &cache, &f[slot], name, method, &a, span)
-        });
+            2 => {
+                let a1 = argv.pop().expect("two arguments");
+                let a0 = argv.pop().expect("two arguments");
+                Box::new(move |i, f| {
+                    let a = [a0(i, f)?, a1(i, f)?];
+                    call_cached(i, &cache, &f[slot], name, method, &a, span)
+                })
+            }
+            _ => Box::new(move |i, f| {
+                let mut a: SmallVec<[Value; 4]> = SmallVec::new();
+                for x in &argv {
+                    a.push(x(i, f)?);
+                }
+                call_cached(i, &cache, &f[slot], name, method, &a, span)
+            }),
+        };
     }
     let recv = expr(receiver);
     Box::new(move |i, f| {
@@ -723,7 +881,10 @@ mod tests {
             "11"
         );
         let v2 = "int f() { return 2; }";
-        interp.register_program(&parse_program(v2).expect("parses"), &SourceFile::new("b.dg", v2));
+        interp.register_program(
+            &parse_program(v2).expect("parses"),
+            &SourceFile::new("b.dg", v2),
+        );
         assert_eq!(
             interp
                 .call_function(&first_main, &source, Vec::new(), None)
