@@ -106,6 +106,11 @@ impl Interpreter {
         if let Some((f, src)) = self.functions.get(lname).cloned() {
             return call_user(self, &f, &src, args, Some(span));
         }
+        if let Some(host) = self.options.host_functions
+            && let Some(result) = host(self, lname, &args)
+        {
+            return result;
+        }
         if let Some(def) = builtins::function(lname) {
             builtins::check_arity(name, def.min, def.max, args.len())?;
             return (def.f)(self, &args);
@@ -116,6 +121,14 @@ impl Interpreter {
             && builtins::method_for(recv, id).is_some()
         {
             return builtins::call_method(self, recv, name, Some(id), rest);
+        }
+        if self.options.bare_library_calls {
+            let lname = lname.to_string();
+            self.load_library();
+            let found = self.library.as_ref().and_then(|l| l.get(&lname)).cloned();
+            if let Some((f, src)) = found {
+                return call_user(self, &f, &src, args, Some(span));
+            }
         }
         if matches!(lname, "openurl" | "alert" | "sendsms" | "pushnotify") {
             return Err(RtError::unsupported(format!(

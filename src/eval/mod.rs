@@ -50,6 +50,12 @@ pub struct Options {
     pub default_connection: Option<String>,
     /// Which execution engine runs function bodies.
     pub engine: Engine,
+    /// Extra functions offered by the host (the test built-ins of `dlg
+    /// test`), tried before the built-ins for plain `name(…)` calls.
+    pub host_functions: Option<HostFunctions>,
+    /// Let plain `name(…)` calls reach functions of library files (test
+    /// files call the function under test by its bare name too).
+    pub bare_library_calls: bool,
 }
 
 /// The execution engine. `Compiled` (the default) lowers each function body
@@ -71,6 +77,10 @@ impl Engine {
     }
 }
 
+/// A host's extra functions: `Some(result)` when it knows `name`
+/// (lower-case).
+pub type HostFunctions = fn(&mut Interpreter, &str, &[Value]) -> Option<RtResult<Value>>;
+
 impl Default for Options {
     fn default() -> Self {
         Options {
@@ -86,6 +96,8 @@ impl Default for Options {
             http: HttpOptions::default(),
             default_connection: None,
             engine: Engine::from_env(),
+            host_functions: None,
+            bare_library_calls: false,
         }
     }
 }
@@ -115,6 +127,8 @@ pub struct Interpreter {
     compiled: FxHashMap<*const Function, Rc<compile::CompiledFn>>,
     /// Bumped whenever `functions` changes, so bound call sites re-resolve.
     fn_generation: u64,
+    /// Messages of `sendmail` tasks (never sent from a local run).
+    pub mails: Vec<Value>,
 }
 
 impl Interpreter {
@@ -130,6 +144,7 @@ impl Interpreter {
             http: None,
             compiled: FxHashMap::default(),
             fn_generation: 1,
+            mails: Vec::new(),
         }
     }
 
@@ -154,9 +169,24 @@ impl Interpreter {
 
     /// Run a bare script (the program's only function).
     pub fn run_script(&mut self, program: &Program, source: &SourceFile) -> RtResult<()> {
+        self.run_script_with_args(program, source, Vec::new())
+    }
+
+    /// Run a bare script with values for its arguments (the names it reads
+    /// but never assigns, `params` of its function), in that order; missing
+    /// ones are null.
+    pub fn run_script_with_args(
+        &mut self,
+        program: &Program,
+        source: &SourceFile,
+        args: Vec<Value>,
+    ) -> RtResult<()> {
         self.register_program(program, source);
         let main = program.functions[0].clone();
         let mut frame = vec![Value::Null; main.slot_names.len()];
+        for (p, v) in main.params.iter().zip(args) {
+            frame[p.slot as usize] = v;
+        }
         self.source = source.clone();
         if self.options.engine == Engine::Compiled {
             let compiled = self.compiled_fn(&main, source);
@@ -255,6 +285,21 @@ impl Interpreter {
             self.http = Some(client);
         }
         Ok(self.http.as_ref().expect("just created"))
+    }
+
+    /// The HTTP client, if the run has made (or tried) a request.
+    pub fn http_client(&self) -> Option<&HttpClient> {
+        self.http.as_ref()
+    }
+
+    /// Call a function by name as a script would: `fn`, `standalone.fn`.
+    pub fn call_by_name(&mut self, name: &str, args: Vec<Value>) -> RtResult<Value> {
+        let span = Span::default();
+        if name.contains('.') {
+            self.call_qualified(name, args, span)
+        } else {
+            self.call_named(name, args, span)
+        }
     }
 
     pub fn source(&self) -> &SourceFile {

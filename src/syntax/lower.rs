@@ -50,7 +50,36 @@ impl Scope {
 struct Lowerer<'s> {
     src: &'s str,
     scope: RefCell<Scope>,
+    /// Bare scripts only: names read but never assigned are the function's
+    /// arguments (declared in Zoho's UI). Each gets a slot; first read kept.
+    script_args: Option<RefCell<Vec<Param>>>,
 }
+
+/// Names that are never a script argument even when never assigned: Creator
+/// form input, system-variable heads and call namespaces.
+const NOT_ARGUMENTS: &[&str] = &[
+    "input",
+    "zoho",
+    "thisapp",
+    "standalone",
+    "automation",
+    "button",
+    "workflow",
+];
+
+/// Heads of `head.fn(…)` that name functions, never a variable.
+const CALL_NAMESPACES: &[&str] = &[
+    "zoho",
+    "thisapp",
+    "standalone",
+    "automation",
+    "button",
+    "workflow",
+    "invokeurl",
+];
+
+/// Task parameters whose bare words are constants (`type: GET`).
+const WORD_TASK_KEYS: &[&str] = &["type", "content-type", "response-format"];
 
 fn span_of(p: &Pair<Rule>) -> Span {
     let s = p.as_span();
@@ -120,15 +149,17 @@ pub fn parse_program(src: &str) -> Result<Program, SyntaxError> {
             let lw = Lowerer {
                 src,
                 scope: RefCell::new(scope),
+                script_args: Some(RefCell::new(Vec::new())),
             };
             let body = lw.statements(inner)?;
+            let params = lw.script_args.map(|a| a.into_inner()).unwrap_or_default();
             let scope = lw.scope.into_inner();
             Ok(Program {
                 functions: vec![Rc::new(Function {
                     qualified_name: "<script>".into(),
                     name: "<script>".into(),
                     return_type: "void".into(),
-                    params: Vec::new(),
+                    params,
                     body,
                     slot_names: scope.slot_names,
                     span,
@@ -154,6 +185,7 @@ pub fn parse_repl_input(src: &str, scope: &mut Scope) -> Result<ReplInput, Synta
     let lw = Lowerer {
         src,
         scope: RefCell::new(working),
+        script_args: None,
     };
     let result = match inner.as_rule() {
         Rule::statements => ReplInput::Statements(lw.statements(inner)?),
@@ -210,6 +242,7 @@ fn lower_function(src: &str, def: Pair<Rule>) -> Result<Function, SyntaxError> {
     let lw = Lowerer {
         src,
         scope: RefCell::new(scope),
+        script_args: None,
     };
     let body = lw.block(body_pair)?;
     let scope = lw.scope.into_inner();
@@ -484,6 +517,48 @@ impl<'s> Lowerer<'s> {
         }
     }
 
+    /// The slot of a script argument read as `name`, registering it on
+    /// first read. `None` outside bare scripts and for names that are not
+    /// variables (`input`, `zoho`, namespaces).
+    fn script_arg(&self, name: &str, span: Span) -> Option<Slot> {
+        let args = self.script_args.as_ref()?;
+        if NOT_ARGUMENTS.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            return None;
+        }
+        if let Some(p) = args.borrow().iter().find(|p| p.name.as_ref() == name) {
+            return Some(p.slot);
+        }
+        let slot = self.slot(name);
+        args.borrow_mut().push(Param {
+            type_name: String::new(),
+            name: Rc::from(name),
+            slot,
+            span,
+        });
+        Some(slot)
+    }
+
+    /// `id.toLong()` where `id` is never assigned: a method of a builtin
+    /// type called on a variable (an argument, or undefined), not a
+    /// function of another application.
+    fn is_method_on_variable(&self, primary: &Pair<Rule>, members: &[Pair<Rule>]) -> bool {
+        if primary.as_rule() != Rule::identifier {
+            return false;
+        }
+        let head = primary.as_str();
+        if CALL_NAMESPACES.iter().any(|n| n.eq_ignore_ascii_case(head))
+            || NOT_ARGUMENTS.iter().any(|n| n.eq_ignore_ascii_case(head))
+        {
+            return false;
+        }
+        let Some(first) = members.first() else {
+            return false;
+        };
+        let mut parts = first.clone().into_inner();
+        let name = parts.next().map(|p| p.as_str().to_ascii_lowercase());
+        parts.next().is_some() && name.is_some_and(|n| crate::builtins::method_id(&n).is_some())
+    }
+
     fn task(&self, pair: Pair<Rule>) -> Result<Task, SyntaxError> {
         let mut it = pair.into_inner();
         let kind = match it
@@ -510,8 +585,19 @@ impl<'s> Lowerer<'s> {
                 .to_ascii_lowercase();
             let mut values = Vec::new();
             if let Some(v) = e.next() {
-                for x in v.into_inner() {
-                    values.push(self.task_item(x)?);
+                let items: Vec<Pair<Rule>> = v.into_inner().collect();
+                let word_key = WORD_TASK_KEYS.contains(&key.as_str());
+                for x in items {
+                    let text = x.as_str().trim();
+                    let is_word = !text.is_empty()
+                        && text.chars().all(|c| c.is_alphanumeric() || c == '_')
+                        && !self.scope.borrow().is_assigned(text);
+                    if word_key && is_word {
+                        // `type: GET`: a constant word, not an argument.
+                        values.push(Expr::new(ExprKind::Undefined(Rc::from(text)), span_of(&x)));
+                    } else {
+                        values.push(self.task_item(x)?);
+                    }
                 }
             }
             entries.push(TaskEntry {
@@ -673,7 +759,8 @@ impl<'s> Lowerer<'s> {
         // value followed by members, never a qualified function name.
         let value_head = ["input", "today", "now"]
             .iter()
-            .any(|h| primary.as_str().eq_ignore_ascii_case(h));
+            .any(|h| primary.as_str().eq_ignore_ascii_case(h))
+            || self.is_method_on_variable(&primary, &members);
         let mut expr = if primary.as_rule() == Rule::identifier
             && !self.scope.borrow().is_assigned(primary.as_str())
             && !members.is_empty()
@@ -806,6 +893,8 @@ impl<'s> Lowerer<'s> {
                     ExprKind::Sys(SysVar::CurrentDate)
                 } else if name.eq_ignore_ascii_case("now") {
                     ExprKind::Sys(SysVar::CurrentTime)
+                } else if let Some(slot) = self.script_arg(name, span) {
+                    ExprKind::Var { slot }
                 } else {
                     ExprKind::Undefined(Rc::from(name))
                 }
