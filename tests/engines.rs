@@ -83,7 +83,14 @@ fn walker_and_compiled_engine_agree_on_every_script() {
     let failures: Vec<String> = std::thread::scope(|scope| {
         let workers: Vec<_> = scripts
             .chunks(scripts.len().div_ceil(2))
-            .map(|chunk| scope.spawn(|| chunk.iter().filter_map(|s| differs(s, &mock)).collect()))
+            .map(|chunk| {
+                scope.spawn(|| {
+                    chunk
+                        .iter()
+                        .filter_map(|s| differs(s, &mock))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
         workers
             .into_iter()
