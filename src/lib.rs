@@ -14,6 +14,7 @@ pub mod cli;
 pub mod connections;
 pub mod diag;
 pub mod eval;
+pub mod format;
 pub mod http;
 pub mod repl;
 pub mod syntax;

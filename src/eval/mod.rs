@@ -127,9 +127,14 @@ pub struct Interpreter {
     compiled: FxHashMap<*const Function, Rc<compile::CompiledFn>>,
     /// Bumped whenever `functions` changes, so bound call sites re-resolve.
     fn_generation: u64,
+    /// Receives each `info` line instead of `out` (`dlg run --format json`).
+    info_hook: Option<InfoHook>,
     /// Messages of `sendmail` tasks (never sent from a local run).
     pub mails: Vec<Value>,
 }
+
+/// A receiver for `info` lines (one call per line, without the newline).
+pub type InfoHook = Box<dyn FnMut(&str) -> std::io::Result<()>>;
 
 impl Interpreter {
     pub fn new(options: Options, out: Box<dyn Write>) -> Interpreter {
@@ -144,8 +149,14 @@ impl Interpreter {
             http: None,
             compiled: FxHashMap::default(),
             fn_generation: 1,
+            info_hook: None,
             mails: Vec::new(),
         }
+    }
+
+    /// Send `info` lines to `hook` instead of the output writer.
+    pub fn set_info_hook(&mut self, hook: InfoHook) {
+        self.info_hook = Some(hook);
     }
 
     /// Make a program's functions callable by name.
@@ -255,8 +266,11 @@ impl Interpreter {
 
     /// Write one `info` line.
     pub fn info(&mut self, text: &str) -> RtResult<()> {
-        writeln!(self.out, "{text}")
-            .map_err(|e| RtError::runtime(format!("cannot write output: {e}")))
+        match &mut self.info_hook {
+            Some(hook) => hook(text),
+            None => writeln!(self.out, "{text}"),
+        }
+        .map_err(|e| RtError::runtime(format!("cannot write output: {e}")))
     }
 
     pub fn flush(&mut self) {
