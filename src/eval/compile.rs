@@ -322,7 +322,7 @@ fn stmt(s: &Stmt) -> SFn<'_> {
                     Ok(flow) => Ok(flow),
                     Err(err) if err.is_catchable() => {
                         f[slot] = Interpreter::error_value(&err);
-                        handler.run(i, f)
+                        handler.run(i, f).map_err(|e| e.while_handling(&err))
                     }
                     Err(err) => Err(err),
                 }
