@@ -62,3 +62,32 @@ fn interactive_session_completes_and_keeps_history() {
     assert!(history.contains("\"lang\": \"deluge\""), "{history}");
     assert!(!history.contains("oauthtoken"), "{history}");
 }
+
+#[test]
+fn ctrl_c_stops_the_running_entry_not_the_repl() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dlg"));
+    cmd.args(["repl", "--no-history", "--max-statements", "1000000000000"])
+        .current_dir(dir.path())
+        .env("HOME", dir.path())
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .env_remove("DLG_CONNECTIONS");
+    let mut p = Session::spawn(cmd).expect("spawn dlg repl in a pty");
+    p.set_expect_timeout(Some(Duration::from_secs(60)));
+    p.expect("dlg> ").unwrap();
+    p.send_line("x = 7;").unwrap();
+    p.expect("dlg> ").unwrap();
+    // Nested loops over a 100000-element list: far too long to finish.
+    p.send_line("l = leftpad(\"\", 100000).toList(\"\"); n = 0; for each a in l { for each b in l { n = n + 1; } }")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    p.send(ControlCode::EndOfText).unwrap();
+    p.expect("interrupted").unwrap();
+    p.expect("dlg> ").unwrap();
+    // The session (and its variables) survived.
+    p.send_line("info x * 6;").unwrap();
+    p.expect("42").unwrap();
+    p.send(ControlCode::EndOfTransmission).unwrap();
+    p.expect(Eof).unwrap();
+}

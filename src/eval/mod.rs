@@ -120,6 +120,10 @@ pub(crate) enum Flow {
     Return(Value),
 }
 
+/// Set by the REPL's Ctrl-C handler: the running evaluation stops at its
+/// next statement with a `deluge::limit` error (the process goes on).
+pub static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 pub struct Interpreter {
     pub options: Options,
     out: Box<dyn Write>,
@@ -339,6 +343,11 @@ impl Interpreter {
 
     fn count_statement(&mut self) -> RtResult<()> {
         self.statements += 1;
+        if INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed) {
+            INTERRUPTED.store(false, std::sync::atomic::Ordering::Relaxed);
+            return Err(RtError::limit("interrupted (Ctrl-C)")
+                .with_help("the REPL keeps its variables; the entry stopped here"));
+        }
         if self.statements > self.options.max_statements {
             return Err(self.statement_limit_error());
         }

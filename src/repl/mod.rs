@@ -496,6 +496,11 @@ pub fn run_interactive(session: &mut Session, history_path: Option<std::path::Pa
 
     session.show_types = true;
     session.load_connections();
+    // Ctrl-C while an entry runs stops that entry, not the REPL (while
+    // typing, the line editor reads Ctrl-C as a key).
+    let _ = ctrlc::set_handler(|| {
+        crate::eval::INTERRUPTED.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
     let config = Config::builder()
         .completion_type(CompletionType::List)
         .auto_add_history(false)
@@ -550,6 +555,7 @@ pub fn run_interactive(session: &mut Session, history_path: Option<std::path::Pa
                     let _ = editor.add_history_entry(entry.as_str());
                     let _ = history::append(&mut editor, path);
                 }
+                crate::eval::INTERRUPTED.store(false, std::sync::atomic::Ordering::Relaxed);
                 if session.entry(&entry) == Outcome::Quit {
                     break;
                 }
