@@ -358,10 +358,24 @@ impl Interpreter {
     #[inline(always)]
     pub(crate) fn tick(&mut self, span: Span) -> RtResult<()> {
         self.statements += 1;
-        if self.statements > self.options.max_statements {
-            return Err(self.statement_limit_error().at(span, &self.source));
+        if self.statements > self.options.max_statements
+            || INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return Err(self.stop_error().at(span, &self.source));
         }
         Ok(())
+    }
+
+    /// Why `tick` stops: Ctrl-C first (as `count_statement` checks), else
+    /// the statement limit.
+    #[cold]
+    #[inline(never)]
+    fn stop_error(&mut self) -> RtError {
+        if INTERRUPTED.swap(false, std::sync::atomic::Ordering::Relaxed) {
+            return RtError::limit("interrupted (Ctrl-C)")
+                .with_help("the REPL keeps its variables; the entry stopped here");
+        }
+        self.statement_limit_error()
     }
 
     #[cold]
