@@ -33,6 +33,11 @@ impl SourceFile {
         }))
     }
 
+    /// Whether both handles share one source (no atomic operations).
+    pub fn ptr_eq(a: &SourceFile, b: &SourceFile) -> bool {
+        Arc::ptr_eq(&a.0, &b.0)
+    }
+
     /// 1-based line number of a byte offset.
     pub fn line_of(&self, offset: usize) -> usize {
         // Counting bytes needs no char boundary.

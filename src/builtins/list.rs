@@ -194,6 +194,35 @@ fn sort(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
     let ascending = arg_bool(args, 0, true);
     let list = items(r);
     let mut l = list.borrow_mut();
+    // Fast paths: all numbers (sorted as plain integers; equal integers are
+    // indistinguishable, so an unstable sort is fine) and all text.
+    if l.iter().all(|v| matches!(v, Value::Int(_))) {
+        let mut ints: Vec<i64> = l
+            .iter()
+            .map(|v| match v {
+                Value::Int(i) => *i,
+                _ => unreachable!("checked above"),
+            })
+            .collect();
+        ints.sort_unstable();
+        if !ascending {
+            ints.reverse();
+        }
+        for (slot, i) in l.iter_mut().zip(ints) {
+            *slot = Value::Int(i);
+        }
+        drop(l);
+        return Ok(r.clone());
+    }
+    if l.iter().all(|v| matches!(v, Value::Text(_))) {
+        if ascending {
+            l.sort_by(|a, b| text_of(a).cmp(text_of(b)));
+        } else {
+            l.sort_by(|a, b| text_of(b).cmp(text_of(a)));
+        }
+        drop(l);
+        return Ok(r.clone());
+    }
     let comparable = l.windows(2).all(|w| compare_values(&w[0], &w[1]).is_some());
     if !comparable {
         return Ok(Value::Null);
@@ -204,6 +233,13 @@ fn sort(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
     });
     drop(l);
     Ok(r.clone())
+}
+
+fn text_of(v: &Value) -> &str {
+    match v {
+        Value::Text(t) => t.as_str(),
+        _ => "",
+    }
 }
 
 fn sub_list(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {

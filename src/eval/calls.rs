@@ -42,16 +42,16 @@ pub(super) fn call_user(
         )));
     }
     if interp.depth >= interp.options.max_depth {
-        return Err(RtError::limit(format!(
-            "Maximum function call depth of {} exceeded",
-            interp.options.max_depth
-        ))
-        .with_help("the recursion probably never stops; Zoho allows 75 nested calls"));
+        return Err(depth_error(interp));
     }
     // Parameters own the first slots, in order: the argument vector becomes
     // the frame.
     let mut frame = args;
     frame.resize(function.slot_names.len().max(frame.len()), Value::Null);
+    if interp.options.engine == super::Engine::Compiled {
+        let compiled = interp.compiled_fn(function, source);
+        return compiled.invoke(interp, &mut frame);
+    }
     interp.depth += 1;
     let saved = std::mem::replace(&mut interp.source, source.clone());
     let result = interp.exec_body(&function.body, &mut frame);
@@ -60,7 +60,27 @@ pub(super) fn call_user(
     result
 }
 
+#[cold]
+#[inline(never)]
+pub(super) fn depth_error(interp: &Interpreter) -> RtError {
+    RtError::limit(format!(
+        "Maximum function call depth of {} exceeded",
+        interp.options.max_depth
+    ))
+    .with_help("the recursion probably never stops; Zoho allows 75 nested calls")
+}
+
 impl Interpreter {
+    /// The user function a bare call `name(…)` reaches, if any: the exact
+    /// spelling first, then case-insensitively. The compiled engine binds
+    /// call sites with this, so it must agree with `call_named`.
+    pub(super) fn resolve_user(&self, name: &str) -> Option<&(Rc<Function>, SourceFile)> {
+        if let Some(found) = self.functions.get(name) {
+            return Some(found);
+        }
+        self.functions.get(name.to_ascii_lowercase().as_str())
+    }
+
     /// `name(args)`: a function of this file, else a builtin.
     pub(super) fn call_named(
         &mut self,

@@ -2,6 +2,7 @@
 //! client's own runtime. Each user-function call gets a flat frame of slots.
 
 mod calls;
+mod compile;
 mod error;
 mod expr;
 mod ops;
@@ -54,6 +55,8 @@ pub struct Options {
     pub http: HttpOptions,
     /// Connection for integration tasks that name none (`--default-connection`).
     pub default_connection: Option<String>,
+    /// Which execution engine runs function bodies.
+    pub engine: Engine,
     /// Extra functions offered by the host (the test built-ins of `dlg
     /// test`), tried before the built-ins for plain `name(…)` calls.
     pub host_functions: Option<HostFunctions>,
@@ -61,6 +64,25 @@ pub struct Options {
     /// in every run now (see `project::lookup`); kept so callers that set
     /// it still compile.
     pub bare_library_calls: bool,
+}
+
+/// The execution engine. `Compiled` (the default) lowers each function body
+/// once into closures specialised by node shape; `Walker` interprets the
+/// syntax tree directly. `DLG_ENGINE=walker` selects the walker (the
+/// differential test runs every golden case under both).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Compiled,
+    Walker,
+}
+
+impl Engine {
+    pub fn from_env() -> Engine {
+        match std::env::var("DLG_ENGINE") {
+            Ok(v) if v.eq_ignore_ascii_case("walker") => Engine::Walker,
+            _ => Engine::Compiled,
+        }
+    }
 }
 
 /// A host's extra functions: `Some(result)` when it knows `name`
@@ -83,6 +105,7 @@ impl Default for Options {
             search_root: None,
             http: HttpOptions::default(),
             default_connection: None,
+            engine: Engine::from_env(),
             host_functions: None,
             bare_library_calls: false,
         }
@@ -113,6 +136,11 @@ pub struct Interpreter {
     /// `standalone.fn` & co. looked up in library and project files.
     library: Option<crate::project::lookup::Library>,
     http: Option<HttpClient>,
+    /// Compiled bodies by function identity. Entries are never removed while
+    /// the interpreter lives: call sites keep raw pointers to them.
+    compiled: FxHashMap<*const Function, Rc<compile::CompiledFn>>,
+    /// Bumped whenever `functions` changes, so bound call sites re-resolve.
+    fn_generation: u64,
     /// Loaded `[[task]]` fixtures.
     pub(crate) natives: crate::natives::fixtures::State,
     /// Receives each `info` line instead of `out` (`dlg run --format json`).
@@ -135,6 +163,8 @@ impl Interpreter {
             functions: FxHashMap::default(),
             library: None,
             http: None,
+            compiled: FxHashMap::default(),
+            fn_generation: 1,
             natives: Default::default(),
             info_hook: None,
             mails: Vec::new(),
@@ -148,6 +178,7 @@ impl Interpreter {
 
     /// Make a program's functions callable by name.
     pub fn register_program(&mut self, program: &Program, source: &SourceFile) {
+        self.fn_generation += 1;
         for f in &program.functions {
             if program.is_script {
                 continue;
@@ -185,6 +216,11 @@ impl Interpreter {
             frame[p.slot as usize] = v;
         }
         self.source = source.clone();
+        if self.options.engine == Engine::Compiled {
+            let compiled = self.compiled_fn(&main, source);
+            compiled.run_body(self, &mut frame)?;
+            return Ok(());
+        }
         self.exec_body(&main.body, &mut frame)?;
         Ok(())
     }
@@ -213,6 +249,11 @@ impl Interpreter {
         }
         self.source = source.clone();
         self.statements = 0;
+        if self.options.engine == Engine::Compiled {
+            let block = compile::Block::new(stmts);
+            block.run(self, frame)?;
+            return Ok(());
+        }
         match self.exec_block(stmts, frame)? {
             Flow::Return(_) | Flow::Next | Flow::Break | Flow::Continue => Ok(()),
         }
@@ -314,16 +355,46 @@ impl Interpreter {
                 .with_help("the REPL keeps its variables; the entry stopped here"));
         }
         if self.statements > self.options.max_statements {
-            return Err(RtError::limit(format!(
-                "Execution exceeded the limit of {} statements",
-                self.options.max_statements
-            ))
-            .with_help(
-                "the script may loop forever (e.g. a `for each` over a list that the body keeps growing); \
-                 raise the limit with --max-statements N if the work is genuine",
-            ));
+            return Err(self.statement_limit_error());
         }
         Ok(())
+    }
+
+    /// Count one statement, failing at `span` past the limit (compiled engine).
+    #[inline(always)]
+    pub(crate) fn tick(&mut self, span: Span) -> RtResult<()> {
+        self.statements += 1;
+        if self.statements > self.options.max_statements
+            || INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return Err(self.stop_error().at(span, &self.source));
+        }
+        Ok(())
+    }
+
+    /// Why `tick` stops: Ctrl-C first (as `count_statement` checks), else
+    /// the statement limit.
+    #[cold]
+    #[inline(never)]
+    fn stop_error(&mut self) -> RtError {
+        if INTERRUPTED.swap(false, std::sync::atomic::Ordering::Relaxed) {
+            return RtError::limit("interrupted (Ctrl-C)")
+                .with_help("the REPL keeps its variables; the entry stopped here");
+        }
+        self.statement_limit_error()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn statement_limit_error(&self) -> RtError {
+        RtError::limit(format!(
+            "Execution exceeded the limit of {} statements",
+            self.options.max_statements
+        ))
+        .with_help(
+            "the script may loop forever (e.g. a `for each` over a list that the body keeps growing); \
+             raise the limit with --max-statements N if the work is genuine",
+        )
     }
 
     pub(crate) fn error_value(err: &RtError) -> Value {

@@ -62,6 +62,25 @@ pub fn binary_op(op: BinOp, a: &Value, b: &Value) -> RtResult<Value> {
     }
 }
 
+/// `a + b` where `a` is an owned temporary: text that nobody else holds is
+/// appended to in place (`"k" + a + b + c` allocates once, not per step).
+/// Everything else goes through `binary_op`.
+pub fn add_owned(a: Value, b: &Value) -> RtResult<Value> {
+    match a {
+        Value::Text(mut x) => {
+            if let Some(s) = Rc::get_mut(&mut x) {
+                match b {
+                    Value::Text(y) => s.push_str(y),
+                    other => other.write_display(s),
+                }
+                return Ok(Value::Text(x));
+            }
+            add(&Value::Text(x), b)
+        }
+        a => binary_op(BinOp::Add, &a, b),
+    }
+}
+
 fn add(a: &Value, b: &Value) -> RtResult<Value> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => x

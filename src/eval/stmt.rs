@@ -17,7 +17,7 @@ impl Interpreter {
         Ok(Flow::Next)
     }
 
-    fn exec(&mut self, stmt: &Stmt, frame: &mut [Value]) -> RtResult<Flow> {
+    pub(crate) fn exec(&mut self, stmt: &Stmt, frame: &mut [Value]) -> RtResult<Flow> {
         self.count_statement()
             .map_err(|e| e.at(stmt.span, &self.source))?;
         match &stmt.kind {
@@ -114,7 +114,7 @@ impl Interpreter {
         }
     }
 
-    fn append_in_place(
+    pub(crate) fn append_in_place(
         &mut self,
         slot: usize,
         op: BinOp,
@@ -158,14 +158,18 @@ impl Interpreter {
         frame: &mut [Value],
     ) -> RtResult<bool> {
         let v = self.eval(cond, frame)?;
-        v.truthy().ok_or_else(|| {
-            RtError::runtime(format!(
-                "the condition is of type {}, not BOOLEAN",
-                v.type_tag().deluge_name()
-            ))
-            .with_help("compare explicitly, e.g. `if (x != null)` or `if (x.isEmpty())`")
-            .at(cond.span, &self.source)
-        })
+        v.truthy()
+            .ok_or_else(|| self.condition_error(&v, cond.span))
+    }
+
+    #[cold]
+    pub(crate) fn condition_error(&self, v: &Value, span: crate::syntax::ast::Span) -> RtError {
+        RtError::runtime(format!(
+            "the condition is of type {}, not BOOLEAN",
+            v.type_tag().deluge_name()
+        ))
+        .with_help("compare explicitly, e.g. `if (x != null)` or `if (x.isEmpty())`")
+        .at(span, &self.source)
     }
 
     fn exec_for_each(
@@ -177,33 +181,7 @@ impl Interpreter {
         frame: &mut [Value],
     ) -> RtResult<Flow> {
         let source_value = self.eval(iterable, frame)?;
-        let list = match &source_value {
-            Value::List(l) => l.clone(),
-            // Text iterates over its comma-separated parts.
-            Value::Text(t) => Rc::new(std::cell::RefCell::new(
-                crate::builtins::text::split_literal(t, ",")
-                    .into_iter()
-                    .map(Value::text)
-                    .collect(),
-            )),
-            Value::Map(m) => Rc::new(std::cell::RefCell::new(
-                m.borrow().keys().map(|k| k.to_value()).collect(),
-            )),
-            Value::Null => {
-                return Err(
-                    RtError::runtime("cannot iterate over null: the value is null")
-                        .with_help("check the value with isNull() before the loop")
-                        .at(iterable.span, &self.source),
-                );
-            }
-            other => {
-                return Err(RtError::runtime(format!(
-                    "for each needs a LIST, found {}",
-                    other.type_tag().deluge_name()
-                ))
-                .at(iterable.span, &self.source));
-            }
-        };
+        let list = self.iteration_list(&source_value, iterable.span)?;
         // Re-read the length every iteration: the body may grow the list,
         // which Deluge allows (the statement limit stops runaway loops).
         let mut i = 0usize;
@@ -233,5 +211,41 @@ impl Interpreter {
             i += 1;
         }
         Ok(Flow::Next)
+    }
+
+    /// The list a `for each` walks: lists as they are (shared, so growth
+    /// is seen), text by its comma-separated parts, maps by their keys.
+    pub(crate) fn iteration_list(
+        &self,
+        source_value: &Value,
+        span: crate::syntax::ast::Span,
+    ) -> RtResult<crate::value::List> {
+        Ok(match source_value {
+            Value::List(l) => l.clone(),
+            // Text iterates over its comma-separated parts.
+            Value::Text(t) => Rc::new(std::cell::RefCell::new(
+                crate::builtins::text::split_literal(t, ",")
+                    .into_iter()
+                    .map(Value::text)
+                    .collect(),
+            )),
+            Value::Map(m) => Rc::new(std::cell::RefCell::new(
+                m.borrow().keys().map(|k| k.to_value()).collect(),
+            )),
+            Value::Null => {
+                return Err(
+                    RtError::runtime("cannot iterate over null: the value is null")
+                        .with_help("check the value with isNull() before the loop")
+                        .at(span, &self.source),
+                );
+            }
+            other => {
+                return Err(RtError::runtime(format!(
+                    "for each needs a LIST, found {}",
+                    other.type_tag().deluge_name()
+                ))
+                .at(span, &self.source));
+            }
+        })
     }
 }
