@@ -3,6 +3,7 @@
 mod builtins_cmd;
 mod check;
 mod connections;
+mod creator;
 mod repl;
 mod run;
 
@@ -38,6 +39,8 @@ pub enum Command {
     Connections(connections::ConnectionsArgs),
     /// Exchange a grant code for a refresh token (same as `connections authorize`).
     Auth(connections::AuthorizeArgs),
+    /// Creator records in the local database: import, export, reset.
+    Creator(creator::CreatorArgs),
 }
 
 /// Options shared by `run` and `repl`.
@@ -71,6 +74,15 @@ pub struct RuntimeArgs {
     /// HTTP timeout in seconds (Zoho uses 40).
     #[arg(long, value_name = "SECONDS", default_value_t = 40)]
     pub timeout: u64,
+    /// Creator database (default: .dlg/creator.db in the project; `:memory:` for a throw-away one).
+    #[arg(long, value_name = "PATH", env = "DLG_CREATOR_DB")]
+    pub creator_db: Option<String>,
+    /// Roll back every Creator record the script wrote if it fails.
+    #[arg(long)]
+    pub transaction: bool,
+    /// Form submission for `input.Field` (a JSON object).
+    #[arg(long, value_name = "FILE.json")]
+    pub input: Option<PathBuf>,
 }
 
 impl RuntimeArgs {
@@ -103,7 +115,24 @@ impl RuntimeArgs {
         http.mock_path = self.mock.clone();
         http.verbose = self.verbose;
         http.timeout = std::time::Duration::from_secs(self.timeout);
+        let input = match &self.input {
+            None => None,
+            Some(path) => Some(read_input(path)?),
+        };
+        let creator = crate::creator::CreatorOptions {
+            db: self
+                .creator_db
+                .as_deref()
+                .map(crate::creator::DbLocation::from_arg)
+                .unwrap_or_default(),
+            start_dir: script_dir.map(|d| d.to_path_buf()),
+            transaction: self.transaction,
+            input,
+            verbose: self.verbose,
+            config: None,
+        };
         Ok(crate::eval::Options {
+            creator,
             now,
             max_statements: self.max_statements,
             max_depth: self.max_depth,
@@ -113,6 +142,20 @@ impl RuntimeArgs {
             default_connection: self.default_connection.clone(),
             ..Default::default()
         })
+    }
+}
+
+/// Read `--input FILE.json`: the form submission, a JSON object.
+fn read_input(path: &Path) -> Result<crate::value::Value, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("--input {}: {e}", path.display()))?;
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(j @ serde_json::Value::Object(_)) => Ok(crate::value::from_json(&j)),
+        Ok(_) => Err(format!(
+            "--input {}: the submission must be a JSON object ({{\"Field\": value}})",
+            path.display()
+        )),
+        Err(e) => Err(format!("--input {}: not valid JSON: {e}", path.display())),
     }
 }
 
@@ -137,6 +180,7 @@ pub fn main() -> i32 {
             Command::Repl(args) => repl::repl(args),
             Command::Connections(args) => connections::connections(args),
             Command::Auth(args) => connections::authorize_cmd(args),
+            Command::Creator(args) => creator::creator(args),
         });
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,

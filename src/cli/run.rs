@@ -85,6 +85,31 @@ pub fn run(args: RunArgs) -> i32 {
         }
     };
 
+    // `input.X` needs a submission: say which fields before running.
+    if options.creator.input.is_none() {
+        let fields = crate::creator::input_fields_read(&program);
+        if !fields.is_empty() {
+            let list: Vec<String> = fields.iter().map(|f| format!("input.{f}")).collect();
+            crate::diag::eprint(
+                &crate::diag::Diag::new(
+                    "dlg::usage",
+                    format!(
+                        "dlg run: the script reads the form submission ({}) but no --input was given",
+                        list.join(", ")
+                    ),
+                )
+                .with_help(format!(
+                    "pass the submission as a JSON object: --input FILE.json with {{{}}}",
+                    fields
+                        .iter()
+                        .map(|f| format!("\"{f}\": …"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            );
+            return 2;
+        }
+    }
     let stdout = std::io::stdout();
     let out: Box<dyn Write> = Box::new(std::io::BufWriter::new(stdout));
     let mut interp = Interpreter::new(options, out);
@@ -152,6 +177,13 @@ pub fn run(args: RunArgs) -> i32 {
             .call_function(&function, &source, call_args, None)
             .map(|v| returns_value.then_some(v))
     };
+    if let Err(e) = interp.finish_creator(result.is_ok()) {
+        interp.flush();
+        crate::diag::eprint(&crate::diag::Diag::new("dlg::creator", e).with_help(
+            "the Creator database could not be written; check its path and permissions",
+        ));
+        return 1;
+    }
     match result {
         Ok(ret) => {
             if let Some(v) = ret {

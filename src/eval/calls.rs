@@ -98,9 +98,16 @@ impl Interpreter {
             return builtins::call_method(self, recv, name, Some(id), rest);
         }
         if matches!(lname, "openurl" | "alert" | "sendsms" | "pushnotify") {
-            return Err(RtError::unsupported(format!(
-                "`{name}` acts on the Zoho Creator user interface"
-            )));
+            // Creator client actions: recorded, never performed.
+            let action = match lname {
+                "openurl" => "openUrl",
+                "sendsms" => "sendSms",
+                "pushnotify" => "pushNotify",
+                _ => "alert",
+            };
+            let detail: Vec<String> = args.iter().map(|a| a.to_display()).collect();
+            self.client_action(action, detail.join(", "));
+            return Ok(Value::Null);
         }
         Err(unknown_function(name, builtins::function_names()))
     }
@@ -119,6 +126,9 @@ impl Interpreter {
         }
         let mut segments = lpath.split('.');
         let head = segments.next().unwrap_or("");
+        if let Some(result) = self.creator_local_task(&lpath, &args) {
+            return result;
+        }
         if let Some(result) = self.integration_task(&lpath, &args) {
             return result;
         }

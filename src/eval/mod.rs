@@ -16,6 +16,7 @@ use std::rc::Rc;
 
 use chrono::{NaiveDateTime, TimeZone};
 
+pub(crate) use calls::did_you_mean;
 pub use error::{RtError, RtResult};
 pub use ops::binary_op;
 pub use tasks::response_value;
@@ -47,6 +48,8 @@ pub struct Options {
     pub http: HttpOptions,
     /// Connection for integration tasks that name none (`--default-connection`).
     pub default_connection: Option<String>,
+    /// Creator records: database, schema, `input.` submission.
+    pub creator: crate::creator::CreatorOptions,
 }
 
 impl Default for Options {
@@ -63,6 +66,7 @@ impl Default for Options {
             lib_dirs: Vec::new(),
             http: HttpOptions::default(),
             default_connection: None,
+            creator: Default::default(),
         }
     }
 }
@@ -87,6 +91,8 @@ pub struct Interpreter {
     /// `standalone.fn` & co. found in library files, by lower-case name.
     library: Option<FxHashMap<String, (Rc<Function>, SourceFile)>>,
     http: Option<HttpClient>,
+    /// Creator store, submission and recorded client actions.
+    pub(crate) creator: crate::creator::Session,
 }
 
 impl Interpreter {
@@ -100,6 +106,7 @@ impl Interpreter {
             functions: FxHashMap::default(),
             library: None,
             http: None,
+            creator: Default::default(),
         }
     }
 
