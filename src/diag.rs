@@ -174,8 +174,17 @@ fn use_color() -> bool {
 /// Render any diagnostic with miette's graphical handler (plain text when
 /// colours are off, so tests and CI logs stay readable).
 pub fn render_report(diag: &Diag) -> String {
+    render_with(diag, use_color())
+}
+
+/// Render without colours (captured output: `dlg test`, files).
+pub fn render_plain(diag: &Diag) -> String {
+    render_with(diag, false)
+}
+
+fn render_with(diag: &Diag, color: bool) -> String {
     if let Some(short) = without_huge_snippet(diag) {
-        return render_report(&short);
+        return render_with(&short, color);
     }
     let named = Named(
         diag,
@@ -183,7 +192,7 @@ pub fn render_report(diag: &Diag) -> String {
             .as_ref()
             .map(|s| NamedSource::new(&s.name, s.text.clone())),
     );
-    let handler = if use_color() {
+    let handler = if color {
         miette::GraphicalReportHandler::new()
     } else {
         miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())

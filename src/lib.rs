@@ -18,4 +18,5 @@ pub mod eval;
 pub mod http;
 pub mod repl;
 pub mod syntax;
+pub mod testing;
 pub mod value;

@@ -139,7 +139,8 @@ fn arg_values_are_json_or_deluge_literals_or_text() {
         "d='15-Aug-1947'",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(stdout(&o), "42\n3\nhello world\n1947\n");
+    // A declared string receives the text as typed: "41" + 1 is "411".
+    assert_eq!(stdout(&o), "411\n3\nhello world\n1947\n");
 }
 
 #[test]
@@ -297,4 +298,139 @@ fn braces_mixing_list_elements_and_map_entries_are_a_syntax_error() {
     let o = dlg_stdin(&["run", "-"], "x = {1, \"a\": 2};\n");
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("mixes list elements"), "{}", stderr(&o));
+}
+
+#[test]
+fn bare_script_reads_its_arguments_from_arg() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = script(
+        &dir,
+        "deal.dg",
+        "// workflow function: id and amount are declared in Zoho's UI\nrecordId = id.toLong();\nfor each x in {1, 2} { total = amount * x; }\ntry { info recordId + 1; } catch (e) { info e; }\ninfo total;\ninfo zoho.currentdate;\n",
+    );
+    let o = dlg(&[
+        "run",
+        &f,
+        "--arg",
+        "id=123",
+        "--arg",
+        "amount=5",
+        "--now",
+        "2024-01-15 10:30:00",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "124\n10\n15-Jan-2024\n");
+}
+
+#[test]
+fn missing_script_arguments_are_listed_before_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = script(
+        &dir,
+        "deal.dg",
+        "info \"started\";\nresp = invokeurl [ url: \"https://x.test/\" + id type: GET ];\nm = Map();\nm.put(\"n\", dealName);\nm.put(\"i\", id);\n",
+    );
+    let o = dlg(&["run", &f]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), "", "nothing runs");
+    let err = stderr(&o);
+    assert!(
+        err.contains("missing --arg id=VALUE (first read on line 2)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("missing --arg dealName=VALUE (first read on line 4)"),
+        "{err}"
+    );
+    // Neither the task word GET nor the builtin Map is an argument.
+    assert!(!err.contains("GET=") && !err.contains("Map="), "{err}");
+    let o = dlg(&[
+        "run",
+        &f,
+        "--arg",
+        "id=1",
+        "--arg",
+        "dealName=x",
+        "--arg",
+        "other=2",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("has no argument 'other'"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn undefined_variable_with_a_method_is_not_another_application() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = script(&dir, "f.dg", "void f()\n{\n  info id.toLong();\n}\n");
+    let o = dlg(&["run", &f]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("Variable 'id' is not defined"), "{err}");
+    assert!(!err.contains("another Zoho application"), "{err}");
+}
+
+#[test]
+fn arg_values_are_checked_against_declared_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = script(&dir, "f.dg", "void f(int id, bool flag) { info id; }\n");
+    let o = dlg(&["run", &f, "--arg", "id=abc", "--arg", "flag=true"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("parameter 'int id' expects a whole number, got 'abc'"),
+        "{}",
+        stderr(&o)
+    );
+    let o = dlg(&["run", &f, "--arg", "id=7", "--arg", "flag=maybe"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("'bool flag'"), "{}", stderr(&o));
+    let o = dlg(&["run", &f]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("missing --arg id=VALUE") && err.contains("missing --arg flag=VALUE"));
+}
+
+#[test]
+fn arg_value_from_a_file_is_json_or_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = script(
+        &dir,
+        "deal.json",
+        "{\"Deal_Name\": \"Big\", \"Amount\": 10}",
+    );
+    let txt = script(&dir, "note.txt", "plain {not json");
+    let f = script(
+        &dir,
+        "s.dg",
+        "info deal.get(\"Deal_Name\");\ninfo deal.get(\"Amount\") * 2;\ninfo note;\n",
+    );
+    let o = dlg(&[
+        "run",
+        &f,
+        "--arg",
+        &format!("deal=@{json}"),
+        "--arg",
+        &format!("note=@{txt}"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "Big\n20\nplain {not json\n");
+    let o = dlg(&["run", &f, "--arg", "deal=@/no/such.json", "--arg", "note=x"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn now_flag_fixes_the_clock_and_is_in_help() {
+    let o = dlg_stdin(
+        &["run", "--now", "2024-01-15 10:30:00", "-"],
+        "info zoho.currenttime;\n",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "15-Jan-2024 10:30:00\n");
+    let o = dlg_stdin(&["run", "--now", "yesterday", "-"], "info 1;\n");
+    assert_eq!(o.status.code(), Some(2));
+    let help = stdout(&dlg(&["run", "--help"]));
+    assert!(help.contains("--now") && help.contains("DLG_NOW") && help.contains("--arg"));
 }

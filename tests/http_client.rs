@@ -546,6 +546,7 @@ fn child_run() {
         mock_path: env("CHILD_MOCK").map(PathBuf::from),
         verbose: env("CHILD_VERBOSE").is_some(),
         timeout: Duration::from_secs(10),
+        ..Default::default()
     };
     let mut req = HttpRequest::get(env("CHILD_URL").unwrap());
     req.connection = env("CHILD_CONN");

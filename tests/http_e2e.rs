@@ -1191,3 +1191,63 @@ fn authorize_writes_the_file_and_the_next_run_uses_it() {
     assert!(r.stderr.contains("E2E_REFRESH"));
     assert_eq!(f.token_requests().len(), 1, "the code is not spent");
 }
+
+// ------------------------------------------------------- record and replay
+
+#[test]
+fn record_then_replay_offline_gives_the_same_output_and_no_secrets() {
+    let f = Fake::new();
+    f.token_ok(ACCESS_1, Duration::ZERO);
+    f.mount(
+        Mock::given(method("GET"))
+            .and(path("/books/v3/invoices"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("set-cookie", "zbsess=cookie-value-42; Path=/")
+                    .insert_header("x-request-id", "volatile-77")
+                    .set_body_json(
+                        json!({"code": 0, "message": "success", "invoices": [], "note": null}),
+                    ),
+            ),
+        true,
+    );
+    let rec = f.dir.path().join("work").join("recorded.toml");
+    let recorded = f.run(SNIPPET, &["--record", rec.to_str().unwrap()]);
+    recorded.ok().no_secret();
+    assert_eq!(recorded.stdout, "0\n");
+    let text = std::fs::read_to_string(&rec).unwrap();
+    for s in SECRETS {
+        assert!(!text.contains(s), "secret {s:?} in recording:\n{text}");
+    }
+    assert!(
+        !text.contains("cookie-value-42") && !text.contains("volatile-77"),
+        "{text}"
+    );
+    assert!(
+        !text.to_ascii_lowercase().contains("authorization"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[connections.kalki_books_connection]"),
+        "{text}"
+    );
+    // Replay in a fresh folder: no connections file, no server needed.
+    let fresh = tempfile::tempdir().unwrap();
+    std::fs::write(fresh.path().join("replay.dg"), SNIPPET).unwrap();
+    std::fs::copy(&rec, fresh.path().join("recorded.toml")).unwrap();
+    let replay = Run::from(
+        Command::new(env!("CARGO_BIN_EXE_dlg"))
+            .args(["run", "replay.dg", "--mock", "recorded.toml"])
+            .current_dir(fresh.path())
+            .env("HOME", fresh.path())
+            .env("XDG_CONFIG_HOME", fresh.path())
+            .env("DLG_CACHE_DIR", fresh.path())
+            .env("NO_COLOR", "1")
+            .env_remove("DLG_CONNECTIONS")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap(),
+    );
+    replay.ok();
+    assert_eq!(replay.stdout, recorded.stdout);
+}

@@ -15,6 +15,9 @@ pub struct CheckArgs {
     /// Print only the summary line and failing file names.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Output format: `github` adds a workflow annotation per error.
+    #[arg(long, value_enum, default_value_t = super::test::Format::Human)]
+    pub format: super::test::Format,
 }
 
 pub fn check(args: CheckArgs) -> i32 {
@@ -45,6 +48,18 @@ pub fn check(args: CheckArgs) -> i32 {
         failed += 1;
         let source = SourceFile::new(file.display().to_string(), text.as_str());
         for err in &errors {
+            if args.format == super::test::Format::Github {
+                let line = text[..err.span.start.min(text.len())].matches('\n').count() + 1;
+                println!(
+                    "{}",
+                    crate::testing::report::github_annotation(
+                        &file.display().to_string(),
+                        line,
+                        "syntax error",
+                        &err.message
+                    )
+                );
+            }
             if args.quiet {
                 let before = &text[..err.span.start.min(text.len())];
                 let line = before.matches('\n').count() + 1;

@@ -5,7 +5,8 @@ mod check;
 mod connections;
 mod creator;
 mod repl;
-mod run;
+pub mod run;
+mod test;
 
 use std::path::{Path, PathBuf};
 
@@ -31,6 +32,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Parse files and directories and report every syntax error.
     Check(check::CheckArgs),
+    /// Run tests: `*.test.dg` files and golden cases (NAME.dg + NAME.out/.err).
+    Test(test::TestArgs),
     /// List every supported built-in function.
     Builtins(builtins_cmd::BuiltinsArgs),
     /// Interactive console: statements and expressions, variables persist.
@@ -64,13 +67,21 @@ pub struct RuntimeArgs {
     /// Answer HTTP calls from a TOML fixture file instead of the network.
     #[arg(long, value_name = "FILE")]
     pub mock: Option<PathBuf>,
-    /// Trace HTTP requests on stderr (secrets redacted).
+    /// Trace HTTP requests (and their bodies) on stderr, secrets redacted.
     #[arg(long)]
     pub verbose: bool,
+    /// Write every HTTP request and response of the run to FILE as JSON
+    /// lines (method, URL, headers, body; secrets redacted).
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
     /// Connection for zoho.crm/books/creator tasks that name none
     /// (default: the only Zoho connection of the connections file).
     #[arg(long, value_name = "NAME", env = "DLG_DEFAULT_CONNECTION")]
     pub default_connection: Option<String>,
+    /// Fix the clock for reproducible runs, e.g. "2024-01-15 10:30:00"
+    /// (also read from $DLG_NOW). Wall time in the --tz zone.
+    #[arg(long, value_name = "DATETIME")]
+    pub now: Option<String>,
     /// HTTP timeout in seconds (Zoho uses 40).
     #[arg(long, value_name = "SECONDS", default_value_t = 40)]
     pub timeout: u64,
@@ -101,19 +112,24 @@ impl RuntimeArgs {
             lib_dirs.push(dir.to_path_buf());
         }
         lib_dirs.extend(self.lib.iter().cloned());
-        // A fixed clock for reproducible tests: DLG_NOW="2024-01-15 10:30:00".
-        let now = match std::env::var("DLG_NOW") {
-            Ok(v) if !v.is_empty() => Some(
-                chrono::NaiveDateTime::parse_from_str(&v, "%Y-%m-%d %H:%M:%S").map_err(|_| {
-                    format!("DLG_NOW must look like 2024-01-15 10:30:00, got '{v}'")
-                })?,
-            ),
-            _ => None,
-        };
+        // A fixed clock for reproducible tests: --now, else DLG_NOW.
+        let now =
+            match &self.now {
+                Some(v) => Some(parse_now(v).ok_or_else(|| {
+                    format!("--now must look like 2024-01-15 10:30:00, got '{v}'")
+                })?),
+                None => match std::env::var("DLG_NOW") {
+                    Ok(v) if !v.is_empty() => Some(parse_now(&v).ok_or_else(|| {
+                        format!("DLG_NOW must look like 2024-01-15 10:30:00, got '{v}'")
+                    })?),
+                    _ => None,
+                },
+            };
         let mut http = crate::http::HttpOptions::default();
         http.connections_path = self.connections.clone();
         http.mock_path = self.mock.clone();
         http.verbose = self.verbose;
+        http.trace_path = self.trace.clone();
         http.timeout = std::time::Duration::from_secs(self.timeout);
         let input = match &self.input {
             None => None,
@@ -159,6 +175,20 @@ fn read_input(path: &Path) -> Result<crate::value::Value, String> {
     }
 }
 
+/// A fixed clock value: `2024-01-15 10:30:00`, `2024-01-15T10:30:00` or
+/// `2024-01-15` (midnight).
+pub fn parse_now(text: &str) -> Option<chrono::NaiveDateTime> {
+    let t = text.trim();
+    for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
+        if let Ok(at) = chrono::NaiveDateTime::parse_from_str(t, fmt) {
+            return Some(at);
+        }
+    }
+    chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+}
+
 /// Entry point; returns the process exit code (0 ok, 1 script failed, 2 usage).
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -176,6 +206,7 @@ pub fn main() -> i32 {
         .spawn(move || match cli.command {
             Command::Run(args) => run::run(args),
             Command::Check(args) => check::check(args),
+            Command::Test(args) => test::test(args),
             Command::Builtins(args) => builtins_cmd::builtins(args),
             Command::Repl(args) => repl::repl(args),
             Command::Connections(args) => connections::connections(args),
@@ -194,11 +225,14 @@ pub fn main() -> i32 {
 /// Report a usage error (bad flag value, missing file, wrong --arg) as a
 /// diagnostic and return exit code 2.
 pub(crate) fn usage_error(command: &str, message: impl std::fmt::Display) -> i32 {
-    crate::diag::eprint(
-        &crate::diag::Diag::new("dlg::usage", format!("dlg {command}: {message}"))
-            .with_help(format!("run `dlg {command} --help` to see the options")),
-    );
+    crate::diag::eprint(&usage_diag(command, message));
     2
+}
+
+/// The diagnostic of a usage error.
+pub(crate) fn usage_diag(command: &str, message: impl std::fmt::Display) -> crate::diag::Diag {
+    crate::diag::Diag::new("dlg::usage", format!("dlg {command}: {message}"))
+        .with_help(format!("run `dlg {command} --help` to see the options"))
 }
 
 /// Script files under a path: `*.dg`, `*.deluge`, `*.ds`, recursively, sorted.

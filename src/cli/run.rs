@@ -17,9 +17,15 @@ pub struct RunArgs {
     /// Function to run when the file defines several.
     #[arg(long, value_name = "NAME")]
     pub function: Option<String>,
-    /// Function argument as name=value (value read as a Deluge literal or JSON, else text).
+    /// Argument as NAME=VALUE (JSON or a Deluge literal, else text; NAME=@FILE reads a file).
+    /// A bare script's arguments are the variables it reads but never assigns.
     #[arg(long = "arg", value_name = "NAME=VALUE")]
     pub args: Vec<String>,
+    /// Run against the real services and write what they answered to FILE
+    /// as a mock file (no credentials, cookies or volatile headers), to
+    /// replay offline with --mock.
+    #[arg(long, value_name = "FILE", conflicts_with = "mock")]
+    pub record: Option<PathBuf>,
     #[command(flatten)]
     pub runtime: RuntimeArgs,
 }
@@ -42,6 +48,183 @@ pub fn parse_arg_value(raw: &str) -> Value {
         }
     }
     Value::text(raw)
+}
+
+/// One `--arg NAME=VALUE` as given: the raw text (after reading `@file`)
+/// and its value.
+pub struct GivenArg {
+    pub name: String,
+    pub raw: String,
+    pub value: Value,
+}
+
+/// Split `--arg` options; `NAME=@file` reads the value from a file (JSON,
+/// else text).
+pub fn parse_args(raw_args: &[String]) -> Result<Vec<GivenArg>, String> {
+    let mut given: Vec<GivenArg> = Vec::new();
+    for raw in raw_args {
+        let Some((k, v)) = raw.split_once('=') else {
+            return Err(format!("--arg expects name=value, got '{raw}'"));
+        };
+        let name = k.trim().to_string();
+        if name.is_empty() {
+            return Err(format!("--arg expects name=value, got '{raw}'"));
+        }
+        let (raw_value, value) = match v.strip_prefix('@') {
+            Some(path) => {
+                let text = std::fs::read(path)
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .map_err(|e| format!("--arg {name}=@{path}: {e}"))?;
+                let value = match serde_json::from_str::<serde_json::Value>(&text) {
+                    Ok(j) => crate::value::from_json(&j),
+                    Err(_) => Value::text(text.clone()),
+                };
+                (text, value)
+            }
+            None => (v.to_string(), parse_arg_value(v)),
+        };
+        if given.iter().any(|g| g.name == name) {
+            return Err(format!("--arg {name} is given twice"));
+        }
+        given.push(GivenArg {
+            name,
+            raw: raw_value,
+            value,
+        });
+    }
+    Ok(given)
+}
+
+/// Match `--arg` values to a function's parameters (or a bare script's
+/// arguments), checking declared types. Every missing argument is listed.
+pub fn bind_args(
+    function: &crate::syntax::ast::Function,
+    given: &[GivenArg],
+    source: &SourceFile,
+    is_script: bool,
+) -> Result<Vec<Value>, crate::diag::Diag> {
+    use crate::diag::Diag;
+    let what = if is_script {
+        "the script".to_string()
+    } else {
+        format!("function {}", function.qualified_name)
+    };
+    for g in given {
+        if !function.params.iter().any(|p| p.name.as_ref() == g.name) {
+            let known: Vec<&str> = function.params.iter().map(|p| p.name.as_ref()).collect();
+            let help = if known.is_empty() {
+                format!("{what} reads no arguments")
+            } else {
+                format!("{what} reads: {}", known.join(", "))
+            };
+            return Err(Diag::new(
+                "dlg::usage",
+                format!("dlg run: {what} has no argument '{}'", g.name),
+            )
+            .with_help(help));
+        }
+    }
+    let mut values = Vec::new();
+    let mut missing = Vec::new();
+    for p in &function.params {
+        match given.iter().find(|g| g.name == p.name.as_ref()) {
+            Some(g) => match coerce_arg(&p.type_name, &g.raw, g.value.clone()) {
+                Ok(v) => values.push(v),
+                Err(expected) => {
+                    return Err(Diag::new(
+                        "dlg::usage",
+                        format!(
+                            "dlg run: --arg {}: parameter '{} {}' expects {expected}, got '{}'",
+                            p.name, p.type_name, p.name, g.raw
+                        ),
+                    )
+                    .with_source(source.clone())
+                    .with_label("declared here", p.span.range())
+                    .with_help(format!("pass {expected} with --arg {}=VALUE", p.name)));
+                }
+            },
+            None => missing.push(p),
+        }
+    }
+    if missing.is_empty() {
+        return Ok(values);
+    }
+    let lines: Vec<String> = missing
+        .iter()
+        .map(|p| {
+            let line = source.line_of(p.span.start as usize);
+            if is_script {
+                format!("missing --arg {}=VALUE (first read on line {line})", p.name)
+            } else {
+                format!(
+                    "missing --arg {}=VALUE for parameter '{} {}' (line {line})",
+                    p.name, p.type_name, p.name
+                )
+            }
+        })
+        .collect();
+    let mut diag = Diag::new(
+        "dlg::usage",
+        format!("dlg run: {what} needs arguments\n{}", lines.join("\n")),
+    )
+    .with_source(source.clone())
+    .with_help(if is_script {
+        "a bare script reads its arguments (declared in Zoho's UI) as variables it never assigns; give each with --arg NAME=VALUE"
+    } else {
+        "give each parameter with --arg NAME=VALUE"
+    });
+    for p in &missing {
+        let label = if is_script {
+            "read here"
+        } else {
+            "declared here"
+        };
+        diag = diag.with_label(format!("{label}: {}", p.name), p.span.range());
+    }
+    Err(diag)
+}
+
+/// Check (and convert) a value against a declared parameter type; the
+/// error names what the type expects.
+fn coerce_arg(type_name: &str, raw: &str, value: Value) -> Result<Value, &'static str> {
+    match type_name.to_ascii_lowercase().as_str() {
+        "int" | "long" | "bigint" | "number" => match value {
+            Value::Int(_) => Ok(value),
+            _ => Err("a whole number"),
+        },
+        "decimal" | "float" | "double" => match value {
+            Value::Int(i) => Ok(Value::Decimal(i as f64)),
+            Value::Decimal(_) => Ok(value),
+            _ => Err("a number"),
+        },
+        "bool" | "boolean" => match value {
+            Value::Bool(_) => Ok(value),
+            _ => Err("true or false"),
+        },
+        // A declared string gets the text as typed (`0123` keeps its zero).
+        "string" | "text" => match value {
+            Value::Int(_) | Value::Decimal(_) | Value::Bool(_) | Value::Null => {
+                Ok(Value::text(raw))
+            }
+            _ => Ok(value),
+        },
+        "map" | "key-value" => match value {
+            Value::Map(_) => Ok(value),
+            _ => Err("a JSON object"),
+        },
+        "list" | "collection" => match value {
+            Value::List(_) => Ok(value),
+            _ => Err("a JSON list"),
+        },
+        "date" | "datetime" | "timestamp" => match value {
+            Value::Date(_) => Ok(value),
+            Value::Text(t) => crate::builtins::date::parse_date_literal(&t)
+                .map(Value::Date)
+                .ok_or("a date such as 15-Jan-2024 or 2024-01-15 10:30:00"),
+            _ => Err("a date such as 15-Jan-2024 or 2024-01-15 10:30:00"),
+        },
+        _ => Ok(value),
+    }
 }
 
 fn usage(msg: impl std::fmt::Display) -> i32 {
@@ -77,12 +260,58 @@ pub fn run(args: RunArgs) -> i32 {
         Err(e) => return usage(e),
     };
     let source = SourceFile::new(name, text);
+    if let Some(trace) = &args.runtime.trace
+        && let Err(e) = std::fs::write(trace, "")
+    {
+        return usage(format!("--trace {}: {e}", trace.display()));
+    }
+    let out: Box<dyn Write> = Box::new(std::io::BufWriter::new(std::io::stdout()));
+    let done = execute(&args, &source, options, out);
+    if let Some(d) = &done.diag {
+        crate::diag::eprint(d);
+    }
+    if let Some(path) = &args.record {
+        let client = done.interp.as_ref().and_then(|i| i.http_client());
+        let exchanges = client.map(|c| c.exchanges()).unwrap_or_default();
+        let text = crate::testing::record::recording(client, &exchanges);
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("dlg run: cannot write {}: {e}", path.display());
+            return 2;
+        }
+        eprintln!(
+            "dlg run: recorded {} request(s) to {}",
+            exchanges.iter().filter(|e| e.status.is_some()).count(),
+            path.display()
+        );
+    }
+    done.code
+}
+
+/// What [`execute`] did: the exit code, the error (if any) and the
+/// interpreter (when the script ran), for the HTTP log and captured mail.
+pub struct Executed {
+    pub code: i32,
+    pub diag: Option<crate::diag::Diag>,
+    pub interp: Option<Interpreter>,
+}
+
+/// Parse, bind arguments and run a script or one function of a file,
+/// writing `info` lines to `out`. Exit codes: 0 ok, 1 script error, 2 usage.
+pub fn execute(
+    args: &RunArgs,
+    source: &SourceFile,
+    options: crate::eval::Options,
+    out: Box<dyn Write>,
+) -> Executed {
+    let fail = |code: i32, diag: crate::diag::Diag| Executed {
+        code,
+        diag: Some(diag),
+        interp: None,
+    };
+    let usage = |msg: String| fail(2, super::usage_diag("run", msg));
     let program = match crate::syntax::parse_program(&source.text) {
         Ok(p) => p,
-        Err(err) => {
-            crate::diag::eprint(&crate::syntax::syntax_diag(&err, &source));
-            return 1;
-        }
+        Err(err) => return fail(1, crate::syntax::syntax_diag(&err, source)),
     };
 
     // `input.X` needs a submission: say which fields before running.
@@ -90,8 +319,9 @@ pub fn run(args: RunArgs) -> i32 {
         let fields = crate::creator::input_fields_read(&program);
         if !fields.is_empty() {
             let list: Vec<String> = fields.iter().map(|f| format!("input.{f}")).collect();
-            crate::diag::eprint(
-                &crate::diag::Diag::new(
+            return fail(
+                2,
+                crate::diag::Diag::new(
                     "dlg::usage",
                     format!(
                         "dlg run: the script reads the form submission ({}) but no --input was given",
@@ -107,18 +337,17 @@ pub fn run(args: RunArgs) -> i32 {
                         .join(", ")
                 )),
             );
-            return 2;
         }
     }
-    let stdout = std::io::stdout();
-    let out: Box<dyn Write> = Box::new(std::io::BufWriter::new(stdout));
-    let mut interp = Interpreter::new(options, out);
-
-    let result = if program.is_script {
-        if args.function.is_some() || !args.args.is_empty() {
-            return usage("--function and --arg apply to files that define functions");
+    let given = match parse_args(&args.args) {
+        Ok(g) => g,
+        Err(e) => return usage(e),
+    };
+    let function = if program.is_script {
+        if args.function.is_some() {
+            return usage("--function applies to files that define functions".into());
         }
-        interp.run_script(&program, &source).map(|_| None)
+        program.functions[0].clone()
     } else {
         let function = match &args.function {
             Some(wanted) => program.functions.iter().find(|f| {
@@ -144,58 +373,48 @@ pub fn run(args: RunArgs) -> i32 {
                 source.name
             ));
         };
-        let mut given: Vec<(String, Value)> = Vec::new();
-        for raw in &args.args {
-            let Some((k, v)) = raw.split_once('=') else {
-                return usage(format!("--arg expects name=value, got '{raw}'"));
-            };
-            given.push((k.trim().to_string(), parse_arg_value(v)));
-        }
-        for (k, _) in &given {
-            if !function.params.iter().any(|p| p.name.as_ref() == k) {
-                return usage(format!(
-                    "function {} has no parameter '{k}'",
-                    function.qualified_name
-                ));
-            }
-        }
-        let mut call_args = Vec::new();
-        for p in &function.params {
-            match given.iter().find(|(k, _)| k == p.name.as_ref()) {
-                Some((_, v)) => call_args.push(v.clone()),
-                None => {
-                    return usage(format!(
-                        "missing --arg {}=VALUE for parameter '{} {}'",
-                        p.name, p.type_name, p.name
-                    ));
-                }
-            }
-        }
-        interp.register_program(&program, &source);
+        function
+    };
+    let call_args = match bind_args(&function, &given, source, program.is_script) {
+        Ok(a) => a,
+        Err(diag) => return fail(2, diag),
+    };
+
+    let mut interp = Interpreter::new(options, out);
+    let result = if program.is_script {
+        interp
+            .run_script_with_args(&program, source, call_args)
+            .map(|_| None)
+    } else {
+        interp.register_program(&program, source);
         let returns_value = !function.return_type.eq_ignore_ascii_case("void");
         interp
-            .call_function(&function, &source, call_args, None)
+            .call_function(&function, source, call_args, None)
             .map(|v| returns_value.then_some(v))
     };
     if let Err(e) = interp.finish_creator(result.is_ok()) {
         interp.flush();
-        crate::diag::eprint(&crate::diag::Diag::new("dlg::creator", e).with_help(
-            "the Creator database could not be written; check its path and permissions",
-        ));
-        return 1;
+        return Executed {
+            code: 1,
+            diag: Some(crate::diag::Diag::new("dlg::creator", e).with_help(
+                "the Creator database could not be written; check its path and permissions",
+            )),
+            interp: Some(interp),
+        };
     }
-    match result {
+    let (code, diag) = match result {
         Ok(ret) => {
             if let Some(v) = ret {
                 let _ = interp.info(&v.to_display());
             }
-            interp.flush();
-            0
+            (0, None)
         }
-        Err(err) => {
-            interp.flush();
-            crate::diag::eprint(&err.to_diag());
-            1
-        }
+        Err(err) => (1, Some(err.to_diag())),
+    };
+    interp.flush();
+    Executed {
+        code,
+        diag,
+        interp: Some(interp),
     }
 }

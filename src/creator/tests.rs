@@ -245,9 +245,46 @@ fn each_comparison_operator() {
     assert_eq!(count(&mut r, "100 < Amount"), "3\n");
     // A number given as text still matches a number field.
     assert_eq!(count(&mut r, "Quantity == \"2\""), "1\n");
-    // Field against field.
+    // Field against field (in a function: in a bare script an unassigned
+    // name on the right is one of the script's arguments).
     r.ok("for each o in Orders[] { o.Limit_Amount = 200; }");
-    assert_eq!(count(&mut r, "Amount > Limit_Amount"), "2\n");
+    let src = "void f() { info Orders[Amount > Limit_Amount].count(); }";
+    let program = crate::syntax::parse_program(src).unwrap();
+    let source = SourceFile::new("f.dg", src);
+    r.out.0.borrow_mut().clear();
+    r.interp.register_program(&program, &source);
+    r.interp
+        .call_function(&program.functions[0], &source, Vec::new(), None)
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&r.out.0.borrow()), "2\n");
+}
+
+#[test]
+fn in_a_bare_script_criteria_values_are_arguments_but_fields_are_not() {
+    let p = crate::syntax::parse_program(
+        "x = Orders[Status == wanted && recId == ID].sum(Amount);\nrec = Orders[ID == other];\nrec.Status = \"x\";",
+    )
+    .unwrap();
+    let names: Vec<&str> = p.functions[0]
+        .params
+        .iter()
+        .map(|p| p.name.as_ref())
+        .collect();
+    assert_eq!(names, ["wanted", "recId", "other"]);
+    let (mut r, ids) = seeded();
+    let program = crate::syntax::parse_program(
+        "for each o in Orders[Status == wanted && Quantity > minimum] { info o.ID; }",
+    )
+    .unwrap();
+    let source = SourceFile::new("t.dg", "");
+    r.out.0.borrow_mut().clear();
+    r.interp
+        .run_script_with_args(&program, &source, vec![Value::text("Open"), Value::Int(1)])
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&r.out.0.borrow()),
+        format!("{}\n{}\n", ids[1], ids[3])
+    );
 }
 
 #[test]

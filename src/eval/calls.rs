@@ -86,6 +86,11 @@ impl Interpreter {
         if let Some((f, src)) = self.functions.get(lname).cloned() {
             return call_user(self, &f, &src, args, Some(span));
         }
+        if let Some(host) = self.options.host_functions
+            && let Some(result) = host(self, lname, &args)
+        {
+            return result;
+        }
         if let Some(def) = builtins::function(lname) {
             builtins::check_arity(name, def.min, def.max, args.len())?;
             return (def.f)(self, &args);

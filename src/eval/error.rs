@@ -72,7 +72,9 @@ impl RtError {
 
     /// Limits are not catchable: a runaway script must stop.
     pub fn is_catchable(&self) -> bool {
-        self.code != "deluge::limit"
+        // Test assertions are not catchable either: a failed check fails
+        // the test even inside the script's own try/catch.
+        self.code != "deluge::limit" && self.code != "dlg::assert"
     }
 
     pub fn line(&self) -> i64 {

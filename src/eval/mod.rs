@@ -50,7 +50,14 @@ pub struct Options {
     pub default_connection: Option<String>,
     /// Creator records: database, schema, `input.` submission.
     pub creator: crate::creator::CreatorOptions,
+    /// Extra functions offered by the host (the test built-ins of `dlg
+    /// test`), tried before the built-ins for plain `name(…)` calls.
+    pub host_functions: Option<HostFunctions>,
 }
+
+/// A host's extra functions: `Some(result)` when it knows `name`
+/// (lower-case).
+pub type HostFunctions = fn(&mut Interpreter, &str, &[Value]) -> Option<RtResult<Value>>;
 
 impl Default for Options {
     fn default() -> Self {
@@ -67,6 +74,7 @@ impl Default for Options {
             http: HttpOptions::default(),
             default_connection: None,
             creator: Default::default(),
+            host_functions: None,
         }
     }
 }
@@ -93,6 +101,8 @@ pub struct Interpreter {
     http: Option<HttpClient>,
     /// Creator store, submission and recorded client actions.
     pub(crate) creator: crate::creator::Session,
+    /// Messages of `sendmail` tasks (never sent from a local run).
+    pub mails: Vec<Value>,
 }
 
 impl Interpreter {
@@ -107,6 +117,7 @@ impl Interpreter {
             library: None,
             http: None,
             creator: Default::default(),
+            mails: Vec::new(),
         }
     }
 
@@ -130,9 +141,24 @@ impl Interpreter {
 
     /// Run a bare script (the program's only function).
     pub fn run_script(&mut self, program: &Program, source: &SourceFile) -> RtResult<()> {
+        self.run_script_with_args(program, source, Vec::new())
+    }
+
+    /// Run a bare script with values for its arguments (the names it reads
+    /// but never assigns, `params` of its function), in that order; missing
+    /// ones are null.
+    pub fn run_script_with_args(
+        &mut self,
+        program: &Program,
+        source: &SourceFile,
+        args: Vec<Value>,
+    ) -> RtResult<()> {
         self.register_program(program, source);
         let main = program.functions[0].clone();
         let mut frame = vec![Value::Null; main.slot_names.len()];
+        for (p, v) in main.params.iter().zip(args) {
+            frame[p.slot as usize] = v;
+        }
         self.source = source.clone();
         self.exec_body(&main.body, &mut frame)?;
         Ok(())
@@ -221,6 +247,21 @@ impl Interpreter {
             self.http = Some(client);
         }
         Ok(self.http.as_ref().expect("just created"))
+    }
+
+    /// The HTTP client, if the run has made (or tried) a request.
+    pub fn http_client(&self) -> Option<&HttpClient> {
+        self.http.as_ref()
+    }
+
+    /// Call a function by name as a script would: `fn`, `standalone.fn`.
+    pub fn call_by_name(&mut self, name: &str, args: Vec<Value>) -> RtResult<Value> {
+        let span = Span::default();
+        if name.contains('.') {
+            self.call_qualified(name, args, span)
+        } else {
+            self.call_named(name, args, span)
+        }
     }
 
     pub fn source(&self) -> &SourceFile {

@@ -182,14 +182,24 @@ impl Interpreter {
 
     fn send_mail(&mut self, task: &Task, frame: &mut [Value], _span: Span) -> RtResult<Value> {
         let mut fields = Vec::new();
+        let mut mail = crate::value::MapData::default();
         for entry in &task.entries {
             let v = self.task_value(&entry.values, frame)?;
             if matches!(entry.key.as_str(), "to" | "subject" | "from" | "cc" | "bcc") {
                 fields.push(format!("{}: {}", entry.key, v.to_display()));
             }
+            let key = match entry.key.as_str() {
+                "content-type" => "content_type",
+                other => other,
+            };
+            mail.insert(Key::text(key), v);
         }
-        // Mail is never sent from a local run; say what would have gone out.
-        eprintln!("dlg: sendmail not sent (local run) — {}", fields.join("; "));
+        // Mail is never sent from a local run; say what would have gone out
+        // (tests read it with `mails()`).
+        if self.options.host_functions.is_none() {
+            eprintln!("dlg: sendmail not sent (local run) — {}", fields.join("; "));
+        }
+        self.mails.push(Value::new_map(mail));
         Ok(Value::Null)
     }
 }

@@ -66,7 +66,23 @@ struct RawMock {
     headers: Option<BTreeMap<String, toml::Value>>,
     json: Option<toml::Value>,
     body: Option<String>,
+    /// A JSON answer pasted into a file (relative to the mock file).
+    json_file: Option<String>,
+    /// A text answer read from a file (relative to the mock file).
+    body_file: Option<String>,
     delay_ms: Option<u64>,
+    /// `dlg test`: how often the entry must be used.
+    expect: Option<RawExpect>,
+    /// `dlg test`: an entry the test may leave unused.
+    optional: Option<bool>,
+}
+
+#[derive(Deserialize, Clone, Copy, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct RawExpect {
+    times: Option<u64>,
+    min: Option<u64>,
+    max: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -83,6 +99,10 @@ struct MockEntry {
     headers: Vec<(String, String)>,
     body: String,
     delay_ms: u64,
+    expect: RawExpect,
+    optional: bool,
+    /// 1-based line of the entry in the mock file.
+    line: usize,
 }
 
 /// A loaded mock file with per-entry use counters.
@@ -134,7 +154,7 @@ impl MockSet {
                 "http::mock_file",
                 format!("invalid mock file {}: {}", path.display(), e.message().trim()),
             )
-            .with_help("each [[request]] needs `url`, and may have method, query, form, request_body, request_json, request_headers, times, status, headers, json or body, delay_ms")
+            .with_help("each [[request]] needs `url`, and may have method, query, form, request_body, request_json, request_headers, times, status, headers, json or body, delay_ms, expect = { times | min | max }, optional")
             .with_source(source.clone());
             if let Some(span) = e.span() {
                 d = d.with_label(e.message().trim().to_string(), span);
@@ -145,20 +165,71 @@ impl MockSet {
         for r in raw.request {
             let span = r.span();
             let r = r.into_inner();
-            if r.json.is_some() && r.body.is_some() {
+            let answers = [
+                r.json.is_some(),
+                r.body.is_some(),
+                r.json_file.is_some(),
+                r.body_file.is_some(),
+            ];
+            if answers.iter().filter(|&&a| a).count() > 1 {
                 return Err(Diag::new(
                     "http::mock_file",
-                    format!("mock for {} has both `json` and `body`", r.url),
+                    format!(
+                        "mock for {} has more than one of `json`, `body`, `json_file`, `body_file`",
+                        r.url
+                    ),
                 )
-                .with_help("keep one: `json` for a JSON answer, `body` for text")
+                .with_help(
+                    "keep one: `json` for a JSON answer, `body` for text (or the `_file` forms)",
+                )
                 .with_source(source.clone())
                 .with_label("this entry", span));
             }
+            let base = path.parent().unwrap_or(Path::new("."));
+            let read = |file: &str, what: &str| -> Result<String, Diag> {
+                std::fs::read_to_string(base.join(file)).map_err(|e| {
+                    Diag::new(
+                        "http::mock_file",
+                        format!(
+                            "{what} = \"{file}\": cannot read {}: {e}",
+                            base.join(file).display()
+                        ),
+                    )
+                    .with_help("paths are relative to the mock file's folder")
+                    .with_source(source.clone())
+                    .with_label("this entry", span.clone())
+                })
+            };
+            let file_json: Option<String> = match &r.json_file {
+                Some(f) => {
+                    let text = read(f, "json_file")?;
+                    let parsed: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                        Diag::new(
+                            "http::mock_file",
+                            format!("json_file = \"{f}\" is not valid JSON: {e}"),
+                        )
+                        .with_help("paste the response body exactly as the API returned it")
+                        .with_source(source.clone())
+                        .with_label("this entry", span.clone())
+                    })?;
+                    Some(serde_json::to_string(&parsed).unwrap_or(text))
+                }
+                None => None,
+            };
+            let file_body = match &r.body_file {
+                Some(f) => Some(read(f, "body_file")?),
+                None => None,
+            };
             let mut headers: Vec<(String, String)> = pairs(r.headers)
                 .into_iter()
                 .map(|(k, v)| (k.to_ascii_lowercase(), v))
                 .collect();
-            let body = match &r.json {
+            let json_text = file_json.or_else(|| {
+                r.json
+                    .as_ref()
+                    .map(|j| serde_json::to_string(j).unwrap_or_default())
+            });
+            let body = match json_text {
                 Some(j) => {
                     if !headers.iter().any(|(k, _)| k == "content-type") {
                         headers.push((
@@ -166,9 +237,9 @@ impl MockSet {
                             "application/json;charset=UTF-8".into(),
                         ));
                     }
-                    serde_json::to_string(j).unwrap_or_default()
+                    j
                 }
-                None => r.body.clone().unwrap_or_default(),
+                None => file_body.or_else(|| r.body.clone()).unwrap_or_default(),
             };
             entries.push(MockEntry {
                 method: r
@@ -188,6 +259,9 @@ impl MockSet {
                 headers,
                 body,
                 delay_ms: r.delay_ms.unwrap_or(0),
+                expect: r.expect.unwrap_or_default(),
+                optional: r.optional.unwrap_or(false),
+                line: text[..span.start.min(text.len())].matches('\n').count() + 1,
             });
         }
         let connections = Connections::from_raw(
@@ -203,6 +277,141 @@ impl MockSet {
             used,
             connections,
         })
+    }
+
+    /// Entries used a wrong number of times, as messages (for `dlg test`):
+    /// unused entries (unless `optional = true`) and `expect` counts.
+    pub fn usage_problems(&self) -> Vec<String> {
+        let used = self.used_counts();
+        self.usage_problems_for(&used)
+    }
+
+    /// How often each entry answered, in file order.
+    pub fn used_counts(&self) -> Vec<u64> {
+        self.used.lock().unwrap().clone()
+    }
+
+    /// [`MockSet::usage_problems`] for counts summed over several runs
+    /// (the tests of one file).
+    pub fn usage_problems_for(&self, used: &[u64]) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, e) in self.entries.iter().enumerate() {
+            let n = used.get(i).copied().unwrap_or(0);
+            let what = format!(
+                "{} {} ({}:{})",
+                e.method.as_deref().unwrap_or("*"),
+                e.url,
+                self.path.display(),
+                e.line
+            );
+            let x = e.expect;
+            if let Some(t) = x.times
+                && n != t
+            {
+                out.push(format!("expected {t} call(s) of {what}, got {n}"));
+            } else if let Some(m) = x.min
+                && n < m
+            {
+                out.push(format!("expected at least {m} call(s) of {what}, got {n}"));
+            } else if let Some(m) = x.max
+                && n > m
+            {
+                out.push(format!("expected at most {m} call(s) of {what}, got {n}"));
+            } else if n == 0 && !e.optional && x.times.is_none() && x.min.is_none() {
+                out.push(format!("mock entry never used: {what}"));
+            }
+        }
+        out
+    }
+
+    /// For a request no entry answered: the closest entry and what differed
+    /// (method, URL, query, body), or `None` without entries.
+    pub fn near_miss(&self, method: &str, url: &str, body: Option<&str>) -> Option<String> {
+        let parsed = reqwest::Url::parse(url).ok();
+        let query: Vec<(String, String)> = parsed
+            .as_ref()
+            .map(|u| u.query_pairs().into_owned().collect())
+            .unwrap_or_default();
+        let no_query = parsed
+            .as_ref()
+            .map(|u| {
+                let mut u = u.clone();
+                u.set_query(None);
+                u.to_string()
+            })
+            .unwrap_or_else(|| url.to_string());
+        let body_json: Option<serde_json::Value> = body.and_then(|b| serde_json::from_str(b).ok());
+        let mut best: Option<(f64, Vec<String>, &MockEntry)> = None;
+        for e in &self.entries {
+            let mut diffs = Vec::new();
+            let mut score = 0.0;
+            match &e.method {
+                Some(m) if m != method => {
+                    diffs.push(format!("method: entry {m}, request {method}"))
+                }
+                _ => score += 1.0,
+            }
+            let target = if e.url.contains('?') {
+                url
+            } else {
+                no_query.as_str()
+            };
+            if glob(&e.url, target) {
+                score += 3.0;
+            } else {
+                score += 2.0 * strsim::jaro_winkler(&e.url, target);
+                diffs.push(format!("url: entry {}, request {target}", e.url));
+            }
+            for (k, v) in &e.query {
+                match query.iter().find(|(qk, _)| qk == k) {
+                    Some((_, qv)) if glob(v, qv) => score += 0.5,
+                    Some((_, qv)) => diffs.push(format!("query {k}: entry {v}, request {qv}")),
+                    None => diffs.push(format!("query {k}: entry {v}, request has none")),
+                }
+            }
+            if let Some(want) = &e.request_json {
+                match &body_json {
+                    Some(got) if json_contains(got, want) => score += 0.5,
+                    Some(got) => diffs.push(format!(
+                        "request_json: entry wants {}, request body {}",
+                        serde_json::to_string(want).unwrap_or_default(),
+                        serde_json::to_string(got).unwrap_or_default()
+                    )),
+                    None => diffs.push(format!(
+                        "request_json: entry wants {}, request body is {}",
+                        serde_json::to_string(want).unwrap_or_default(),
+                        body.map_or("empty".to_string(), |b| format!("not JSON: {b}"))
+                    )),
+                }
+            }
+            if let Some(p) = &e.request_body
+                && !glob(p, body.unwrap_or(""))
+            {
+                diffs.push(format!(
+                    "request_body: entry {p}, request {}",
+                    body.unwrap_or("")
+                ));
+            }
+            if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+                best = Some((score, diffs, e));
+            }
+        }
+        let (_, diffs, e) = best?;
+        let mut out = format!(
+            "closest mock entry: {} {} ({}:{})",
+            e.method.as_deref().unwrap_or("*"),
+            e.url,
+            self.path.display(),
+            e.line
+        );
+        if diffs.is_empty() {
+            out.push_str("\n  it matches, but its `times` limit is used up");
+        }
+        for d in diffs {
+            out.push_str("\n  ");
+            out.push_str(&d);
+        }
+        Some(out)
     }
 
     /// Answer a request (URL already includes `req.query`), or `http::unmocked`.
@@ -345,6 +554,11 @@ fn json_contains(got: &serde_json::Value, want: &serde_json::Value) -> bool {
         (serde_json::Value::Object(g), serde_json::Value::Object(w)) => w
             .iter()
             .all(|(k, wv)| g.get(k).is_some_and(|gv| json_contains(gv, wv))),
+        // Lists: every wanted element is contained in some element of the
+        // request's list (CRM bodies are `{"data": [{…}]}`).
+        (serde_json::Value::Array(g), serde_json::Value::Array(w)) => {
+            w.iter().all(|wv| g.iter().any(|gv| json_contains(gv, wv)))
+        }
         (serde_json::Value::Number(g), serde_json::Value::Number(w)) => {
             g == w || g.as_f64() == w.as_f64()
         }

@@ -33,6 +33,9 @@ pub struct HttpOptions {
     pub verbose: bool,
     /// Request timeout (Deluge: 40 s).
     pub timeout: Duration,
+    /// `--trace FILE`: append every request and response as a JSON line
+    /// (secrets redacted).
+    pub trace_path: Option<PathBuf>,
     /// Token cache directory; default `DLG_CACHE_DIR`, else
     /// `$XDG_CACHE_HOME/dlg`, else `~/.cache/dlg`.
     pub cache_dir: Option<PathBuf>,
@@ -44,6 +47,7 @@ impl Default for HttpOptions {
             connections_path: None,
             mock_path: None,
             verbose: false,
+            trace_path: None,
             timeout: Duration::from_secs(40),
             cache_dir: None,
         }
@@ -144,7 +148,7 @@ fn is_secret_header(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     n == "authorization"
         || n == "proxy-authorization"
-        || n == "cookie"
+        || n.contains("cookie")
         || n.contains("api-key")
         || n.contains("apikey")
         || n.contains("token")
@@ -218,6 +222,26 @@ pub struct HttpClient {
     warned: Mutex<HashSet<(String, String)>>,
     warnings: Mutex<Vec<Diag>>,
     secrets: Mutex<Vec<String>>,
+    /// Every request of the run and its outcome (`requests()`, `--trace`).
+    exchanges: Mutex<Vec<Exchange>>,
+}
+
+/// One request a run made and what came back, secrets redacted: for the
+/// test built-in `requests()`, strict fixtures and `--trace`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Exchange {
+    pub method: String,
+    /// Full URL including query parameters.
+    pub url: String,
+    /// Headers the script set (connection credentials are never listed).
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+    pub connection: Option<String>,
+    pub status: Option<u16>,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: Option<String>,
+    /// Diagnostic code and message when the request failed.
+    pub error: Option<(String, String)>,
 }
 
 impl fmt::Debug for HttpClient {
@@ -268,6 +292,7 @@ impl HttpClient {
             warned: Default::default(),
             warnings: Default::default(),
             secrets: Default::default(),
+            exchanges: Default::default(),
         })
     }
 
@@ -524,7 +549,94 @@ impl HttpClient {
 
     /// Send a request (blocking).
     pub fn send(&self, req: HttpRequest) -> Result<HttpResponse, Diag> {
-        self.send_inner(req).map_err(|d| self.scrub_diag(d))
+        let body = match &req.body {
+            RequestBody::None => None,
+            RequestBody::Text(t) => Some(t.clone()),
+            RequestBody::Form(f) => Some(mock::encode_form(f)),
+        };
+        if let Some(b) = &body {
+            self.trace(&format!("> body: {b}"));
+        }
+        let result = self.send_inner(req.clone()).map_err(|d| self.scrub_diag(d));
+        self.log_exchange(&req, body, &result);
+        result
+    }
+
+    /// The loaded fixtures, in mock mode.
+    pub fn mock_set(&self) -> Option<&MockSet> {
+        self.mocks.as_ref()
+    }
+
+    /// Every request made so far, in order.
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        self.exchanges.lock().unwrap().clone()
+    }
+
+    fn log_exchange(
+        &self,
+        req: &HttpRequest,
+        body: Option<String>,
+        result: &Result<HttpResponse, Diag>,
+    ) {
+        let mut url = req.url.trim().to_string();
+        if let Ok(mut u) = reqwest::Url::parse(&url) {
+            if !req.query.is_empty() {
+                let mut qp = u.query_pairs_mut();
+                for (k, v) in &req.query {
+                    qp.append_pair(k, v);
+                }
+            }
+            url = u.to_string();
+        }
+        let redact = |pairs: &[(String, String)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| {
+                    let v = if is_secret_header(k) {
+                        "<redacted>".to_string()
+                    } else {
+                        self.scrub(v)
+                    };
+                    (k.clone(), v)
+                })
+                .collect()
+        };
+        let mut headers = redact(&req.headers);
+        if let Some(ct) = &req.content_type {
+            headers.retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
+            headers.push(("Content-Type".into(), ct.clone()));
+        }
+        let mut ex = Exchange {
+            method: req.method.trim().to_ascii_uppercase(),
+            url: self.scrub(&url),
+            headers,
+            body: body.map(|b| self.scrub(&b)),
+            connection: req.connection.clone(),
+            status: None,
+            response_headers: Vec::new(),
+            response_body: None,
+            error: None,
+        };
+        match result {
+            Ok(r) => {
+                ex.status = Some(r.status);
+                ex.response_headers = redact(&r.headers);
+                ex.response_body = Some(self.scrub(&r.body));
+            }
+            Err(d) => ex.error = Some((d.code.to_string(), d.message.clone())),
+        }
+        if let Some(path) = &self.opts.trace_path {
+            use std::io::Write;
+            if let Ok(line) = serde_json::to_string(&ex)
+                && let Ok(mut f) = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+            {
+                let _ = writeln!(f, "{line}");
+            }
+        }
+        self.exchanges.lock().unwrap().push(ex);
     }
 
     fn send_inner(&self, req: HttpRequest) -> Result<HttpResponse, Diag> {

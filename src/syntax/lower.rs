@@ -50,7 +50,36 @@ impl Scope {
 struct Lowerer<'s> {
     src: &'s str,
     scope: RefCell<Scope>,
+    /// Bare scripts only: names read but never assigned are the function's
+    /// arguments (declared in Zoho's UI). Each gets a slot; first read kept.
+    script_args: Option<RefCell<Vec<Param>>>,
 }
+
+/// Names that are never a script argument even when never assigned: Creator
+/// form input, system-variable heads and call namespaces.
+const NOT_ARGUMENTS: &[&str] = &[
+    "input",
+    "zoho",
+    "thisapp",
+    "standalone",
+    "automation",
+    "button",
+    "workflow",
+];
+
+/// Heads of `head.fn(…)` that name functions, never a variable.
+const CALL_NAMESPACES: &[&str] = &[
+    "zoho",
+    "thisapp",
+    "standalone",
+    "automation",
+    "button",
+    "workflow",
+    "invokeurl",
+];
+
+/// Task parameters whose bare words are constants (`type: GET`).
+const WORD_TASK_KEYS: &[&str] = &["type", "content-type", "response-format"];
 
 fn span_of(p: &Pair<Rule>) -> Span {
     let s = p.as_span();
@@ -105,6 +134,7 @@ pub fn parse_criteria(src: &str) -> Result<Criteria, SyntaxError> {
     let lw = Lowerer {
         src,
         scope: RefCell::new(Scope::default()),
+        script_args: None,
     };
     match top.into_inner().find(|p| p.as_rule() == Rule::criteria) {
         None => Ok(Criteria::All),
@@ -134,15 +164,17 @@ pub fn parse_program(src: &str) -> Result<Program, SyntaxError> {
             let lw = Lowerer {
                 src,
                 scope: RefCell::new(scope),
+                script_args: Some(RefCell::new(Vec::new())),
             };
             let body = lw.statements(inner)?;
+            let params = lw.script_args.map(|a| a.into_inner()).unwrap_or_default();
             let scope = lw.scope.into_inner();
             Ok(Program {
                 functions: vec![Rc::new(Function {
                     qualified_name: "<script>".into(),
                     name: "<script>".into(),
                     return_type: "void".into(),
-                    params: Vec::new(),
+                    params,
                     body,
                     slot_names: scope.slot_names,
                     span,
@@ -168,6 +200,7 @@ pub fn parse_repl_input(src: &str, scope: &mut Scope) -> Result<ReplInput, Synta
     let lw = Lowerer {
         src,
         scope: RefCell::new(working),
+        script_args: None,
     };
     let result = match inner.as_rule() {
         Rule::statements => ReplInput::Statements(lw.statements(inner)?),
@@ -224,6 +257,7 @@ fn lower_function(src: &str, def: Pair<Rule>) -> Result<Function, SyntaxError> {
     let lw = Lowerer {
         src,
         scope: RefCell::new(scope),
+        script_args: None,
     };
     let body = lw.block(body_pair)?;
     let scope = lw.scope.into_inner();
@@ -515,6 +549,8 @@ impl<'s> Lowerer<'s> {
             ExprKind::Var {
                 slot: self.slot(name),
             }
+        } else if let Some(slot) = self.script_arg(name, span_of(head)) {
+            ExprKind::Var { slot }
         } else {
             ExprKind::Undefined(Rc::from(name))
         };
@@ -624,7 +660,7 @@ impl<'s> Lowerer<'s> {
     }
 
     /// Lower a `criteria` pair (also a parenthesised group inside one).
-    fn crit_node(&self, c: Pair<Rule>) -> Result<CritNode, SyntaxError> {
+    fn crit_node<'i>(&self, c: Pair<'i, Rule>) -> Result<CritNode<'i>, SyntaxError> {
         {
             {
                 let node = CRIT_PRATT
@@ -655,17 +691,24 @@ impl<'s> Lowerer<'s> {
                             (Rule::not_op, CritNode::Crit(c)) => {
                                 CritNode::Crit(Criteria::Not(Box::new(c)))
                             }
-                            (rule, CritNode::Operand { expr, span, .. }) => {
+                            (
+                                rule,
+                                CritNode::Operand {
+                                    expr, span, pair, ..
+                                },
+                            ) => {
                                 let op = match rule {
                                     Rule::not_op => UnOp::Not,
                                     Rule::neg_op => UnOp::Neg,
                                     _ => UnOp::Plus,
                                 };
                                 let span = ospan.to(span);
+                                let expr = self.crit_value(expr, pair)?;
                                 CritNode::Operand {
                                     expr: Expr::new(ExprKind::Unary(op, Box::new(expr)), span),
                                     name: None,
                                     span,
+                                    pair: None,
                                 }
                             }
                             (_, CritNode::Crit(_)) => CritNode::Crit(Criteria::Unparsed {
@@ -699,14 +742,23 @@ impl<'s> Lowerer<'s> {
                             }),
                         })
                     })
-                    .map_infix(|lhs, op, rhs| Ok(self.crit_infix(lhs?, op, rhs?)))
+                    .map_infix(|lhs, op, rhs| self.crit_infix(lhs?, op, rhs?))
                     .parse(c.into_inner())?;
                 Ok(node)
             }
         }
     }
 
-    fn crit_operand(&self, pair: Pair<Rule>) -> Result<CritNode, SyntaxError> {
+    /// An operand used as a value: a name that is not a variable is
+    /// lowered as a read now (so a bare script's arguments are found).
+    fn crit_value(&self, expr: Expr, pair: Option<Pair<Rule>>) -> Result<Expr, SyntaxError> {
+        match pair {
+            Some(p) => self.postfix_expr(p),
+            None => Ok(expr),
+        }
+    }
+
+    fn crit_operand<'i>(&self, pair: Pair<'i, Rule>) -> Result<CritNode<'i>, SyntaxError> {
         let span = span_of(&pair);
         // A field name is an identifier, optionally followed by `.Field`
         // (a lookup's field), never by a call.
@@ -729,23 +781,51 @@ impl<'s> Lowerer<'s> {
                 name = Some(names);
             }
         }
+        if let Some(names) = &name
+            && !self.scope.borrow().is_assigned(&names[0].name)
+        {
+            // Maybe a field: no script argument yet.
+            let mut expr = Expr::new(ExprKind::Undefined(names[0].name.clone()), names[0].span);
+            for n in &names[1..] {
+                let span = expr.span.to(n.span);
+                expr = Expr::new(
+                    ExprKind::Field {
+                        receiver: Box::new(expr),
+                        name: n.name.clone(),
+                    },
+                    span,
+                );
+            }
+            return Ok(CritNode::Operand {
+                expr,
+                name,
+                span,
+                pair: Some(pair),
+            });
+        }
         Ok(CritNode::Operand {
             expr: self.postfix_expr(pair)?,
             name,
             span,
+            pair: None,
         })
     }
 
-    fn crit_infix(&self, lhs: CritNode, op: Pair<Rule>, rhs: CritNode) -> CritNode {
+    fn crit_infix<'i>(
+        &self,
+        lhs: CritNode<'i>,
+        op: Pair<'i, Rule>,
+        rhs: CritNode<'i>,
+    ) -> Result<CritNode<'i>, SyntaxError> {
         let op_span = span_of(&op);
         let rule = op.as_rule();
         if matches!(rule, Rule::and_op | Rule::or_op) {
             let (a, b) = (lhs.into_criteria(), rhs.into_criteria());
-            return CritNode::Crit(if rule == Rule::and_op {
+            return Ok(CritNode::Crit(if rule == Rule::and_op {
                 Criteria::And(Box::new(a), Box::new(b))
             } else {
                 Criteria::Or(Box::new(a), Box::new(b))
-            });
+            }));
         }
         let arith = match rule {
             Rule::add_op => Some(BinOp::Add),
@@ -761,30 +841,32 @@ impl<'s> Lowerer<'s> {
                     expr: a,
                     name: an,
                     span: asp,
+                    pair: ap,
                 },
                 CritNode::Operand {
                     expr: b,
                     name: bn,
                     span: bsp,
+                    pair: bp,
                 },
-            ) => ((a, an, asp), (b, bn, bsp)),
+            ) => ((a, an, asp, ap), (b, bn, bsp, bp)),
             _ => {
-                return CritNode::Crit(Criteria::Unparsed {
+                return Ok(CritNode::Crit(Criteria::Unparsed {
                     text: format!("`{}` between conditions", op.as_str().trim()),
                     span: op_span,
-                });
+                }));
             }
         };
         if let Some(bop) = arith {
             let span = lhs.2.to(rhs.2);
-            return CritNode::Operand {
-                expr: Expr::new(
-                    ExprKind::Binary(bop, Box::new(lhs.0), Box::new(rhs.0)),
-                    span,
-                ),
+            let a = self.crit_value(lhs.0, lhs.3)?;
+            let b = self.crit_value(rhs.0, rhs.3)?;
+            return Ok(CritNode::Operand {
+                expr: Expr::new(ExprKind::Binary(bop, Box::new(a), Box::new(b)), span),
                 name: None,
                 span,
-            };
+                pair: None,
+            });
         }
         let op = match rule {
             Rule::eq_op => CritOp::Eq,
@@ -803,16 +885,27 @@ impl<'s> Lowerer<'s> {
         let span = lhs.2.to(rhs.2);
         // A name on the left is the field, unless it is a variable and the
         // right side is a name that is not (`x == ID`).
+        // Also `recId == ID`: a system field on the right.
+        let system = |n: &Option<Vec<Name>>| {
+            n.as_ref().is_some_and(|n| {
+                n.len() == 1
+                    && ["ID", "Added_Time", "Modified_Time", "Added_User"]
+                        .iter()
+                        .any(|s| s.eq_ignore_ascii_case(&n[0].name))
+            })
+        };
+        let rhs_is_name = matches!(rhs.0.kind, ExprKind::Undefined(_));
         let lhs_is_field = lhs.1.is_some()
-            && !(matches!(lhs.0.kind, ExprKind::Var { .. })
-                && matches!(rhs.0.kind, ExprKind::Undefined(_)));
+            && !(matches!(lhs.0.kind, ExprKind::Var { .. }) && rhs_is_name)
+            && !(rhs_is_name && system(&rhs.1) && !system(&lhs.1));
         if lhs_is_field {
-            return CritNode::Crit(Criteria::Compare {
+            let value = self.crit_value(rhs.0, rhs.3)?;
+            return Ok(CritNode::Crit(Criteria::Compare {
                 field: lhs.1.expect("field name"),
                 op,
-                value: Some(rhs.0),
+                value: Some(value),
                 span,
-            });
+            }));
         }
         // `5 < Amount`: the field is on the right.
         let flipped = match op {
@@ -823,18 +916,21 @@ impl<'s> Lowerer<'s> {
             CritOp::Ge => Some(CritOp::Le),
             _ => None,
         };
-        match (rhs.1, flipped) {
-            (Some(field), Some(op)) => CritNode::Crit(Criteria::Compare {
-                field,
-                op,
-                value: Some(lhs.0),
-                span,
-            }),
+        Ok(match (rhs.1, flipped) {
+            (Some(field), Some(op)) => {
+                let value = self.crit_value(lhs.0, lhs.3)?;
+                CritNode::Crit(Criteria::Compare {
+                    field,
+                    op,
+                    value: Some(value),
+                    span,
+                })
+            }
             _ => CritNode::Crit(Criteria::Unparsed {
                 text: format!("the left side of `{}` is not a field name", op.symbol()),
                 span: lhs.2,
             }),
-        }
+        })
     }
 
     fn record_fields(&self, pair: Pair<Rule>) -> Result<Vec<(Name, Expr)>, SyntaxError> {
@@ -846,6 +942,48 @@ impl<'s> Lowerer<'s> {
             out.push((name, value));
         }
         Ok(out)
+    }
+
+    /// The slot of a script argument read as `name`, registering it on
+    /// first read. `None` outside bare scripts and for names that are not
+    /// variables (`input`, `zoho`, namespaces).
+    fn script_arg(&self, name: &str, span: Span) -> Option<Slot> {
+        let args = self.script_args.as_ref()?;
+        if NOT_ARGUMENTS.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            return None;
+        }
+        if let Some(p) = args.borrow().iter().find(|p| p.name.as_ref() == name) {
+            return Some(p.slot);
+        }
+        let slot = self.slot(name);
+        args.borrow_mut().push(Param {
+            type_name: String::new(),
+            name: Rc::from(name),
+            slot,
+            span,
+        });
+        Some(slot)
+    }
+
+    /// `id.toLong()` where `id` is never assigned: a method of a builtin
+    /// type called on a variable (an argument, or undefined), not a
+    /// function of another application.
+    fn is_method_on_variable(&self, primary: &Pair<Rule>, members: &[Pair<Rule>]) -> bool {
+        if primary.as_rule() != Rule::identifier {
+            return false;
+        }
+        let head = primary.as_str();
+        if CALL_NAMESPACES.iter().any(|n| n.eq_ignore_ascii_case(head))
+            || NOT_ARGUMENTS.iter().any(|n| n.eq_ignore_ascii_case(head))
+        {
+            return false;
+        }
+        let Some(first) = members.first() else {
+            return false;
+        };
+        let mut parts = first.clone().into_inner();
+        let name = parts.next().map(|p| p.as_str().to_ascii_lowercase());
+        parts.next().is_some() && name.is_some_and(|n| crate::builtins::method_id(&n).is_some())
     }
 
     fn task(&self, pair: Pair<Rule>) -> Result<Task, SyntaxError> {
@@ -874,8 +1012,19 @@ impl<'s> Lowerer<'s> {
                 .to_ascii_lowercase();
             let mut values = Vec::new();
             if let Some(v) = e.next() {
-                for x in v.into_inner() {
-                    values.push(self.task_item(x)?);
+                let items: Vec<Pair<Rule>> = v.into_inner().collect();
+                let word_key = WORD_TASK_KEYS.contains(&key.as_str());
+                for x in items {
+                    let text = x.as_str().trim();
+                    let is_word = !text.is_empty()
+                        && text.chars().all(|c| c.is_alphanumeric() || c == '_')
+                        && !self.scope.borrow().is_assigned(text);
+                    if word_key && is_word {
+                        // `type: GET`: a constant word, not an argument.
+                        values.push(Expr::new(ExprKind::Undefined(Rc::from(text)), span_of(&x)));
+                    } else {
+                        values.push(self.task_item(x)?);
+                    }
                 }
             }
             entries.push(TaskEntry {
@@ -1039,7 +1188,8 @@ impl<'s> Lowerer<'s> {
         // value followed by members, never a qualified function name.
         let value_head = ["input", "today", "now"]
             .iter()
-            .any(|h| primary.as_str().eq_ignore_ascii_case(h));
+            .any(|h| primary.as_str().eq_ignore_ascii_case(h))
+            || self.is_method_on_variable(&primary, &members);
         let mut expr = if primary.as_rule() == Rule::identifier
             && !self.scope.borrow().is_assigned(primary.as_str())
             && !members.is_empty()
@@ -1095,7 +1245,24 @@ impl<'s> Lowerer<'s> {
             expr = match parts.next() {
                 Some(args) => {
                     let lname = name.to_ascii_lowercase();
-                    let args = self.args(Some(args))?;
+                    // `coll.sum(Amount)`: a bare field name, never a
+                    // script argument.
+                    let bare_field = AGGREGATES
+                        .contains(&lname.as_str())
+                        .then(|| {
+                            let mut it = args.clone().into_inner();
+                            let only = it.next()?;
+                            let text = only.as_str().trim();
+                            (it.next().is_none()
+                                && is_plain_name(text)
+                                && !self.scope.borrow().is_assigned(text))
+                            .then(|| Expr::new(ExprKind::Undefined(Rc::from(text)), span_of(&only)))
+                        })
+                        .flatten();
+                    let args = match bare_field {
+                        Some(field) => vec![field],
+                        None => self.args(Some(args))?,
+                    };
                     creator_member(expr, name, &lname, args, span)
                 }
                 None => Expr::new(
@@ -1165,6 +1332,8 @@ impl<'s> Lowerer<'s> {
                     ExprKind::Sys(SysVar::CurrentDate)
                 } else if name.eq_ignore_ascii_case("now") {
                     ExprKind::Sys(SysVar::CurrentTime)
+                } else if let Some(slot) = self.script_arg(name, span) {
+                    ExprKind::Var { slot }
                 } else {
                     ExprKind::Undefined(Rc::from(name))
                 }
@@ -1269,17 +1438,20 @@ impl<'s> Lowerer<'s> {
 }
 
 /// Part of a Creator criterion while it is being lowered.
-enum CritNode {
-    /// A value (or a field name, when `name` is set).
+enum CritNode<'i> {
+    /// A value (or a field name, when `name` is set). A name that is not a
+    /// variable keeps its pair: lowered again (as a possible script
+    /// argument) only when it turns out to be a value.
     Operand {
         expr: Expr,
         name: Option<Vec<Name>>,
         span: Span,
+        pair: Option<Pair<'i, Rule>>,
     },
     Crit(Criteria),
 }
 
-impl CritNode {
+impl CritNode<'_> {
     fn into_criteria(self) -> Criteria {
         match self {
             CritNode::Crit(c) => c,
@@ -1388,4 +1560,11 @@ fn method_expr(receiver: Expr, name: &str, lname: &str, args: Vec<Expr>, span: S
         },
         span,
     )
+}
+
+/// A bare identifier (`Amount`), as a field name is written.
+fn is_plain_name(text: &str) -> bool {
+    let mut chars = text.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }

@@ -140,13 +140,13 @@ fn line_col(src: &str, at: usize) -> (usize, usize) {
 fn precedence_of_arithmetic_comparison_and_logic() {
     assert_eq!(
         expr("1 + 2 * 3 == 7 && !false || y"),
-        "(|| (&& (== (+ 1 (* 2 3)) 7) (! false)) ?y)"
+        "(|| (&& (== (+ 1 (* 2 3)) 7) (! false)) $y)"
     );
     assert_eq!(expr("1 - 2 - 3"), "(- (- 1 2) 3)");
     assert_eq!(expr("8 / 4 % 3 * 2"), "(* (% (/ 8 4) 3) 2)");
-    assert_eq!(expr("a < b == c >= d"), "(== (< ?a ?b) (>= ?c ?d))");
+    assert_eq!(expr("a < b == c >= d"), "(== (< $a $b) (>= $c $d))");
     assert_eq!(expr("(1 + 2) * 3"), "(* (+ 1 2) 3)");
-    assert_eq!(expr("a || b && c"), "(|| ?a (&& ?b ?c))");
+    assert_eq!(expr("a || b && c"), "(|| $a (&& $b $c))");
 }
 
 #[test]
@@ -192,9 +192,9 @@ fn repl_assignment_without_semicolon_is_unfinished_not_a_comparison() {
 fn unary_minus_not_and_plus() {
     assert_eq!(expr("-5"), "-5");
     assert_eq!(expr("-2.5"), "-2.5");
-    assert_eq!(expr("-y * 2"), "(* (neg ?y) 2)");
+    assert_eq!(expr("-y * 2"), "(* (neg $y) 2)");
     assert_eq!(expr("3 - -2"), "(- 3 -2)");
-    assert_eq!(expr("!a && b"), "(&& (! ?a) ?b)");
+    assert_eq!(expr("!a && b"), "(&& (! $a) $b)");
     assert_eq!(expr("+7"), "(pos 7)");
     assert_eq!(expr("-9223372036854775808"), "-9223372036854775808");
     assert_eq!(expr("- (1 + 2)"), "(neg (+ 1 2))");
@@ -215,7 +215,7 @@ fn method_chains_bind_tighter_than_operators() {
         "(! (.isEmpty $m))"
     );
     assert_eq!(expr("\"a\".toUpperCase()"), "(.toUpperCase \"a\")");
-    assert_eq!(expr("(a + b).toString()"), "(.toString (+ ?a ?b))");
+    assert_eq!(expr("(a + b).toString()"), "(.toString (+ $a $b))");
     assert_eq!(expr("{1,2}.size()"), "(.size [1 2])");
 }
 
@@ -224,7 +224,7 @@ fn qualified_calls_versus_dotted_variables() {
     // Not assigned: a qualified (integration or user) function.
     assert_eq!(
         expr("zoho.crm.getRecordById(\"Deals\", id)"),
-        "(qcall zoho.crm.getRecordById \"Deals\" ?id)"
+        "(qcall zoho.crm.getRecordById \"Deals\" $id)"
     );
     assert_eq!(expr("standalone.fetch(2)"), "(qcall standalone.fetch 2)");
     assert_eq!(
@@ -246,11 +246,11 @@ fn qualified_calls_versus_dotted_variables() {
     );
     assert_eq!(expr("today.addDay(1)"), "(.addDay sys:CurrentDate 1)");
     assert_eq!(expr("input.Email.trim()"), "(.trim (field ?input Email))");
-    assert_eq!(expr("rec.Name"), "(field ?rec Name)");
+    assert_eq!(expr("rec.Name"), "(field $rec Name)");
     // Keywords are ordinary names after a dot.
     assert_eq!(
         expr("resp.info.Return"),
-        "(field (field ?resp info) Return)"
+        "(field (field $resp info) Return)"
     );
 }
 
@@ -319,9 +319,9 @@ fn literals() {
 fn if_expression_versus_if_statement() {
     assert_eq!(
         expr("if(a > 1, \"big\", \"small\")"),
-        "(if (> ?a 1) \"big\" \"small\")"
+        "(if (> $a 1) \"big\" \"small\")"
     );
-    assert_eq!(expr("ifnull(a, 0) + 1"), "(+ (call ifnull ?a 0) 1)");
+    assert_eq!(expr("ifnull(a, 0) + 1"), "(+ (call ifnull $a 0) 1)");
     let p = program(
         "if(a > 1)\n{\n\tinfo 1;\n}\nelse if(a == 0)\n{\n\tinfo 0;\n}\nelse\n{\n\tinfo 2;\n}",
     );
@@ -582,7 +582,7 @@ fn creator_criteria_lower_to_comparisons_of_fields() {
     let (_, t) = first_expr("x = 5;\nr = Orders[Status == \"Open\" && Amount > x || ID in ids];");
     assert_eq!(
         t,
-        "(query Orders (|| (&& (== Status \"Open\") (> Amount $x)) (in ID ?ids)))"
+        "(query Orders (|| (&& (== Status \"Open\") (> Amount $x)) (in ID $ids)))"
     );
     let (_, t) = first_expr(
         "r = Orders[Name starts_with \"A\" && Tags contains \"x\" && Note is null && City not in {\"a\"}];",
@@ -621,4 +621,24 @@ fn insert_into_lowers_its_fields_and_collection_reads() {
     // An ordinary method with a variable argument stays a method.
     let (_, t) = first_expr("l = {1};\nn = l.distinct();");
     assert_eq!(t, "(.distinct $l)");
+}
+
+#[test]
+fn a_scripts_arguments_are_the_names_it_reads_but_never_assigns() {
+    let p = program(
+        "r = invokeurl [ url: base + \"/x\" type: GET connection: conn ];\nfor each d in deals { n = d; }\ntry { info id.toLong(); } catch (e) { info e; }\ninfo input.Name + zoho.currentdate + today;\ninfo Map();\n",
+    );
+    let names: Vec<&str> = p.functions[0]
+        .params
+        .iter()
+        .map(|p| p.name.as_ref())
+        .collect();
+    assert_eq!(names, vec!["base", "conn", "deals", "id"]);
+    // A function's parameters are declared; unassigned names stay undefined.
+    let f = program("void f() { info id.toLong(); }");
+    assert!(f.functions[0].params.is_empty());
+    let StmtKind::Info(e) = &f.functions[0].body[0].kind else {
+        panic!("info");
+    };
+    assert_eq!(sexp(&f.functions[0], e), "(.toLong ?id)");
 }

@@ -1,0 +1,961 @@
+//! The `dlg test` engine: finds test cases, runs each in-process on its own
+//! interpreter (output captured), checks the result, and reports.
+//!
+//! Two kinds of case:
+//! - golden: `NAME.dg` next to `NAME.out` (exact stdout, exit 0) or
+//!   `NAME.err` (first line a diagnostic code, further lines fragments of
+//!   stderr, or of stdout after `stdout: `);
+//! - Deluge tests: `*.test.dg`, ordinary Deluge plus the test built-ins of
+//!   [`builtins`]. A bare statement list is one test; a file of functions
+//!   has one test per parameterless function whose name starts with `test`.
+//!
+//! Either may start with a header line `// dlg: ARGS` (the options of
+//! `dlg run`: `--arg`, `--mock`, `--now`, `--tz`, `--lib`, `--function` …;
+//! relative paths are relative to the case's folder). A sidecar
+//! `NAME.mock.toml` is used as `--mock` when the header names none. A line
+//! `// dlg-test: skip` in the leading comments skips the case.
+
+pub mod builtins;
+mod diff;
+pub mod record;
+pub mod report;
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+
+use crate::cli::run::{Executed, RunArgs, execute};
+use crate::diag::{Diag, SourceFile, render_plain};
+
+pub use diff::line_diff;
+
+/// Options of a test run that apply to every case (a case's header wins).
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// Fixed clock, e.g. "2024-01-15 10:30:00".
+    pub now: Option<String>,
+    pub tz: Option<String>,
+    /// Extra library directories.
+    pub lib: Vec<PathBuf>,
+    pub connections: Option<PathBuf>,
+    /// Rewrite `.out` / `.err` files from what the run produced.
+    pub update: bool,
+    /// Append every request of every case to this file (JSON lines).
+    pub trace: Option<PathBuf>,
+    /// Run against the real services (no fixtures) and write each case's
+    /// fixtures (`NAME.mock.toml`, or the header's `--mock` file).
+    pub record: bool,
+    pub verbose: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum Kind {
+    /// `NAME.dg` with `NAME.out` / `NAME.err` (either may be missing with
+    /// `--update`).
+    Golden,
+    /// A `*.test.dg` statement list.
+    Script,
+    /// One test function of a `*.test.dg` file.
+    Function(String),
+    /// After the test functions of a file: every fixture entry was used
+    /// (as often as its `expect` says) by the file's tests together.
+    Fixtures,
+    /// A test file that cannot be used (syntax error, no tests).
+    Broken(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Case {
+    /// Shown in reports: the path below the searched folder, plus
+    /// `::function` for test functions.
+    pub name: String,
+    pub file: PathBuf,
+    pub kind: Kind,
+    /// Line of the test (1 for files).
+    pub line: usize,
+    pub skip: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub status: Status,
+    /// One line saying why it failed (JUnit `message`, annotations).
+    pub message: String,
+    /// Why it failed (diagnostic, diff, fixture problems).
+    pub detail: String,
+    /// Line to point at in annotations.
+    pub line: usize,
+    pub elapsed: Duration,
+}
+
+impl Outcome {
+    fn failed(detail: impl Into<String>, line: usize) -> Outcome {
+        let detail: String = detail.into();
+        let message = detail
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("failed")
+            .to_string();
+        Outcome {
+            status: Status::Failed,
+            message,
+            detail,
+            line,
+            elapsed: Duration::ZERO,
+        }
+    }
+}
+
+fn is_test_file(p: &Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".test.dg"))
+}
+
+fn is_golden_script(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e == "dg")
+        && !is_test_file(p)
+        && (p.with_extension("out").exists() || p.with_extension("err").exists())
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for p in entries {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if p.is_dir() {
+            if name.starts_with('.') || name == "target" || name == "node_modules" {
+                continue;
+            }
+            walk(&p, out);
+        } else if is_test_file(&p) || is_golden_script(&p) {
+            out.push(p);
+        }
+    }
+}
+
+/// Whether the leading comment lines ask to skip the case.
+fn wants_skip(text: &str) -> bool {
+    text.lines()
+        .take_while(|l| l.trim_start().starts_with("//") || l.trim().is_empty())
+        .any(|l| {
+            l.trim_start()
+                .trim_start_matches('/')
+                .trim()
+                .eq_ignore_ascii_case("dlg-test: skip")
+        })
+}
+
+/// Find the cases under `paths` (files or folders), in a stable order.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<Case>, String> {
+    let mut cases = Vec::new();
+    for root in paths {
+        if !root.exists() {
+            return Err(format!("{}: no such file or directory", root.display()));
+        }
+        let mut files = Vec::new();
+        if root.is_file() {
+            files.push(root.clone());
+        } else {
+            walk(root, &mut files);
+        }
+        for file in files {
+            let rel = if root.is_file() {
+                PathBuf::from(file.file_name().unwrap_or_default())
+            } else {
+                file.strip_prefix(root).unwrap_or(&file).to_path_buf()
+            };
+            let rel = rel.display().to_string().replace('\\', "/");
+            let text = std::fs::read(&file)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            let skip = wants_skip(&text);
+            if !is_test_file(&file) {
+                cases.push(Case {
+                    name: rel.trim_end_matches(".dg").to_string(),
+                    file,
+                    kind: Kind::Golden,
+                    line: 1,
+                    skip,
+                });
+                continue;
+            }
+            let name = rel.trim_end_matches(".dg").to_string();
+            match crate::syntax::parse_program(&text) {
+                Err(e) => {
+                    let source = SourceFile::new(file.display().to_string(), text.as_str());
+                    let line = source.line_of(e.span.start);
+                    cases.push(Case {
+                        name,
+                        file,
+                        kind: Kind::Broken(render_plain(&crate::syntax::syntax_diag(&e, &source))),
+                        line,
+                        skip: false,
+                    });
+                }
+                Ok(p) if p.is_script => cases.push(Case {
+                    name,
+                    file,
+                    kind: Kind::Script,
+                    line: 1,
+                    skip,
+                }),
+                Ok(p) => {
+                    let source = SourceFile::new("", text.as_str());
+                    let before = cases.len();
+                    for f in &p.functions {
+                        if f.params.is_empty() && f.name.to_ascii_lowercase().starts_with("test") {
+                            cases.push(Case {
+                                name: format!("{name}::{}", f.name),
+                                file: file.clone(),
+                                kind: Kind::Function(f.qualified_name.clone()),
+                                line: source.line_of(f.span.start as usize),
+                                skip,
+                            });
+                        }
+                    }
+                    if cases.len() > before
+                        && (sidecar_mock(&file).is_some() || text.starts_with("// dlg:"))
+                    {
+                        cases.push(Case {
+                            name: format!("{name}::fixtures"),
+                            file: file.clone(),
+                            kind: Kind::Fixtures,
+                            line: 1,
+                            skip,
+                        });
+                    }
+                    if cases.len() == before {
+                        cases.push(Case {
+                            name,
+                            file,
+                            kind: Kind::Broken(
+                                "the test file defines no test functions (parameterless functions named test…)"
+                                    .into(),
+                            ),
+                            line: 1,
+                            skip: false,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Ok(cases)
+}
+
+/// `info` output captured in memory.
+#[derive(Clone, Default)]
+struct Captured(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[derive(Parser)]
+#[command(no_binary_name = true)]
+struct Header {
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+/// Options taking a path whose relative value is relative to the case.
+const PATH_OPTIONS: &[&str] = &["--mock", "--connections", "--lib", "--trace"];
+
+fn header_args(text: &str, dir: &Path) -> Vec<String> {
+    let Some(line) = text.lines().next().and_then(|l| l.strip_prefix("// dlg:")) else {
+        return Vec::new();
+    };
+    let abs = |p: &str| -> String {
+        let path = Path::new(p);
+        if path.is_absolute() {
+            p.to_string()
+        } else {
+            dir.join(path).display().to_string()
+        }
+    };
+    let mut out: Vec<String> = Vec::new();
+    let mut path_next = false;
+    for word in split_words(line) {
+        let word = word.as_str();
+        if path_next {
+            out.push(abs(word));
+            path_next = false;
+            continue;
+        }
+        if PATH_OPTIONS.contains(&word) {
+            path_next = true;
+            out.push(word.to_string());
+        } else if let Some((opt, value)) = word.split_once('=')
+            && PATH_OPTIONS.contains(&opt)
+        {
+            out.push(format!("{opt}={}", abs(value)));
+        } else if let Some((name, file)) = word.split_once("=@")
+            && out.last().is_some_and(|l| l == "--arg")
+        {
+            out.push(format!("{name}=@{}", abs(file)));
+        } else {
+            out.push(word.to_string());
+        }
+    }
+    out
+}
+
+/// Words of a header line. A quote that starts a word groups up to the
+/// matching quote (`--now "2024-01-15 10:30:00"`); quotes inside a word
+/// are kept (`--arg rec={"id":1}`).
+fn split_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut chars = line.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        let mut word = String::new();
+        if c == '"' || c == '\'' {
+            chars.next();
+            for d in chars.by_ref() {
+                if d == c {
+                    break;
+                }
+                word.push(d);
+            }
+        } else {
+            while let Some(&d) = chars.peek() {
+                if d.is_whitespace() {
+                    break;
+                }
+                word.push(d);
+                chars.next();
+            }
+        }
+        words.push(word);
+    }
+    words
+}
+
+/// The fixture file next to a case: `NAME.mock.toml` (for `x.test.dg`
+/// also `x.mock.toml`).
+fn sidecar_mock(file: &Path) -> Option<PathBuf> {
+    let name = file.file_name()?.to_str()?;
+    let stem = name.strip_suffix(".dg")?;
+    let mut candidates = vec![file.with_file_name(format!("{stem}.mock.toml"))];
+    if let Some(base) = stem.strip_suffix(".test") {
+        candidates.push(file.with_file_name(format!("{base}.mock.toml")));
+    }
+    candidates.into_iter().find(|p| p.is_file())
+}
+
+/// Everything a finished run left behind.
+struct Ran {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    diag: Option<Diag>,
+    interp: Option<crate::eval::Interpreter>,
+    sidecar: bool,
+    mock: Option<PathBuf>,
+}
+
+fn run_file(
+    case: &Case,
+    cfg: &Config,
+    text: &str,
+    function: Option<&str>,
+    test_builtins: bool,
+) -> Result<Ran, String> {
+    let dir = case
+        .file
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.to_path_buf()))
+        .unwrap_or_else(|| PathBuf::from("."));
+    let mut words = header_args(text, &dir);
+    if let Some(f) = function {
+        words.push("--function".into());
+        words.push(f.to_string());
+    }
+    words.push(case.file.display().to_string());
+    let header = Header::try_parse_from(&words).map_err(|e| {
+        format!(
+            "bad `// dlg:` header: {}",
+            e.to_string().lines().next().unwrap_or("")
+        )
+    })?;
+    let mut args = header.run;
+    let rt = &mut args.runtime;
+    let mut sidecar = false;
+    if rt.mock.is_none() {
+        rt.mock = sidecar_mock(&case.file);
+        sidecar = rt.mock.is_some();
+    }
+    // Recording: the fixtures are what gets written, not what answers.
+    let record_to = cfg.record.then(|| {
+        rt.mock
+            .take()
+            .unwrap_or_else(|| default_mock_path(&case.file))
+    });
+    if rt.now.is_none() {
+        rt.now = cfg.now.clone();
+    }
+    if rt.tz.is_none() {
+        rt.tz = cfg.tz.clone();
+    }
+    if rt.connections.is_none() {
+        rt.connections = cfg.connections.clone();
+    }
+    if rt.trace.is_none() {
+        rt.trace = cfg.trace.clone();
+    }
+    rt.verbose |= cfg.verbose;
+    rt.lib.extend(cfg.lib.iter().cloned());
+    let mut options = rt.options(Some(&dir))?;
+    // The test built-ins; golden cases get none (they run as `dlg run`
+    // would), but a hook all the same so `sendmail` stays quiet.
+    let host: crate::eval::HostFunctions = if test_builtins {
+        builtins::call
+    } else {
+        builtins::none
+    };
+    options.host_functions = Some(host);
+    let mock = rt.mock.clone();
+    let source = SourceFile::new(case.file.display().to_string(), text);
+    let out = Captured::default();
+    let Executed { code, diag, interp } = execute(&args, &source, options, Box::new(out.clone()));
+    let stdout = String::from_utf8_lossy(&out.0.borrow()).replace("\r\n", "\n");
+    let mut stderr = String::new();
+    if let Some(client) = interp.as_ref().and_then(|i| i.http_client()) {
+        for w in client.warnings() {
+            stderr.push_str(&render_plain(&w));
+        }
+    }
+    if let Some(d) = &diag {
+        stderr.push_str(&render_plain(d));
+    }
+    Ok(Ran {
+        code,
+        stdout,
+        stderr,
+        diag,
+        interp,
+        sidecar,
+        mock: mock.or(record_to),
+    })
+}
+
+/// Where a recording goes when there is no fixture file yet:
+/// `NAME.mock.toml` (`x.test.dg` → `x.mock.toml`).
+fn default_mock_path(file: &Path) -> PathBuf {
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("test.dg");
+    let stem = name.strip_suffix(".dg").unwrap_or(name);
+    let stem = stem.strip_suffix(".test").unwrap_or(stem);
+    file.with_file_name(format!("{stem}.mock.toml"))
+}
+
+/// Write a recording of `exchanges` (in record mode).
+fn write_recording(ran: &Ran, exchanges: &[crate::http::Exchange]) -> Result<(), String> {
+    let Some(path) = &ran.mock else {
+        return Ok(());
+    };
+    if exchanges.is_empty() {
+        return Ok(());
+    }
+    let client = ran.interp.as_ref().and_then(|i| i.http_client());
+    std::fs::write(path, record::recording(client, exchanges))
+        .map_err(|e| format!("cannot write the recording {}: {e}", path.display()))
+}
+
+/// Requests the fixtures did not answer, and fixtures used a wrong number
+/// of times.
+fn fixture_problems(ran: &Ran, check_usage: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(client) = ran.interp.as_ref().and_then(|i| i.http_client()) else {
+        return out;
+    };
+    for ex in client.exchanges() {
+        if let Some((code, message)) = &ex.error
+            && code == "http::unmocked"
+        {
+            out.push(format!(
+                "unmocked request (fails the test even when the script catches it): {message}"
+            ));
+            if let Some(near) = client
+                .mock_set()
+                .and_then(|m| m.near_miss(&ex.method, &ex.url, ex.body.as_deref()))
+            {
+                out.push(near);
+            }
+        }
+    }
+    if check_usage && let Some(m) = client.mock_set() {
+        out.extend(m.usage_problems());
+    }
+    out
+}
+
+/// Run one case on this thread.
+pub fn run_case(case: &Case, cfg: &Config) -> Outcome {
+    let started = Instant::now();
+    let mut outcome = if case.skip {
+        Outcome {
+            status: Status::Skipped,
+            message: String::new(),
+            detail: String::new(),
+            line: case.line,
+            elapsed: Duration::ZERO,
+        }
+    } else {
+        match &case.kind {
+            Kind::Broken(why) => Outcome::failed(why.clone(), case.line),
+            Kind::Golden => run_golden(case, cfg),
+            Kind::Script => run_test(case, cfg, None, None),
+            Kind::Function(f) => run_test(case, cfg, Some(f.as_str()), None),
+            Kind::Fixtures => Outcome {
+                status: Status::Skipped,
+                message: String::new(),
+                detail: "fixture usage is checked when the file's tests run together".into(),
+                line: 1,
+                elapsed: Duration::ZERO,
+            },
+        }
+    };
+    outcome.elapsed = started.elapsed();
+    outcome
+}
+
+/// Run one case on a fresh thread with a deep stack (the interpreter
+/// recurses on the native stack).
+pub fn run_case_isolated(case: &Case, cfg: &Config) -> Outcome {
+    let (c, k) = (case.clone(), cfg.clone());
+    std::thread::Builder::new()
+        .name("dlg-test".into())
+        .stack_size(256 * 1024 * 1024)
+        .spawn(move || run_case(&c, &k))
+        .ok()
+        .and_then(|h| h.join().ok())
+        .unwrap_or_else(|| Outcome::failed("internal error while running the test", case.line))
+}
+
+fn read_text(path: &Path) -> Result<String, String> {
+    std::fs::read(path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// Fixture use summed over the tests of one file: the mock file and the
+/// number of times each entry answered.
+#[derive(Default)]
+struct Usage {
+    mock: Option<PathBuf>,
+    counts: Vec<u64>,
+    tests: usize,
+    /// Record mode: every request of the file's tests, and the last run
+    /// (its client describes the connections).
+    exchanges: Vec<crate::http::Exchange>,
+    last: Option<Ran>,
+}
+
+fn run_test(
+    case: &Case,
+    cfg: &Config,
+    function: Option<&str>,
+    usage: Option<&mut Usage>,
+) -> Outcome {
+    let text = match read_text(&case.file) {
+        Ok(t) => t,
+        Err(e) => return Outcome::failed(e, case.line),
+    };
+    let ran = match run_file(case, cfg, &text, function, true) {
+        Ok(r) => r,
+        Err(e) => return Outcome::failed(e, case.line),
+    };
+    let mut detail = Vec::new();
+    let mut line = case.line;
+    if let Some(d) = &ran.diag {
+        if let (Some(src), Some((_, range))) = (&d.source, d.labels.first()) {
+            line = src.line_of(range.start);
+        }
+        detail.push(ran.stderr.clone());
+    } else if ran.code != 0 {
+        detail.push(ran.stderr.clone());
+    }
+    let exchanges = ran
+        .interp
+        .as_ref()
+        .and_then(|i| i.http_client())
+        .map(|c| c.exchanges())
+        .unwrap_or_default();
+    if cfg.record {
+        match usage {
+            Some(u) => {
+                u.tests += 1;
+                u.exchanges.extend(exchanges);
+                u.mock = ran.mock.clone();
+                u.last = Some(ran);
+            }
+            None => {
+                if let Err(e) = write_recording(&ran, &exchanges) {
+                    detail.push(e);
+                }
+            }
+        }
+        return if detail.is_empty() {
+            passed()
+        } else {
+            Outcome::failed(detail.join("\n"), line)
+        };
+    }
+    // A statement-list test checks its own fixture use; the functions of a
+    // file are checked together afterwards (`Kind::Fixtures`).
+    detail.extend(fixture_problems(&ran, usage.is_none()));
+    if let Some(u) = usage {
+        u.tests += 1;
+        u.mock = ran.mock.clone();
+        if let Some(m) = ran
+            .interp
+            .as_ref()
+            .and_then(|i| i.http_client())
+            .and_then(|c| c.mock_set())
+        {
+            let counts = m.used_counts();
+            u.counts.resize(counts.len().max(u.counts.len()), 0);
+            for (total, n) in u.counts.iter_mut().zip(counts) {
+                *total += n;
+            }
+        }
+    }
+    if detail.is_empty() {
+        Outcome {
+            status: Status::Passed,
+            message: String::new(),
+            detail: String::new(),
+            line,
+            elapsed: Duration::ZERO,
+        }
+    } else {
+        let mut o = Outcome::failed(detail.join("\n"), line);
+        if let Some(d) = &ran.diag {
+            o.message = d.message.lines().next().unwrap_or("").to_string();
+        }
+        o
+    }
+}
+
+fn run_golden(case: &Case, cfg: &Config) -> Outcome {
+    let text = match read_text(&case.file) {
+        Ok(t) => t,
+        Err(e) => return Outcome::failed(e, 1),
+    };
+    let ran = match run_file(case, cfg, &text, None, false) {
+        Ok(r) => r,
+        Err(e) => return Outcome::failed(e, 1),
+    };
+    if cfg.record {
+        let exchanges = ran
+            .interp
+            .as_ref()
+            .and_then(|i| i.http_client())
+            .map(|c| c.exchanges())
+            .unwrap_or_default();
+        if let Err(e) = write_recording(&ran, &exchanges) {
+            return Outcome::failed(e, 1);
+        }
+    }
+    let out_file = case.file.with_extension("out");
+    let err_file = case.file.with_extension("err");
+    let err_line = ran
+        .diag
+        .as_ref()
+        .and_then(|d| Some(d.source.as_ref()?.line_of(d.labels.first()?.1.start)))
+        .unwrap_or(1);
+    if cfg.update {
+        let written = if ran.code == 0 {
+            let _ = std::fs::remove_file(&err_file);
+            std::fs::write(&out_file, &ran.stdout)
+        } else {
+            let _ = std::fs::remove_file(&out_file);
+            let (code, message) = ran
+                .diag
+                .as_ref()
+                .map(|d| {
+                    (
+                        d.code.to_string(),
+                        d.message.lines().next().unwrap_or("").to_string(),
+                    )
+                })
+                .unwrap_or_default();
+            std::fs::write(&err_file, format!("{code}\n{message}\n"))
+        };
+        if let Err(e) = written {
+            return Outcome::failed(format!("cannot update expectations: {e}"), 1);
+        }
+    }
+    if err_file.exists() {
+        let expected = match read_text(&err_file) {
+            Ok(t) => t,
+            Err(e) => return Outcome::failed(e, 1),
+        };
+        let mut lines = expected.lines().filter(|l| !l.trim().is_empty());
+        let code = lines.next().unwrap_or("").trim();
+        let want_exit = if code.starts_with("dlg::usage") { 2 } else { 1 };
+        if ran.code != want_exit {
+            return Outcome::failed(
+                format!(
+                    "expected exit {want_exit} with `{code}`, got exit {}\nstdout:\n{}stderr:\n{}",
+                    ran.code, ran.stdout, ran.stderr
+                ),
+                err_line,
+            );
+        }
+        if !ran.stderr.contains(code) {
+            return Outcome::failed(
+                format!(
+                    "expected diagnostic code `{code}` in stderr:\n{}",
+                    ran.stderr
+                ),
+                err_line,
+            );
+        }
+        for fragment in lines {
+            if let Some(out_fragment) = fragment.strip_prefix("stdout: ") {
+                if !ran.stdout.contains(out_fragment) {
+                    return Outcome::failed(
+                        format!("expected `{out_fragment}` in stdout:\n{}", ran.stdout),
+                        err_line,
+                    );
+                }
+            } else if !ran.stderr.contains(fragment.trim()) {
+                return Outcome::failed(
+                    format!("expected `{}` in stderr:\n{}", fragment.trim(), ran.stderr),
+                    err_line,
+                );
+            }
+        }
+        return passed();
+    }
+    let expected = match std::fs::read_to_string(&out_file) {
+        Ok(t) => t.replace("\r\n", "\n"),
+        Err(_) => {
+            return Outcome::failed(
+                format!(
+                    "missing {} (or .err); run `dlg test --update` to write it",
+                    out_file.display()
+                ),
+                1,
+            );
+        }
+    };
+    if ran.code != 0 {
+        return Outcome::failed(
+            format!("expected exit 0, got {}\n{}", ran.code, ran.stderr),
+            err_line,
+        );
+    }
+    if ran.stdout != expected {
+        return Outcome::failed(
+            format!(
+                "stdout differs from {} (- expected, + actual):\n{}",
+                out_file.display(),
+                line_diff(&expected, &ran.stdout)
+            ),
+            1,
+        );
+    }
+    let problems = fixture_problems(&ran, ran.sidecar);
+    if !problems.is_empty() {
+        return Outcome::failed(problems.join("\n"), 1);
+    }
+    passed()
+}
+
+fn passed() -> Outcome {
+    Outcome {
+        status: Status::Passed,
+        message: String::new(),
+        detail: String::new(),
+        line: 1,
+        elapsed: Duration::ZERO,
+    }
+}
+
+/// The check of a `Kind::Fixtures` case.
+fn fixtures_outcome(usage: &Usage, cfg: &Config) -> Outcome {
+    if cfg.record {
+        return passed();
+    }
+    if usage.tests == 0 {
+        return Outcome {
+            status: Status::Skipped,
+            message: String::new(),
+            detail: "no test of the file ran".into(),
+            line: 1,
+            elapsed: Duration::ZERO,
+        };
+    }
+    let Some(path) = &usage.mock else {
+        return passed();
+    };
+    match crate::http::mock::MockSet::load(path) {
+        Err(d) => Outcome::failed(render_plain(&d), 1),
+        Ok(m) => {
+            let problems = m.usage_problems_for(&usage.counts);
+            if problems.is_empty() {
+                passed()
+            } else {
+                Outcome::failed(problems.join("\n"), 1)
+            }
+        }
+    }
+}
+
+/// Run a job: one case, or the test functions of one file followed by
+/// their `Fixtures` case (they share the fixture-use count).
+fn run_job(cases: &[Case], cfg: &Config) -> Vec<Outcome> {
+    let mut usage = Usage::default();
+    let mut out = Vec::new();
+    for case in cases {
+        let started = Instant::now();
+        let mut o = match (&case.kind, case.skip) {
+            (Kind::Function(f), false) => run_test(case, cfg, Some(f.as_str()), Some(&mut usage)),
+            (Kind::Fixtures, false) => fixtures_outcome(&usage, cfg),
+            _ => run_case(case, cfg),
+        };
+        o.elapsed = started.elapsed();
+        out.push(o);
+    }
+    if cfg.record
+        && let Some(ran) = &usage.last
+        && let Err(e) = write_recording(ran, &usage.exchanges)
+        && let Some(last) = out.last_mut()
+    {
+        *last = Outcome::failed(e, 1);
+    }
+    out
+}
+
+/// Consecutive cases that run as one job (see [`run_job`]).
+fn jobs_of(cases: &[Case]) -> Vec<std::ops::Range<usize>> {
+    let mut jobs: Vec<std::ops::Range<usize>> = Vec::new();
+    for (i, c) in cases.iter().enumerate() {
+        let joins = matches!(c.kind, Kind::Function(_) | Kind::Fixtures)
+            && jobs.last().is_some_and(|r| {
+                let prev = &cases[r.end - 1];
+                prev.file == c.file && matches!(prev.kind, Kind::Function(_))
+            });
+        match jobs.last_mut() {
+            Some(r) if joins => r.end = i + 1,
+            _ => jobs.push(i..i + 1),
+        }
+    }
+    jobs
+}
+
+/// Keep the cases whose name contains `pattern`. A file's `fixtures` check
+/// is kept only when all of the file's tests are.
+pub fn filter(cases: Vec<Case>, pattern: &str) -> Vec<Case> {
+    let dropped_files: Vec<PathBuf> = cases
+        .iter()
+        .filter(|c| matches!(c.kind, Kind::Function(_)) && !c.name.contains(pattern))
+        .map(|c| c.file.clone())
+        .collect();
+    cases
+        .into_iter()
+        .filter(|c| match c.kind {
+            Kind::Fixtures => !dropped_files.contains(&c.file),
+            _ => c.name.contains(pattern),
+        })
+        .collect()
+}
+
+/// Run cases on `jobs` threads; `each` sees every outcome in case order as
+/// soon as it and all before it are done.
+pub fn run_all(
+    cases: &[Case],
+    cfg: &Config,
+    jobs: usize,
+    mut each: impl FnMut(&Case, &Outcome),
+) -> Vec<Outcome> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::mpsc;
+    let work = jobs_of(cases);
+    let threads = jobs.clamp(1, work.len().max(1));
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel::<(usize, Vec<Outcome>)>();
+    let mut results: Vec<Option<Outcome>> = vec![None; cases.len()];
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (next, work) = (&next, &work);
+            let builder = std::thread::Builder::new()
+                .name("dlg-test".into())
+                .stack_size(256 * 1024 * 1024);
+            let spawned = builder.spawn_scoped(scope, move || {
+                loop {
+                    let j = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(range) = work.get(j) else { break };
+                    let slice = &cases[range.clone()];
+                    let outcomes = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        run_job(slice, cfg)
+                    }))
+                    .unwrap_or_else(|_| {
+                        slice
+                            .iter()
+                            .map(|c| {
+                                Outcome::failed("internal error while running the test", c.line)
+                            })
+                            .collect()
+                    });
+                    if tx.send((range.start, outcomes)).is_err() {
+                        break;
+                    }
+                }
+            });
+            if spawned.is_err() {
+                break;
+            }
+        }
+        drop(tx);
+        let mut shown = 0;
+        for (start, outcomes) in rx {
+            for (k, o) in outcomes.into_iter().enumerate() {
+                results[start + k] = Some(o);
+            }
+            while shown < cases.len()
+                && let Some(o) = &results[shown]
+            {
+                each(&cases[shown], o);
+                shown += 1;
+            }
+        }
+    });
+    results
+        .into_iter()
+        .zip(cases)
+        .map(|(o, c)| o.unwrap_or_else(|| Outcome::failed("the test did not run", c.line)))
+        .collect()
+}
