@@ -344,6 +344,7 @@ fn missing_script_arguments_are_listed_before_running() {
     );
     // Neither the task word GET nor the builtin Map is an argument.
     assert!(!err.contains("GET=") && !err.contains("Map="), "{err}");
+    let empty_mock = script(&dir, "none.mock.toml", "");
     let o = dlg(&[
         "run",
         &f,
@@ -353,13 +354,17 @@ fn missing_script_arguments_are_listed_before_running() {
         "dealName=x",
         "--arg",
         "other=2",
+        "--mock",
+        &empty_mock,
     ]);
-    assert_eq!(o.status.code(), Some(2));
+    // An argument the script never reads is a warning, not an error (the
+    // run then fails on the unmocked request, after starting).
     assert!(
-        stderr(&o).contains("has no argument 'other'"),
+        stderr(&o).contains("the script never reads 'other'"),
         "{}",
         stderr(&o)
     );
+    assert!(stdout(&o).starts_with("started\n"), "{}", stdout(&o));
 }
 
 #[test]
@@ -433,4 +438,44 @@ fn now_flag_fixes_the_clock_and_is_in_help() {
     assert_eq!(o.status.code(), Some(2));
     let help = stdout(&dlg(&["run", "--help"]));
     assert!(help.contains("--now") && help.contains("DLG_NOW") && help.contains("--arg"));
+}
+
+#[test]
+fn verbose_shows_request_bodies_and_trace_writes_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = script(
+        &dir,
+        "m.mock.toml",
+        "[[request]]\nmethod = \"POST\"\nurl = \"https://api.example.com/notes\"\njson = { ok = true }\n",
+    );
+    let f = script(
+        &dir,
+        "post.dg",
+        "r = invokeurl [ url: \"https://api.example.com/notes\" type: POST parameters: {\"note\": \"hello-body\"}.toString() headers: {\"X-Api-Key\": \"k-secret-1234\"} ];\ninfo r.get(\"ok\");\n",
+    );
+    let trace = dir.path().join("trace.jsonl");
+    let o = dlg(&[
+        "run",
+        &f,
+        "--mock",
+        &mock,
+        "--verbose",
+        "--trace",
+        trace.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "true\n");
+    assert!(
+        stderr(&o).contains("> body: {\"note\":\"hello-body\"}"),
+        "{}",
+        stderr(&o)
+    );
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let line: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+    assert_eq!(line["method"], "POST");
+    assert_eq!(line["url"], "https://api.example.com/notes");
+    assert_eq!(line["body"], "{\"note\":\"hello-body\"}");
+    assert_eq!(line["status"], 200);
+    assert_eq!(line["response_body"], "{\"ok\":true}");
+    assert!(!text.contains("k-secret-1234"), "{text}");
 }

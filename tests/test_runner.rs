@@ -477,3 +477,49 @@ fn record_writes_fixtures_that_replay_offline_without_secrets() {
         stdout(&o)
     );
 }
+
+#[test]
+fn glob_args_sidecar_bare_calls_and_json_key_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "double.dg", FN_FILE);
+    // Bare-name call of a function in a file next to the test.
+    write(d, "check_double.dg", "assertEquals(8, double(4));\n");
+    // Golden case with its options in a sidecar instead of a header.
+    write(d, "greet.dg", "info \"Hi \" + name;\n");
+    write(
+        d,
+        "greet.args",
+        "# the arguments Zoho would pass\n--arg name=Ann\n",
+    );
+    write(d, "greet.out", "Hi Ann\n");
+    // TOML `json` answers keep the key order written.
+    write(
+        d,
+        "order.mock.toml",
+        "[[request]]\nurl = \"https://api.example.com/x\"\njson = { zeta = 1, alpha = 2, mid = { b = 1, a = 2 } }\n",
+    );
+    write(
+        d,
+        "order.dg",
+        "r = invokeurl [ url: \"https://api.example.com/x\" type: GET ];\ninfo r;\n",
+    );
+    write(
+        d,
+        "order.out",
+        "{\"zeta\":1,\"alpha\":2,\"mid\":{\"b\":1,\"a\":2}}\n",
+    );
+    let o = dlg_in(d, &["test", "--glob", "check_*.dg"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("PASS check_double ("), "{out}");
+    assert!(out.contains("PASS greet ("), "{out}");
+    assert!(out.contains("PASS order ("), "{out}");
+    assert_eq!(last_line(&out), "3 passed, 0 failed", "{out}");
+    // Without the glob, check_double.dg is neither a test nor a golden case.
+    let o = dlg_in(d, &["test"]);
+    assert_eq!(last_line(&stdout(&o)), "2 passed, 0 failed");
+    let o = dlg_in(d, &["test", "--filter", "nothing-matches"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("dlg::no_tests"), "{}", stderr(&o));
+}

@@ -117,6 +117,19 @@ pub fn bind_args(
             } else {
                 format!("{what} reads: {}", known.join(", "))
             };
+            if is_script {
+                // A bare script may simply not use a value a caller passes
+                // to every function: say so, and run.
+                crate::diag::eprint(
+                    &Diag::new(
+                        "dlg::unused_arg",
+                        format!("--arg {}: the script never reads '{}'", g.name, g.name),
+                    )
+                    .with_help(help)
+                    .warning(),
+                );
+                continue;
+            }
             return Err(Diag::new(
                 "dlg::usage",
                 format!("dlg run: {what} has no argument '{}'", g.name),
@@ -275,8 +288,7 @@ pub fn run(args: RunArgs) -> i32 {
         let exchanges = client.map(|c| c.exchanges()).unwrap_or_default();
         let text = crate::testing::record::recording(client, &exchanges);
         if let Err(e) = std::fs::write(path, text) {
-            eprintln!("dlg run: cannot write {}: {e}", path.display());
-            return 2;
+            return usage(format!("--record {}: {e}", path.display()));
         }
         eprintln!(
             "dlg run: recorded {} request(s) to {}",

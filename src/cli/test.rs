@@ -22,6 +22,9 @@ pub struct TestArgs {
     /// Files or folders to search (default: the current folder) for
     /// `*.test.dg` and for `NAME.dg` with `NAME.out` or `NAME.err`.
     pub paths: Vec<PathBuf>,
+    /// File names of Deluge test files (`*` = any text).
+    #[arg(long, value_name = "GLOB", default_value = testing::DEFAULT_TEST_GLOB)]
+    pub glob: String,
     /// Only run tests whose name contains this text.
     #[arg(long, value_name = "PATTERN")]
     pub filter: Option<String>,
@@ -73,7 +76,7 @@ pub fn test(args: TestArgs) -> i32 {
     } else {
         args.paths.clone()
     };
-    let mut cases = match testing::discover(&paths) {
+    let mut cases = match testing::discover_with(&paths, &args.glob) {
         Ok(c) => c,
         Err(e) => return super::usage_error("test", e),
     };
@@ -81,18 +84,27 @@ pub fn test(args: TestArgs) -> i32 {
         cases = testing::filter(cases, f);
     }
     if cases.is_empty() {
-        eprintln!(
-            "dlg test: no tests found in {} (looked for *.test.dg, and NAME.dg with NAME.out or NAME.err{})",
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            if args.filter.is_some() {
-                " matching --filter"
-            } else {
-                ""
-            }
+        crate::diag::eprint(
+            &crate::diag::Diag::new(
+                "dlg::no_tests",
+                format!(
+                    "dlg test: no tests found in {}{}",
+                    paths
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if args.filter.is_some() {
+                        " matching --filter"
+                    } else {
+                        ""
+                    }
+                ),
+            )
+            .with_help(format!(
+                "tests are files named {} and golden cases NAME.dg with NAME.out or NAME.err",
+                args.glob
+            )),
         );
         println!("0 passed, 0 failed");
         return 1;
@@ -176,16 +188,20 @@ pub fn test(args: TestArgs) -> i32 {
         }
         let _ = writeln!(out);
     }
-    if let Some(path) = &args.junit
-        && let Err(e) = std::fs::write(path, testing::report::junit(&cases, &outcomes))
-    {
-        eprintln!("dlg test: cannot write {}: {e}", path.display());
-    }
+    let junit = args.junit.as_ref().and_then(|path| {
+        std::fs::write(path, testing::report::junit(&cases, &outcomes))
+            .err()
+            .map(|e| format!("--junit {}: {e}", path.display()))
+    });
     let mut summary = format!("{passed} passed, {failed} failed");
     if skipped > 0 {
         summary.push_str(&format!(", {skipped} skipped"));
     }
     let _ = writeln!(out, "{summary}");
     let _ = out.flush();
+    drop(out);
+    if let Some(e) = junit {
+        return super::usage_error("test", e);
+    }
     if failed > 0 { 1 } else { 0 }
 }

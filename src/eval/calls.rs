@@ -102,6 +102,14 @@ impl Interpreter {
         {
             return builtins::call_method(self, recv, name, Some(id), rest);
         }
+        if self.options.bare_library_calls {
+            let lname = lname.to_string();
+            self.load_library();
+            let found = self.library.as_ref().and_then(|l| l.get(&lname)).cloned();
+            if let Some((f, src)) = found {
+                return call_user(self, &f, &src, args, Some(span));
+            }
+        }
         if matches!(lname, "openurl" | "alert" | "sendsms" | "pushnotify") {
             // Creator client actions: recorded, never performed.
             let action = match lname {

@@ -53,6 +53,9 @@ pub struct Options {
     /// Extra functions offered by the host (the test built-ins of `dlg
     /// test`), tried before the built-ins for plain `name(…)` calls.
     pub host_functions: Option<HostFunctions>,
+    /// Let plain `name(…)` calls reach functions of library files (test
+    /// files call the function under test by its bare name too).
+    pub bare_library_calls: bool,
 }
 
 /// A host's extra functions: `Some(result)` when it knows `name`
@@ -75,6 +78,7 @@ impl Default for Options {
             default_connection: None,
             creator: Default::default(),
             host_functions: None,
+            bare_library_calls: false,
         }
     }
 }

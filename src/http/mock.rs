@@ -599,7 +599,61 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::glob;
+    use super::{MockSet, glob};
+
+    #[test]
+    fn near_miss_names_the_closest_entry_and_each_difference() {
+        let m = MockSet::parse(
+            std::path::Path::new("m.toml"),
+            r#"
+[[request]]
+method = "GET"
+url = "https://api.example.com/other"
+
+[[request]]
+method = "PUT"
+url = "https://www.zohoapis.com/crm/v2/Deals/*"
+query = { trigger = "workflow" }
+request_json = { data = [{ Stage = "Won" }] }
+"#,
+        )
+        .unwrap();
+        let near = m
+            .near_miss(
+                "POST",
+                "https://www.zohoapis.com/crm/v2/Deals/7?trigger=none",
+                Some(r#"{"data":[{"Stage":"Lost","id":7}]}"#),
+            )
+            .unwrap();
+        assert!(
+            near.starts_with(
+                "closest mock entry: PUT https://www.zohoapis.com/crm/v2/Deals/* (m.toml:6)"
+            ),
+            "{near}"
+        );
+        assert!(near.contains("method: entry PUT, request POST"), "{near}");
+        assert!(
+            near.contains("query trigger: entry workflow, request none"),
+            "{near}"
+        );
+        assert!(
+            near.contains(r#"request_json: entry wants {"data":[{"Stage":"Won"}]}"#),
+            "{near}"
+        );
+        assert!(!near.contains("url:"), "{near}");
+    }
+
+    #[test]
+    fn request_json_lists_match_as_subsets_of_any_element() {
+        let got: serde_json::Value =
+            serde_json::from_str(r#"{"data":[{"id":1,"Stage":"Won"},{"id":2}]}"#).unwrap();
+        let want: serde_json::Value =
+            serde_json::from_str(r#"{"data":[{"Stage":"Won"}]}"#).unwrap();
+        assert!(super::json_contains(&got, &want));
+        let miss: serde_json::Value =
+            serde_json::from_str(r#"{"data":[{"Stage":"Lost"}]}"#).unwrap();
+        assert!(!super::json_contains(&got, &miss));
+    }
 
     #[test]
     fn globbing() {

@@ -633,7 +633,8 @@ impl HttpClient {
                     .append(true)
                     .open(path)
             {
-                let _ = writeln!(f, "{line}");
+                // One write per line: parallel tests append to one file.
+                let _ = f.write_all(format!("{line}\n").as_bytes());
             }
         }
         self.exchanges.lock().unwrap().push(ex);

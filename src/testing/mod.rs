@@ -12,7 +12,9 @@
 //! Either may start with a header line `// dlg: ARGS` (the options of
 //! `dlg run`: `--arg`, `--mock`, `--now`, `--tz`, `--lib`, `--function` …;
 //! relative paths are relative to the case's folder). A sidecar
-//! `NAME.mock.toml` is used as `--mock` when the header names none. A line
+//! `NAME.mock.toml` is used as `--mock` when the header names none, and a
+//! sidecar `NAME.args` (same options, `#` comments) stands in for a missing
+//! header. A line
 //! `// dlg-test: skip` in the leading comments skips the case.
 
 pub mod builtins;
@@ -118,19 +120,22 @@ impl Outcome {
     }
 }
 
-fn is_test_file(p: &Path) -> bool {
+/// File names of Deluge test files, unless `--glob` says otherwise.
+pub const DEFAULT_TEST_GLOB: &str = "*.test.dg";
+
+fn is_test_file(p: &Path, glob: &str) -> bool {
     p.file_name()
         .and_then(|n| n.to_str())
-        .is_some_and(|n| n.ends_with(".test.dg"))
+        .is_some_and(|n| crate::http::mock::glob(glob, n))
 }
 
-fn is_golden_script(p: &Path) -> bool {
+fn is_golden_script(p: &Path, glob: &str) -> bool {
     p.extension().is_some_and(|e| e == "dg")
-        && !is_test_file(p)
+        && !is_test_file(p, glob)
         && (p.with_extension("out").exists() || p.with_extension("err").exists())
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+fn walk(dir: &Path, glob: &str, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -142,8 +147,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             if name.starts_with('.') || name == "target" || name == "node_modules" {
                 continue;
             }
-            walk(&p, out);
-        } else if is_test_file(&p) || is_golden_script(&p) {
+            walk(&p, glob, out);
+        } else if is_test_file(&p, glob) || is_golden_script(&p, glob) {
             out.push(p);
         }
     }
@@ -163,6 +168,11 @@ fn wants_skip(text: &str) -> bool {
 
 /// Find the cases under `paths` (files or folders), in a stable order.
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<Case>, String> {
+    discover_with(paths, DEFAULT_TEST_GLOB)
+}
+
+/// [`discover`] with test files named by `glob` (`*` = any text).
+pub fn discover_with(paths: &[PathBuf], glob: &str) -> Result<Vec<Case>, String> {
     let mut cases = Vec::new();
     for root in paths {
         if !root.exists() {
@@ -172,7 +182,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Case>, String> {
         if root.is_file() {
             files.push(root.clone());
         } else {
-            walk(root, &mut files);
+            walk(root, glob, &mut files);
         }
         for file in files {
             let rel = if root.is_file() {
@@ -185,7 +195,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Case>, String> {
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default();
             let skip = wants_skip(&text);
-            if !is_test_file(&file) {
+            if !is_test_file(&file, glob) {
                 cases.push(Case {
                     name: rel.trim_end_matches(".dg").to_string(),
                     file,
@@ -393,6 +403,18 @@ fn run_file(
         .and_then(|p| p.parent().map(|d| d.to_path_buf()))
         .unwrap_or_else(|| PathBuf::from("."));
     let mut words = header_args(text, &dir);
+    // No header: a sidecar `NAME.args` holds the same options, so the
+    // function's own file stays untouched.
+    if !text.starts_with("// dlg:")
+        && let Ok(side) = std::fs::read_to_string(case.file.with_extension("args"))
+    {
+        let joined: String = side
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .collect::<Vec<_>>()
+            .join(" ");
+        words = header_args(&format!("// dlg: {joined}"), &dir);
+    }
     if let Some(f) = function {
         words.push("--function".into());
         words.push(f.to_string());
@@ -440,6 +462,7 @@ fn run_file(
         builtins::none
     };
     options.host_functions = Some(host);
+    options.bare_library_calls = test_builtins;
     let mock = rt.mock.clone();
     let source = SourceFile::new(case.file.display().to_string(), text);
     let out = Captured::default();
