@@ -506,6 +506,11 @@ impl MockSet {
             self.path.display(),
             no_query
         );
+        let body = (!body_text.is_empty()).then_some(body_text.as_str());
+        if let Some(near) = self.near_miss(&method, full, body) {
+            help.push('\n');
+            help.push_str(&near);
+        }
         if exhausted > 0 {
             help.push_str(&format!(
                 "\n({exhausted} matching entr{} already used up its `times` limit)",
