@@ -523,3 +523,19 @@ fn glob_args_sidecar_bare_calls_and_json_key_order() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("dlg::no_tests"), "{}", stderr(&o));
 }
+
+#[test]
+fn golden_cases_may_use_the_other_deluge_extensions() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "sub/a.deluge", "info 1 + 1;\n");
+    write(dir.path(), "sub/a.out", "2\n");
+    write(dir.path(), "b.ds", "info \"b\";\n");
+    write(dir.path(), "b.out", "b\n");
+    let o = dlg_in(dir.path(), &["test"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("PASS sub/a (") && out.contains("PASS b ("),
+        "{out}"
+    );
+}

@@ -1,10 +1,9 @@
-//! `dlg connections list|test|authorize` and `dlg auth NAME --code CODE`:
-//! inspect connections.toml, check a connection, and exchange a Zoho
-//! self-client grant code for a refresh token. Secrets are never printed;
-//! a new refresh token is shown once, and only with `--print`.
+//! `dlg connections list|test|authorize`: inspect connections.toml and
+//! check a connection (`authorize` is `dlg auth NAME`, see `auth.rs`).
+//! Secrets are never printed.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
@@ -24,8 +23,8 @@ pub enum ConnectionsCommand {
     /// Get an access token for a connection (cached, or refreshed) and
     /// optionally make one GET request with it; report ok or the diagnostic.
     Test(TestArgs),
-    /// Exchange a grant code (Zoho API console → Self Client → Generate
-    /// Code) for a refresh token.
+    /// Authorize a connection (same as `dlg auth NAME`: browser flow, or
+    /// `--code` for a Self Client grant code).
     Authorize(AuthorizeArgs),
 }
 
@@ -57,30 +56,14 @@ pub struct TestArgs {
     pub common: CommonArgs,
 }
 
+/// `dlg connections authorize NAME --code CODE` (same as `dlg auth NAME --code CODE`).
 #[derive(Args, Debug)]
-#[command(group(clap::ArgGroup::new("output").required(true).multiple(true).args(["write", "print"])))]
 pub struct AuthorizeArgs {
-    /// Connection name (its client_id, client_secret and datacenter are used).
-    pub name: String,
-    /// The grant code (`-` reads it from stdin); it expires about a minute
-    /// after it is generated.
-    #[arg(long, value_name = "CODE")]
-    pub code: String,
-    /// Write the new refresh_token into the connections file.
-    #[arg(long)]
-    pub write: bool,
-    /// Print the new refresh_token line once on stdout (to paste into
-    /// connections.toml or a CI secret).
-    #[arg(long)]
-    pub print: bool,
-    /// redirect_uri, for OAuth 2.0 providers that require it with the code.
-    #[arg(long, value_name = "URI")]
-    pub redirect_uri: Option<String>,
     #[command(flatten)]
-    pub common: CommonArgs,
+    pub login: super::auth::LoginArgs,
 }
 
-fn client(common: &CommonArgs) -> Result<HttpClient, i32> {
+pub(super) fn client(common: &CommonArgs) -> Result<HttpClient, i32> {
     let opts = HttpOptions {
         connections_path: common.connections.clone(),
         verbose: common.verbose,
@@ -93,7 +76,7 @@ fn client(common: &CommonArgs) -> Result<HttpClient, i32> {
     })
 }
 
-fn fail(d: &crate::diag::Diag) -> i32 {
+pub(super) fn fail(d: &crate::diag::Diag) -> i32 {
     crate::diag::eprint(d);
     1
 }
@@ -102,12 +85,12 @@ pub fn connections(args: ConnectionsArgs) -> i32 {
     match args.command {
         ConnectionsCommand::List(c) => list(&c),
         ConnectionsCommand::Test(t) => test(&t),
-        ConnectionsCommand::Authorize(a) => authorize(a),
+        ConnectionsCommand::Authorize(a) => super::auth::login(a.login),
     }
 }
 
 /// `1h 02m`, `59m 40s`, `expired 3m ago`.
-fn duration(secs: i64) -> String {
+pub(super) fn duration(secs: i64) -> String {
     let (past, s) = (secs < 0, secs.unsigned_abs());
     let text = if s >= 3600 {
         format!("{}h {:02}m", s / 3600, (s % 3600) / 60)
@@ -250,223 +233,9 @@ fn test(args: &TestArgs) -> i32 {
     0
 }
 
-/// `dlg auth NAME --code CODE`.
-pub fn authorize_cmd(args: AuthorizeArgs) -> i32 {
-    authorize(args)
-}
-
-fn authorize(mut args: AuthorizeArgs) -> i32 {
-    if args.code == "-" {
-        let mut line = String::new();
-        if let Err(e) = std::io::stdin().read_line(&mut line) {
-            return super::usage_error("auth", format!("cannot read the code from stdin: {e}"));
-        }
-        args.code = line.trim().to_string();
-    }
-    let client = match client(&args.common) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let conns = match client.connections() {
-        Ok(c) => c,
-        Err(d) => return fail(&d),
-    };
-    let file = client.connections_file();
-    // Check everything that could stop --write *before* the single-use code
-    // is spent.
-    if args.write {
-        let Some(_) = &file else {
-            return super::usage_error(
-                "auth",
-                "no connections file to write to; pass --connections FILE, or use --print",
-            );
-        };
-        if !args.print
-            && let Some(var) = conns.refresh_token_env_var(&args.name)
-        {
-            return super::usage_error(
-                "auth",
-                format!(
-                    "refresh_token of [connections.{}] reads ${{{var}}}, so the file is not edited; rerun with --print and store the token in {var}",
-                    args.name
-                ),
-            );
-        }
-    }
-    let done = match client.authorize(&args.name, &args.code, args.redirect_uri.as_deref()) {
-        Ok(a) => a,
-        Err(d) => return fail(&d),
-    };
-    let token = done.refresh_token.expose();
-    let line = format!("refresh_token = \"{}\"", toml_escape(token));
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(
-        out,
-        "ok: connection '{}' authorized at {} (access token cached, {}{})",
-        args.name,
-        done.token_url,
-        duration(done.expires_in as i64),
-        done.api_domain
-            .as_ref()
-            .map(|d| format!(", api_domain {d}"))
-            .unwrap_or_default()
-    );
-    if args.write {
-        let path = file.expect("checked above");
-        match write_refresh_token(&path, &args.name, token) {
-            Ok(()) => {
-                let _ = writeln!(
-                    out,
-                    "wrote the new refresh_token to [connections.{}] in {}",
-                    args.name,
-                    path.display()
-                );
-            }
-            Err(why) => {
-                let _ = out.flush();
-                eprintln!(
-                    "dlg auth: could not update {}: {why}; put this line in [connections.{}] yourself (shown once; the grant code is spent):",
-                    path.display(),
-                    args.name
-                );
-                let _ = writeln!(out, "{line}");
-                return 1;
-            }
-        }
-    }
-    if args.print {
-        let _ = writeln!(
-            out,
-            "add this line to [connections.{}] (shown once):",
-            args.name
-        );
-        let _ = writeln!(out, "{line}");
-    }
-    0
-}
-
-fn toml_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
-}
-
-/// Replace (or add) `refresh_token = "..."` in `[connections.NAME]` of a
-/// connections file, atomically, keeping the file's permissions; the result
-/// is re-parsed and checked before anything is written.
-fn write_refresh_token(path: &Path, name: &str, token: &str) -> Result<(), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let new = set_refresh_token(&text, name, token).ok_or_else(|| {
-        format!(
-            "no [connections.{name}] table header found (inline or dotted tables are not edited)"
-        )
-    })?;
-    let check = crate::connections::Connections::parse(path, &new)
-        .and_then(|c| c.resolve_for_authorize(name))
-        .map_err(|d| format!("the edited file does not parse ({})", d.code))?;
-    let ok = match &check.auth {
-        crate::connections::Auth::Zoho { refresh_token, .. }
-        | crate::connections::Auth::OAuth2 { refresh_token, .. } => refresh_token.expose() == token,
-        _ => false,
-    };
-    if !ok {
-        return Err("the edited file does not carry the new token".into());
-    }
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-    let dir = dir.unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".connections")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| e.to_string())?;
-    if let Ok(meta) = std::fs::metadata(path) {
-        let _ = tmp.as_file().set_permissions(meta.permissions());
-    }
-    tmp.write_all(new.as_bytes()).map_err(|e| e.to_string())?;
-    tmp.as_file().sync_all().map_err(|e| e.to_string())?;
-    tmp.persist(path).map_err(|e| e.error.to_string())?;
-    Ok(())
-}
-
-/// Text edit behind [`write_refresh_token`]; `None` without a table header.
-fn set_refresh_token(text: &str, name: &str, token: &str) -> Option<String> {
-    let line = format!("refresh_token = \"{}\"", toml_escape(token));
-    let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let squash = |l: &str| -> String { l.chars().filter(|c| !c.is_whitespace()).collect() };
-    let wanted = [
-        format!("[connections.{name}]"),
-        format!("[connections.\"{name}\"]"),
-        format!("[connections.'{name}']"),
-    ];
-    let header = lines.iter().position(|l| {
-        let s = squash(l.split('#').next().unwrap_or(""));
-        wanted.contains(&s)
-    })?;
-    let end = lines[header + 1..]
-        .iter()
-        .position(|l| l.trim_start().starts_with('['))
-        .map(|i| header + 1 + i)
-        .unwrap_or(lines.len());
-    let existing = (header + 1..end).find(|&i| {
-        let t = lines[i].trim_start();
-        t.strip_prefix("refresh_token")
-            .is_some_and(|r| r.trim_start().starts_with('='))
-    });
-    let mut out = String::with_capacity(text.len() + line.len() + 1);
-    for (i, l) in lines.iter().enumerate() {
-        if Some(i) == existing {
-            let indent = &l[..l.len() - l.trim_start().len()];
-            out.push_str(indent);
-            out.push_str(&line);
-            out.push('\n');
-            continue;
-        }
-        out.push_str(l);
-        if existing.is_none() && i == last_content_line(&lines, header, end) {
-            if !l.ends_with('\n') {
-                out.push('\n');
-            }
-            out.push_str(&line);
-            out.push('\n');
-        }
-    }
-    Some(out)
-}
-
-/// Last non-blank, non-comment line of a table (the header if none).
-fn last_content_line(lines: &[&str], header: usize, end: usize) -> usize {
-    (header + 1..end)
-        .rev()
-        .find(|&i| {
-            let t = lines[i].trim();
-            !t.is_empty() && !t.starts_with('#')
-        })
-        .unwrap_or(header)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sets_or_adds_refresh_token() {
-        let t = "[hosts]\n\"a\" = \"http://x\"\n\n[connections.books]\ndatacenter = \"in\"\nclient_id = \"c\"\n  refresh_token = \"old\" # comment\n\n[connections.other]\nrefresh_token = \"keep\"\n";
-        let n = set_refresh_token(t, "books", "1000.new").unwrap();
-        assert!(n.contains("  refresh_token = \"1000.new\"\n"), "{n}");
-        assert!(!n.contains("old"));
-        assert!(n.contains("refresh_token = \"keep\""));
-
-        let t2 = "[connections.\"my-conn\"]\ndatacenter = \"eu\"\nclient_id = \"c\"\n\n# trailing comment\n[connections.z]\n";
-        let n2 = set_refresh_token(t2, "my-conn", "r\"1").unwrap();
-        assert_eq!(
-            n2,
-            "[connections.\"my-conn\"]\ndatacenter = \"eu\"\nclient_id = \"c\"\nrefresh_token = \"r\\\"1\"\n\n# trailing comment\n[connections.z]\n"
-        );
-        let n3 = set_refresh_token("[connections.a]\nclient_id = \"c\"", "a", "t").unwrap();
-        assert_eq!(
-            n3,
-            "[connections.a]\nclient_id = \"c\"\nrefresh_token = \"t\"\n"
-        );
-        assert!(set_refresh_token("[connections.a]\n", "b", "t").is_none());
-    }
 
     #[test]
     fn durations() {

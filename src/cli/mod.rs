@@ -1,5 +1,6 @@
 //! Command-line front end: one file per subcommand.
 
+mod auth;
 mod builtins_cmd;
 mod check;
 mod connections;
@@ -40,8 +41,9 @@ pub enum Command {
     Repl(repl::ReplArgs),
     /// List, test and authorize the connections of connections.toml.
     Connections(connections::ConnectionsArgs),
-    /// Exchange a grant code for a refresh token (same as `connections authorize`).
-    Auth(connections::AuthorizeArgs),
+    /// Connect to Zoho: browser login or Self Client code, token store,
+    /// status, revoke, logout.
+    Auth(auth::AuthArgs),
     /// Creator records in the local database: import, export, reset.
     Creator(creator::CreatorArgs),
 }
@@ -210,7 +212,7 @@ pub fn main() -> i32 {
             Command::Builtins(args) => builtins_cmd::builtins(args),
             Command::Repl(args) => repl::repl(args),
             Command::Connections(args) => connections::connections(args),
-            Command::Auth(args) => connections::authorize_cmd(args),
+            Command::Auth(args) => auth::auth(args),
             Command::Creator(args) => creator::creator(args),
         });
     match worker.map(|h| h.join()) {

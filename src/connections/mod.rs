@@ -39,6 +39,8 @@
 #![allow(clippy::result_large_err)]
 
 pub mod datacenter;
+pub mod oauth_flow;
+pub mod store;
 pub mod token;
 
 use std::collections::BTreeMap;
@@ -181,6 +183,12 @@ pub(crate) struct RawConn {
     query: Option<Spanned<String>>,
     username: Option<Spanned<String>>,
     password: Option<Spanned<String>>,
+    /// Consent page of a generic OAuth 2.0 provider (`dlg auth NAME`).
+    auth_url: Option<Spanned<String>>,
+    /// Port of the loopback redirect `http://127.0.0.1:PORT/callback`.
+    redirect_port: Option<Spanned<u16>>,
+    /// Revocation endpoint of a generic OAuth 2.0 provider (`dlg auth revoke`).
+    revoke_url: Option<Spanned<String>>,
 }
 
 /// A loaded connections file (or the connections declared in a mock file).
@@ -191,6 +199,26 @@ pub struct Connections {
     hosts: Vec<(String, reqwest::Url)>,
     /// Each connection with the (redacted) file it was declared in.
     raw: BTreeMap<String, (Spanned<RawConn>, SourceFile)>,
+    /// The refresh-token store consulted for connections whose file entry
+    /// has no usable `refresh_token` (see [`store`]).
+    store: Option<store::Store>,
+}
+
+/// Where a token-based connection's refresh token comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefreshSource {
+    /// A literal value in the connections file.
+    File,
+    /// `${VAR}` in the file, set in the environment.
+    Env(String),
+    /// The token store (`dlg auth NAME`), created at (epoch seconds).
+    Store(u64),
+    /// Revoked with `dlg auth revoke` at (epoch seconds); nothing usable.
+    Revoked(u64),
+    /// None anywhere (the `${VAR}` named, if any, is unset).
+    Missing(Option<String>),
+    /// Not a refresh-token connection.
+    NotApplicable,
 }
 
 impl fmt::Debug for Connections {
@@ -240,6 +268,7 @@ impl Connections {
             path: None,
             hosts: Vec::new(),
             raw: BTreeMap::new(),
+            store: None,
         }
     }
 
@@ -296,7 +325,12 @@ impl Connections {
             .into_iter()
             .map(|(k, v)| (k, (v, source.clone())))
             .collect();
-        Ok(Connections { path, hosts, raw })
+        Ok(Connections {
+            path,
+            hosts,
+            raw,
+            store: None,
+        })
     }
 
     /// Connection names, sorted.
@@ -435,6 +469,9 @@ impl Connections {
                         .map(Secret)
                         .unwrap_or_else(|| Secret::new("")));
                 }
+                if field == "refresh_token" {
+                    return self.stored_refresh(name, v, &src, || missing(field, kind));
+                }
                 match v {
                     Some(s) => expand_env(name, field, s, &src).map(Secret),
                     None => Err(missing(field, kind)),
@@ -524,10 +561,191 @@ impl Connections {
                 ));
             }
         };
+        if with_secrets && !refresh_optional {
+            self.check_stored_issuer(name, c, &auth)?;
+        }
         Ok(Connection {
             name: name.to_string(),
             auth,
         })
+    }
+
+    /// Use this refresh-token store for connections without a usable
+    /// `refresh_token` in the file.
+    pub fn set_store(&mut self, store: store::Store) {
+        self.store = Some(store);
+    }
+
+    pub fn store(&self) -> Option<&store::Store> {
+        self.store.as_ref()
+    }
+
+    /// The refresh token of a connection: the file's value (env expanded),
+    /// else, when the field is absent or its `${VAR}` is unset, the store's.
+    fn stored_refresh(
+        &self,
+        name: &str,
+        v: &Option<Spanned<String>>,
+        src: &SourceFile,
+        missing: impl Fn() -> Diag,
+    ) -> Result<Secret, Diag> {
+        let from_file = v
+            .as_ref()
+            .map(|s| expand_env(name, "refresh_token", s, src));
+        let file_err = match from_file {
+            Some(Ok(t)) => return Ok(Secret(t)),
+            Some(Err(d)) => d,
+            None => missing(),
+        };
+        let entry = match self.store.as_ref().map(|s| s.load(name)) {
+            None | Some(Ok(None)) => None,
+            Some(Ok(Some(e))) => Some(e),
+            Some(Err(e)) => {
+                return Err(Diag::new(
+                    "connection::invalid",
+                    format!("cannot read the stored refresh token of connection '{name}': {e}"),
+                )
+                .with_help(format!(
+                    "run `dlg auth logout {name}` and then `dlg auth {name}` to store a new one"
+                )));
+            }
+        };
+        match entry {
+            Some(e) if e.refresh_token.is_some() => {
+                Ok(Secret(e.refresh_token.expect("checked")))
+            }
+            Some(e) => Err(Diag::new(
+                "oauth::invalid_code",
+                format!(
+                    "connection '{name}' has no refresh token: it was revoked with `dlg auth revoke {name}` {}",
+                    when(e.revoked_at.unwrap_or(e.created_at))
+                ),
+            )
+            .with_help(format!(
+                "run `dlg auth {name}` to authorize the connection again"
+            ))),
+            None => {
+                let help = file_err.help.clone().unwrap_or_default();
+                Err(file_err.with_help(format!(
+                    "{help}; or run `dlg auth {name}` to authorize the connection and keep its refresh token in dlg's token store"
+                )))
+            }
+        }
+    }
+
+    /// A stored refresh token is only used with the client and issuer it was
+    /// issued for.
+    fn check_stored_issuer(&self, name: &str, c: &RawConn, auth: &Auth) -> Result<(), Diag> {
+        if self.refresh_is_in_file(name, c) {
+            return Ok(());
+        }
+        let Some(Ok(Some(e))) = self.store.as_ref().map(|s| s.load(name)) else {
+            return Ok(());
+        };
+        let (issuer, client_id) = match auth {
+            Auth::Zoho {
+                datacenter,
+                client_id,
+                ..
+            } => (format!("zoho:{}", datacenter.code), client_id),
+            Auth::OAuth2 {
+                token_url,
+                client_id,
+                ..
+            } => (format!("oauth2:{token_url}"), client_id),
+            _ => return Ok(()),
+        };
+        if e.issuer == issuer && &e.client_id == client_id {
+            return Ok(());
+        }
+        Err(Diag::new(
+            "connection::invalid",
+            format!(
+                "the stored refresh token of connection '{name}' was issued for client {} at {}, but the connection now uses client {client_id} at {issuer}",
+                e.client_id, e.issuer
+            ),
+        )
+        .with_help(format!(
+            "run `dlg auth {name}` to authorize the connection with its current client and data center"
+        )))
+    }
+
+    fn refresh_is_in_file(&self, _name: &str, c: &RawConn) -> bool {
+        c.refresh_token.as_ref().is_some_and(|v| {
+            !v.get_ref().contains("${")
+                || env_refs(v.get_ref())
+                    .iter()
+                    .all(|k| std::env::var_os(k).is_some())
+        })
+    }
+
+    /// Where the refresh token of a connection comes from (never the value).
+    pub fn refresh_source(&self, name: &str) -> RefreshSource {
+        let Some((raw, _)) = self.raw.get(name) else {
+            return RefreshSource::NotApplicable;
+        };
+        let c = raw.get_ref();
+        let kind = c
+            .kind
+            .as_ref()
+            .map(|k| k.get_ref().to_ascii_lowercase().replace('-', "_"));
+        let token_based = match kind.as_deref() {
+            None => c.token.is_none(),
+            Some(k) => matches!(k, "zoho" | "zoho_oauth" | "oauth2" | "oauth"),
+        };
+        if !token_based {
+            return RefreshSource::NotApplicable;
+        }
+        let refs = c
+            .refresh_token
+            .as_ref()
+            .map(|v| env_refs(v.get_ref()))
+            .unwrap_or_default();
+        if self.refresh_is_in_file(name, c) {
+            return match refs.first() {
+                Some(var) => RefreshSource::Env(var.clone()),
+                None => RefreshSource::File,
+            };
+        }
+        match self
+            .store
+            .as_ref()
+            .and_then(|s| s.load(name).ok().flatten())
+        {
+            Some(e) if e.refresh_token.is_some() => RefreshSource::Store(e.created_at),
+            Some(e) => RefreshSource::Revoked(e.revoked_at.unwrap_or(e.created_at)),
+            None => RefreshSource::Missing(refs.first().cloned()),
+        }
+    }
+
+    /// `redirect_port` of a connection, if set.
+    pub fn redirect_port(&self, name: &str) -> Option<u16> {
+        let (raw, _) = self.raw.get(name)?;
+        raw.get_ref().redirect_port.as_ref().map(|p| *p.get_ref())
+    }
+
+    /// `auth_url` of a connection (environment references expanded).
+    pub fn auth_url(&self, name: &str) -> Result<Option<String>, Diag> {
+        let Some((raw, src)) = self.raw.get(name) else {
+            return Ok(None);
+        };
+        raw.get_ref()
+            .auth_url
+            .as_ref()
+            .map(|v| expand_env(name, "auth_url", v, src))
+            .transpose()
+    }
+
+    /// `revoke_url` of a connection (environment references expanded).
+    pub fn revoke_url(&self, name: &str) -> Result<Option<String>, Diag> {
+        let Some((raw, src)) = self.raw.get(name) else {
+            return Ok(None);
+        };
+        raw.get_ref()
+            .revoke_url
+            .as_ref()
+            .map(|v| expand_env(name, "revoke_url", v, src))
+            .transpose()
     }
 
     /// `connection::unknown` with the list of known names and a did-you-mean.
@@ -603,6 +821,26 @@ fn toml_error(source: &SourceFile, e: &toml::de::Error) -> Diag {
     d
 }
 
+/// `(on 2024-01-15 10:30 UTC)` for an epoch second.
+fn when(secs: u64) -> String {
+    chrono::DateTime::from_timestamp(secs as i64, 0)
+        .map(|t| format!("on {}", t.format("%Y-%m-%d %H:%M UTC")))
+        .unwrap_or_default()
+}
+
+/// Names of the `${NAME}` references in a value.
+fn env_refs(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("${") {
+        let after = &rest[i + 2..];
+        let Some(j) = after.find('}') else { break };
+        out.push(after[..j].to_string());
+        rest = &after[j + 1..];
+    }
+    out
+}
+
 /// Expand `${NAME}` references from the environment.
 fn expand_env(
     conn: &str,
@@ -658,6 +896,9 @@ const PUBLIC_KEYS: &[&str] = &[
     "header",
     "query",
     "username",
+    "auth_url",
+    "redirect_port",
+    "revoke_url",
 ];
 
 /// Blank secret values in a connections file (same byte length, so spans

@@ -109,9 +109,12 @@ pub fn cache_key(conn: &Connection) -> String {
     h.update([0]);
     h.update(Sha256::digest(refresh.as_bytes()));
     let digest = hex::encode(h.finalize());
-    let safe: String = conn
-        .name
-        .chars()
+    format!("{}-{}", safe_name(&conn.name), &digest[..16])
+}
+
+/// The connection-name part of a cache file name.
+pub fn safe_name(name: &str) -> String {
+    name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
                 c
@@ -120,8 +123,7 @@ pub fn cache_key(conn: &Connection) -> String {
             }
         })
         .take(64)
-        .collect();
-    format!("{safe}-{}", &digest[..16])
+        .collect()
 }
 
 /// Tokens in memory (per run) and on disk (across runs).
@@ -376,7 +378,7 @@ pub async fn exchange_code(
                     conn.name
                 ),
             )
-            .with_help("grant codes live about a minute and work once: generate a new one (Zoho API console → Self Client → Generate Code, with the scopes you need, for the client of this connection) and run this command right away")
+            .with_help("a grant code works once and only until it expires (a browser redirect's code within about a minute; a Self Client code after the time chosen when generating it, 3 minutes by default): generate a new one (Zoho API console → Self Client → Generate Code, with the scopes you need, for the client of this connection) and run this command right away")
         })?;
     let refresh = refresh.ok_or_else(|| {
         Diag::new(
@@ -579,7 +581,7 @@ pub fn oauth_error(
         )
         .with_help(if is_zoho {
             format!(
-                "the refresh token was revoked, belongs to another client or data center, or was pushed out by Zoho's limit of 20 refresh tokens per user per client; generate a new grant code (it expires in about a minute, so exchange it right away at {accounts}) and put the new refresh_token in [connections.{name}]"
+                "the refresh token was revoked, belongs to another client or data center, or was pushed out by Zoho's limit of 20 refresh tokens per user per client; run `dlg auth {name}` to authorize again (or generate a new grant code with the Self Client of the API console and run `dlg auth {name} --code -` before it expires, 3 minutes by default)"
             )
         } else {
             format!(

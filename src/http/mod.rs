@@ -7,7 +7,10 @@
 // The public API returns `Diag` by value (shared with the interpreter).
 #![allow(clippy::result_large_err)]
 
+mod auth;
 pub mod mock;
+
+pub use auth::{AuthStatus, Revocation, ServiceCheck};
 
 use std::collections::HashSet;
 use std::fmt;
@@ -39,6 +42,10 @@ pub struct HttpOptions {
     /// Token cache directory; default `DLG_CACHE_DIR`, else
     /// `$XDG_CACHE_HOME/dlg`, else `~/.cache/dlg`.
     pub cache_dir: Option<PathBuf>,
+    /// Refresh-token store directory (`dlg auth NAME`); default
+    /// `DLG_STORE_DIR`, else `<cache_dir>/store` when `cache_dir` is set,
+    /// else `$XDG_DATA_HOME/dlg/store`, else `~/.local/share/dlg/store`.
+    pub store_dir: Option<PathBuf>,
 }
 
 impl Default for HttpOptions {
@@ -50,6 +57,7 @@ impl Default for HttpOptions {
             trace_path: None,
             timeout: Duration::from_secs(40),
             cache_dir: None,
+            store_dir: None,
         }
     }
 }
@@ -313,6 +321,7 @@ impl HttpClient {
         self.connections
             .get_or_init(|| {
                 let mut c = Connections::discover(self.opts.connections_path.as_deref())?;
+                c.set_store(self.store());
                 if let Some(m) = &self.mocks {
                     c.merge_missing(&m.connections);
                 }
@@ -456,44 +465,9 @@ impl HttpClient {
         code: &str,
         redirect_uri: Option<&str>,
     ) -> Result<Authorized, Diag> {
-        let conns = self.connections()?;
-        let mut c = conns.resolve_for_authorize(name)?;
-        for s in c.secrets() {
-            self.add_secret(&s);
-        }
-        let token_url = self.token_url(&c, conns)?;
-        let trace = |s: &str| self.trace(s);
-        let (t, refresh) = self.block_on(crate::connections::token::exchange_code(
-            &self.http,
-            &c,
-            &token_url,
-            code,
-            redirect_uri,
-            &trace,
-        ))?;
-        self.add_secret(&t.access_token);
-        self.add_secret(refresh.expose());
-        match &mut c.auth {
-            Auth::Zoho { refresh_token, .. } | Auth::OAuth2 { refresh_token, .. } => {
-                *refresh_token = refresh.clone();
-            }
-            _ => {}
-        }
-        let cache_file = self.tokens.file_for(&c);
-        if let Err(e) = crate::connections::token::write_cache(&cache_file, &t) {
-            self.trace(&format!(
-                "could not write token cache {}: {e}",
-                cache_file.display()
-            ));
-        }
-        Ok(Authorized {
-            refresh_token: refresh,
-            expires_in: t
-                .expires_at
-                .saturating_sub(crate::connections::token::now_secs()),
-            api_domain: t.api_domain,
-            token_url: token_url.to_string(),
-        })
+        let c = self.authorize_target(name)?;
+        self.exchange_code(&c, code, redirect_uri, None)
+            .map(|(a, _)| a)
     }
 
     /// Whether requests are answered from a mock file.

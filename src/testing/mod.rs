@@ -130,7 +130,8 @@ fn is_test_file(p: &Path, glob: &str) -> bool {
 }
 
 fn is_golden_script(p: &Path, glob: &str) -> bool {
-    p.extension().is_some_and(|e| e == "dg")
+    p.extension()
+        .is_some_and(|e| e == "dg" || e == "deluge" || e == "ds")
         && !is_test_file(p, glob)
         && (p.with_extension("out").exists() || p.with_extension("err").exists())
 }
@@ -196,8 +197,9 @@ pub fn discover_with(paths: &[PathBuf], glob: &str) -> Result<Vec<Case>, String>
                 .unwrap_or_default();
             let skip = wants_skip(&text);
             if !is_test_file(&file, glob) {
+                let name = Path::new(&rel).with_extension("").display().to_string();
                 cases.push(Case {
-                    name: rel.trim_end_matches(".dg").to_string(),
+                    name: name.replace('\\', "/"),
                     file,
                     kind: Kind::Golden,
                     line: 1,
