@@ -954,3 +954,66 @@ fn auth_without_a_client_walks_the_user_through_the_api_console() {
     r.err_has("https://api-console.zohocloud.ca")
         .err_has("[connections.brand_new]");
 }
+
+/// `--no-browser` on a remote machine: the browser cannot reach the
+/// listener, so the user pastes the address it was redirected to.
+fn paste_run(f: &Fake, paste: &dyn Fn(&str) -> String) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dlg"));
+    cmd.args(["auth", NAME, "--no-browser", "--port", "0", "--wait", "20"])
+        .args(["--connections", &f.c()]);
+    f.env(&mut cmd);
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let url = loop {
+        let mut line = String::new();
+        if err.read_line(&mut line).unwrap() == 0 {
+            panic!("no consent URL on stderr:\n{seen}");
+        }
+        seen.push_str(&line);
+        let t = line.trim();
+        if t.starts_with("http://") {
+            break reqwest::Url::parse(t).unwrap();
+        }
+    };
+    let q: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    let state = get(&q, "state").unwrap().to_string();
+    writeln!(child.stdin.take().unwrap(), "{}", paste(&state)).unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    let mut run = Run::from(child.wait_with_output().unwrap());
+    run.stderr = seen + &rest;
+    run
+}
+
+#[test]
+fn no_browser_accepts_the_pasted_redirect_address() {
+    let f = Fake::new();
+    f.token_endpoint(&f.accounts, GRANT_CODE, NEW_REFRESH);
+    let r = paste_run(&f, &|state| {
+        format!(
+            "http://127.0.0.1:8765/callback?state={state}&code={GRANT_CODE}&location=in&accounts-server=https%3A%2F%2Faccounts.zoho.in"
+        )
+    });
+    r.ok().no_secret();
+    r.err_has("paste the address it was redirected to");
+    assert!(
+        std::fs::read_to_string(f.store_dir().join("books.json"))
+            .unwrap()
+            .contains(NEW_REFRESH)
+    );
+    let ex = f.requests(&f.accounts, "/oauth/v2/token");
+    assert_eq!(get(&form(&ex[0]), "code"), Some(GRANT_CODE));
+
+    // A pasted address from another login is rejected.
+    let f = Fake::new();
+    f.token_endpoint(&f.accounts, GRANT_CODE, NEW_REFRESH);
+    let r = paste_run(&f, &|_| {
+        format!("http://127.0.0.1:8765/callback?state=old&code={GRANT_CODE}")
+    });
+    r.fails_with("oauth::state_mismatch").no_secret();
+    assert!(f.requests(&f.accounts, "/oauth/v2/token").is_empty());
+}

@@ -74,7 +74,8 @@ pub struct LoginArgs {
     /// token store (refused when the file reads it from ${VAR}).
     #[arg(long)]
     pub write: bool,
-    /// Browser flow: only print the consent URL, do not open a browser.
+    /// Browser flow: only print the consent URL, do not open a browser; the
+    /// redirect address (or code) may also be pasted on stdin.
     #[arg(long)]
     pub no_browser: bool,
     /// Browser flow: port of the redirect http://127.0.0.1:PORT/callback
@@ -221,11 +222,21 @@ pub fn login(mut args: LoginArgs) -> i32 {
                 eprintln!(
                     "Open this URL in a browser to authorize connection '{who}' (waiting up to {wait} s for the redirect):\n\n  {url}\n"
                 );
-                if !no_browser && !oauth_flow::open_browser(url) {
+                if no_browser {
+                    eprintln!(
+                        "If that browser cannot reach this machine, paste the address it was redirected to (or just the code) here and press Enter."
+                    );
+                } else if !oauth_flow::open_browser(url) {
                     eprintln!("(could not start a browser; open the URL yourself)");
                 }
             };
-            client.browser_login(&conn, port, Duration::from_secs(args.wait), &show)
+            client.browser_login(
+                &conn,
+                port,
+                Duration::from_secs(args.wait),
+                args.no_browser,
+                &show,
+            )
         }
     };
     let (done, new_conn) = match result {

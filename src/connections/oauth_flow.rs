@@ -121,17 +121,110 @@ pub async fn bind(port: u16) -> std::io::Result<TcpListener> {
     TcpListener::bind(("127.0.0.1", port)).await
 }
 
+/// Parameters of a redirect URL (`state` checked).
+pub fn from_redirect(url: &reqwest::Url, state: &str) -> Result<Callback, CallbackError> {
+    let q = |k: &str| {
+        url.query_pairs()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.into_owned())
+    };
+    if q("state").as_deref() != Some(state) {
+        Err(CallbackError::StateMismatch)
+    } else if let Some(error) = q("error") {
+        Err(CallbackError::Denied {
+            error,
+            description: q("error_description"),
+        })
+    } else if let Some(code) = q("code").filter(|c| !c.is_empty()) {
+        Ok(Callback {
+            code,
+            location: q("location"),
+            accounts_server: q("accounts-server"),
+        })
+    } else {
+        Err(CallbackError::NoCode)
+    }
+}
+
+/// A line pasted on the terminal: the address the browser was redirected
+/// to (when it could not reach this machine), or the bare code.
+pub fn from_pasted(line: &str, state: &str) -> Result<Callback, CallbackError> {
+    let line = line.trim();
+    if line.starts_with("http://") || line.starts_with("https://") {
+        return match reqwest::Url::parse(line) {
+            Ok(u) => from_redirect(&u, state),
+            Err(_) => Err(CallbackError::NoCode),
+        };
+    }
+    Ok(Callback {
+        code: line.to_string(),
+        location: None,
+        accounts_server: None,
+    })
+}
+
+/// Lines typed on stdin, read on a thread (for `--no-browser`).
+pub fn stdin_lines() -> tokio::sync::mpsc::UnboundedReceiver<String> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let _ = std::thread::Builder::new()
+        .name("dlg-paste".into())
+        .spawn(move || {
+            let stdin = std::io::stdin();
+            loop {
+                let mut line = String::new();
+                match stdin.read_line(&mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        if tx.send(line).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+    rx
+}
+
+enum Event {
+    Accepted(
+        Result<
+            std::io::Result<(tokio::net::TcpStream, std::net::SocketAddr)>,
+            tokio::time::error::Elapsed,
+        >,
+    ),
+    Pasted(Option<String>),
+}
+
 /// Serve the loopback listener until the `/callback` request arrives (other
-/// paths get 404) or `wait` passes; answer it with a small page.
+/// paths get 404), a redirect address or code is pasted on `paste`, or
+/// `wait` passes; answer the browser with a small page.
 pub async fn wait_for_callback(
     listener: &TcpListener,
     state: &str,
     wait: Duration,
     connection: &str,
+    mut paste: Option<tokio::sync::mpsc::UnboundedReceiver<String>>,
 ) -> Result<Callback, CallbackError> {
     let deadline = tokio::time::Instant::now() + wait;
     loop {
-        let accepted = tokio::time::timeout_at(deadline, listener.accept()).await;
+        let event = tokio::select! {
+            r = tokio::time::timeout_at(deadline, listener.accept()) => Event::Accepted(r),
+            p = async {
+                match paste.as_mut() {
+                    Some(rx) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => Event::Pasted(p),
+        };
+        let accepted = match event {
+            Event::Pasted(None) => {
+                paste = None;
+                continue;
+            }
+            Event::Pasted(Some(line)) if line.trim().is_empty() => continue,
+            Event::Pasted(Some(line)) => return from_pasted(&line, state),
+            Event::Accepted(a) => a,
+        };
         let (mut sock, _) = match accepted {
             Err(_) => return Err(CallbackError::Timeout),
             Ok(Err(e)) => return Err(CallbackError::Io(e)),
@@ -160,27 +253,7 @@ pub async fn wait_for_callback(
             respond(&mut sock, 404, "Not found.").await;
             continue;
         }
-        let q = |k: &str| {
-            url.query_pairs()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.into_owned())
-        };
-        let result = if q("state").as_deref() != Some(state) {
-            Err(CallbackError::StateMismatch)
-        } else if let Some(error) = q("error") {
-            Err(CallbackError::Denied {
-                error,
-                description: q("error_description"),
-            })
-        } else if let Some(code) = q("code").filter(|c| !c.is_empty()) {
-            Ok(Callback {
-                code,
-                location: q("location"),
-                accounts_server: q("accounts-server"),
-            })
-        } else {
-            Err(CallbackError::NoCode)
-        };
+        let result = from_redirect(&url, state);
         let page = match &result {
             Ok(_) => format!(
                 "dlg received the authorization for connection '{}'. You can close this tab and return to the terminal.",

@@ -178,14 +178,17 @@ impl HttpClient {
     /// consent URL (through `[hosts]`), hand it to `show` (print, open a
     /// browser), wait up to `wait` for the redirect, check `state`, follow
     /// Zoho's `accounts-server`, exchange the code.
+    /// With `paste`, a redirect address (or bare code) typed on stdin is
+    /// accepted too, for browsers that cannot reach this machine.
     pub fn browser_login(
         &self,
         conn: &Connection,
         port: u16,
         wait: Duration,
+        paste: bool,
         show: &dyn Fn(&str),
     ) -> Result<(Authorized, Connection), Diag> {
-        self.browser_inner(conn, port, wait, show)
+        self.browser_inner(conn, port, wait, paste, show)
             .map_err(|d| self.scrub_diag(d))
     }
 
@@ -194,6 +197,7 @@ impl HttpClient {
         conn: &Connection,
         port: u16,
         wait: Duration,
+        paste: bool,
         show: &dyn Fn(&str),
     ) -> Result<(Authorized, Connection), Diag> {
         let conns = self.connections()?;
@@ -267,7 +271,10 @@ impl HttpClient {
             },
         );
         show(url.as_str());
-        let got = self.block_on(oauth_flow::wait_for_callback(&listener, &state, wait, name));
+        let lines = paste.then(oauth_flow::stdin_lines);
+        let got = self.block_on(oauth_flow::wait_for_callback(
+            &listener, &state, wait, name, lines,
+        ));
         drop(listener);
         let token_url = self.token_url(conn, conns)?;
         let cb = match got {
