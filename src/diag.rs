@@ -86,7 +86,7 @@ impl Diag {
         self
     }
 
-    /// Render as miette's report (colours follow NO_COLOR / terminal detection).
+    /// Render as miette's report (colours follow `--color`, NO_COLOR and terminal detection).
     pub fn render(&self) -> String {
         render_report(self)
     }
@@ -166,15 +166,22 @@ impl Diagnostic for Named<'_> {
     }
 }
 
-fn use_color() -> bool {
-    use std::io::IsTerminal;
-    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+/// Whether stderr gets colours: `--color`, then `NO_COLOR`,
+/// `CLICOLOR_FORCE`/`FORCE_COLOR`, `CLICOLOR`, and terminal detection, all
+/// decided by `anstream` (see `crate::cli::color`).
+pub fn stderr_color() -> bool {
+    anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never
+}
+
+/// Whether stdout gets colours (same rules as [`stderr_color`]).
+pub fn stdout_color() -> bool {
+    anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
 }
 
 /// Render any diagnostic with miette's graphical handler (plain text when
 /// colours are off, so tests and CI logs stay readable).
 pub fn render_report(diag: &Diag) -> String {
-    render_with(diag, use_color())
+    render_with(diag, stderr_color())
 }
 
 /// Render without colours (captured output: `dlg test`, files).
@@ -193,7 +200,7 @@ fn render_with(diag: &Diag, color: bool) -> String {
             .map(|s| NamedSource::new(&s.name, s.text.clone())),
     );
     let handler = if color {
-        miette::GraphicalReportHandler::new()
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode())
     } else {
         miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
     };

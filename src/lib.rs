@@ -15,6 +15,7 @@ pub mod connections;
 pub mod creator;
 pub mod diag;
 pub mod eval;
+pub mod format;
 pub mod http;
 pub mod repl;
 pub mod syntax;

@@ -412,7 +412,7 @@ fn check_can_emit_github_annotations() {
     let o = dlg_in(dir.path(), &["check", "--format", "github", "bad.dg"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stdout(&o).contains("::error file=bad.dg,line=1,title=syntax error::"),
+        stdout(&o).contains("::error file=bad.dg,line=1,col=5,title=deluge%3A%3Asyntax::"),
         "{}",
         stdout(&o)
     );

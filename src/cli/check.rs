@@ -4,10 +4,22 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::report::{self, Format};
 use crate::diag::SourceFile;
 use crate::syntax::scan::{Skip, skip_at};
 
 #[derive(Args, Debug)]
+#[command(after_help = "EXAMPLES:
+  dlg check script.dg                  # one file
+  dlg check functions/ tests/realworld # directories, recursively
+  dlg check --quiet .                  # file:line:col: message, one per line
+  dlg check --format github .          # ::error annotations for GitHub Actions
+  dlg check --format json . | jq .     # one JSON object per diagnostic
+
+Directories are searched for *.dg, *.deluge and *.ds files; .gitignore and
+.ignore files and hidden entries are respected, symbolic-link loops skipped.
+Exit status: 0 all files parse, 1 a file has errors, 2 usage error (no such
+path, or no script files found).")]
 pub struct CheckArgs {
     /// Files or directories (searched recursively for *.dg, *.deluge, *.ds).
     #[arg(required = true)]
@@ -15,9 +27,10 @@ pub struct CheckArgs {
     /// Print only the summary line and failing file names.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Output format: `github` adds a workflow annotation per error.
-    #[arg(long, value_enum, default_value_t = super::test::Format::Human)]
-    pub format: super::test::Format,
+    /// Output style: text (on stderr), json (one object per line on stdout)
+    /// or github (workflow-command annotations on stdout).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 pub fn check(args: CheckArgs) -> i32 {
@@ -31,13 +44,28 @@ pub fn check(args: CheckArgs) -> i32 {
         }
         super::collect_script_files(p, &mut files);
     }
+    if files.is_empty() {
+        let names: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+        return super::usage_error(
+            "check",
+            format!(
+                "no Deluge scripts (*.dg, *.deluge, *.ds) found in {}",
+                names.join(", ")
+            ),
+        );
+    }
     let mut failed = 0;
     for file in &files {
         let text = match std::fs::read(file) {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             Err(e) => {
-                eprintln!("dlg check: {}: {e}", file.display());
                 failed += 1;
+                let d = crate::diag::Diag::new(
+                    "dlg::io",
+                    format!("cannot read {}: {e}", file.display()),
+                )
+                .with_help("check the file's permissions");
+                report::print_diag(args.format, &d);
                 continue;
             }
         };
@@ -48,29 +76,22 @@ pub fn check(args: CheckArgs) -> i32 {
         failed += 1;
         let source = SourceFile::new(file.display().to_string(), text.as_str());
         for err in &errors {
-            if args.format == super::test::Format::Github {
-                let line = text[..err.span.start.min(text.len())].matches('\n').count() + 1;
-                println!(
-                    "{}",
-                    crate::testing::report::github_annotation(
-                        &file.display().to_string(),
-                        line,
-                        "syntax error",
-                        &err.message
-                    )
-                );
-            }
-            if args.quiet {
-                let before = &text[..err.span.start.min(text.len())];
-                let line = before.matches('\n').count() + 1;
-                let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            let diag = crate::syntax::syntax_diag(err, &source);
+            if args.quiet && args.format == Format::Text {
+                let (line, col) = report::line_col(&text, err.span.start);
                 eprintln!("{}:{line}:{col}: {}", file.display(), err.message);
             } else {
-                crate::diag::eprint(&crate::syntax::syntax_diag(err, &source));
+                report::print_diag(args.format, &diag);
             }
         }
     }
-    println!("{} files, {} failed", files.len(), failed);
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::json!({"type": "summary", "files": files.len(), "failed": failed})
+        ),
+        _ => println!("{} files, {} failed", files.len(), failed),
+    }
     if failed > 0 { 1 } else { 0 }
 }
 

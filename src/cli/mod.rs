@@ -3,11 +3,16 @@
 mod auth;
 mod builtins_cmd;
 mod check;
+pub mod color;
+mod completions;
 mod connections;
 mod creator;
+mod fmt;
 mod repl;
+pub mod report;
 pub mod run;
 mod test;
+mod version;
 
 use std::path::{Path, PathBuf};
 
@@ -18,13 +23,26 @@ pub use run::parse_arg_value;
 #[derive(Parser, Debug)]
 #[command(
     name = "dlg",
-    version,
+    version = version::SHORT,
+    long_version = version::LONG,
     about = "Run Zoho Deluge scripts locally",
-    long_about = "Run Zoho Deluge scripts on your machine or in CI: the language, invokeurl over named OAuth connections, offline HTTP mocks, and a REPL."
+    long_about = "Run Zoho Deluge scripts on your machine or in CI: the language, invokeurl over named OAuth connections, offline HTTP mocks, and a REPL.",
+    after_help = "EXAMPLES:
+  dlg run script.dg          # or just: dlg script.dg
+  dlg check .                # parse every script under the current directory
+  dlg fmt --check .          # is everything in Zoho's editor layout?
+  dlg repl                   # interactive console
+  dlg completions bash       # shell completions
+
+Each command has its own examples and environment variables: dlg help COMMAND."
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// When to use colours: auto (a terminal, unless NO_COLOR is set),
+    /// always, or never. CLICOLOR_FORCE / FORCE_COLOR force them in auto.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = color::When::Auto)]
+    pub color: color::When,
 }
 
 #[derive(Subcommand, Debug)]
@@ -46,6 +64,12 @@ pub enum Command {
     Auth(auth::AuthArgs),
     /// Creator records in the local database: import, export, reset.
     Creator(creator::CreatorArgs),
+    /// Format scripts in Zoho's editor layout (`--check` for CI, `-` for stdin).
+    Fmt(fmt::FmtArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
+    /// Show the version, commit and build date.
+    Version,
 }
 
 /// Options shared by `run` and `repl`.
@@ -193,11 +217,14 @@ pub fn parse_now(text: &str) -> Option<chrono::NaiveDateTime> {
 
 /// Entry point; returns the process exit code (0 ok, 1 script failed, 2 usage).
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let args = with_run_shortcut(std::env::args_os().collect());
+    // Decided before parsing so that clap's own help and errors follow it.
+    color::apply(color::from_args(&args));
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
+            let _ = with_closer_suggestion(e).print();
             return code;
         }
     };
@@ -214,6 +241,9 @@ pub fn main() -> i32 {
             Command::Connections(args) => connections::connections(args),
             Command::Auth(args) => auth::auth(args),
             Command::Creator(args) => creator::creator(args),
+            Command::Fmt(args) => fmt::fmt(args),
+            Command::Completions(args) => completions::completions(args),
+            Command::Version => version::print(),
         });
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,
@@ -222,6 +252,91 @@ pub fn main() -> i32 {
             70
         }
     }
+}
+
+/// clap suggests a subcommand only above its similarity threshold; for
+/// short slips such as `dlg rn` suggest the subcommand one edit away.
+fn with_closer_suggestion(e: clap::Error) -> clap::Error {
+    use clap::CommandFactory;
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::InvalidSubcommand || e.get(ContextKind::SuggestedSubcommand).is_some()
+    {
+        return e;
+    }
+    let Some(ContextValue::String(typed)) = e.get(ContextKind::InvalidSubcommand) else {
+        return e;
+    };
+    let mut cmd = Cli::command();
+    let close = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .find(|name| strsim::damerau_levenshtein(name, typed) == 1);
+    match close {
+        Some(name) => cmd.error(
+            ErrorKind::InvalidSubcommand,
+            format!(
+                "unrecognized subcommand '{typed}'\n\n  tip: a similar subcommand exists: '{name}'"
+            ),
+        ),
+        None => e,
+    }
+}
+
+/// `dlg FILE.dg …` means `dlg run FILE.dg …` (as `deno` and `bun` allow):
+/// when the first argument is not a subcommand or an option but names a
+/// script (by extension) or an existing file, `run` is inserted.
+pub fn with_run_shortcut(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    use clap::CommandFactory;
+    let Some(first) = args.get(1) else {
+        return args;
+    };
+    let first_str = first.to_string_lossy();
+    if first_str.starts_with('-') {
+        return args;
+    }
+    let cmd = Cli::command();
+    let is_subcommand = cmd
+        .get_subcommands()
+        .any(|c| c.get_name() == first_str || c.get_all_aliases().any(|a| a == first_str))
+        || first_str == "help";
+    if is_subcommand {
+        return args;
+    }
+    let path = Path::new(first);
+    if is_script(path) || path.is_file() {
+        args.insert(1, "run".into());
+    }
+    args
+}
+
+/// For a path that does not exist: the closest existing script name in its
+/// directory (`scripts/lead_scorng.dg` → `scripts/lead_scoring.dg`).
+pub fn near_miss(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?.to_str()?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut best: Option<(f64, PathBuf)> = None;
+    for entry in std::fs::read_dir(&dir).ok()?.flatten() {
+        let candidate = entry.file_name();
+        let Some(candidate) = candidate.to_str() else {
+            continue;
+        };
+        let p = entry.path();
+        if !is_script(&p) && !p.is_dir() {
+            continue;
+        }
+        let score = strsim::jaro_winkler(&name.to_lowercase(), &candidate.to_lowercase());
+        if score >= 0.85 && best.as_ref().is_none_or(|(b, _)| score > *b) {
+            let shown = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.join(candidate),
+                _ => PathBuf::from(candidate),
+            };
+            best = Some((score, shown));
+        }
+    }
+    best.map(|(_, p)| p)
 }
 
 /// Report a usage error (bad flag value, missing file, wrong --arg) as a
@@ -237,25 +352,36 @@ pub(crate) fn usage_diag(command: &str, message: impl std::fmt::Display) -> crat
         .with_help(format!("run `dlg {command} --help` to see the options"))
 }
 
-/// Script files under a path: `*.dg`, `*.deluge`, `*.ds`, recursively, sorted.
+/// File extensions of Deluge scripts.
+pub const SCRIPT_EXTENSIONS: [&str; 3] = ["dg", "deluge", "ds"];
+
+fn is_script(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| SCRIPT_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+/// Script files under a path: `*.dg`, `*.deluge`, `*.ds`, recursively,
+/// sorted. A file named directly is always taken. Directories are walked
+/// with the `ignore` crate: `.gitignore`/`.ignore` files and hidden entries
+/// are respected, symbolic links are followed but loops are skipped.
 pub fn collect_script_files(path: &Path, out: &mut Vec<PathBuf>) {
     if path.is_file() {
         out.push(path.to_path_buf());
         return;
     }
-    let Ok(entries) = std::fs::read_dir(path) else {
+    if !path.is_dir() {
         return;
-    };
-    let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            collect_script_files(&p, out);
-        } else if matches!(
-            p.extension().and_then(|e| e.to_str()),
-            Some("dg") | Some("deluge") | Some("ds")
-        ) {
-            out.push(p);
+    }
+    let walker = ignore::WalkBuilder::new(path)
+        .follow_links(true)
+        .require_git(false)
+        .sort_by_file_path(|a, b| a.cmp(b))
+        .build();
+    for entry in walker.flatten() {
+        let p = entry.path();
+        if entry.file_type().is_some_and(|t| t.is_file()) && is_script(p) {
+            out.push(p.to_path_buf());
         }
     }
 }

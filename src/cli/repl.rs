@@ -8,6 +8,20 @@ use super::RuntimeArgs;
 use crate::repl::{Output, Session};
 
 #[derive(Args, Debug)]
+#[command(after_help = "EXAMPLES:
+  dlg repl                                  # interactive; :help lists the commands
+  dlg repl --mock api.mock.toml --tz Asia/Kolkata
+  printf 'x = 2;\\ninfo x * 3;\\n' | dlg repl  # piped: no prompts, prints 6
+
+ENVIRONMENT:
+  DLG_HISTORY             history file (empty: no history); default
+                          $XDG_STATE_HOME/dlg/history
+  DLG_NOW                 fixed current time, e.g. 2024-01-15 10:30:00
+  TZ                      time zone when --tz is not given (default UTC)
+  DLG_CONNECTIONS         connections file when --connections is not given
+  DLG_DEFAULT_CONNECTION  connection for zoho.* tasks that name none
+  DLG_CACHE_DIR           where OAuth access tokens are cached
+  NO_COLOR                no colours; CLICOLOR_FORCE / FORCE_COLOR force them")]
 pub struct ReplArgs {
     /// Do not read or write the history file.
     #[arg(long)]

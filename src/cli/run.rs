@@ -6,11 +6,29 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::RuntimeArgs;
+use super::report::{self, Format};
 use crate::diag::SourceFile;
 use crate::eval::Interpreter;
 use crate::value::Value;
 
 #[derive(Args, Debug)]
+#[command(after_help = "EXAMPLES:
+  dlg run script.dg                                # each info prints one line
+  dlg script.dg                                    # the same (shortcut)
+  echo 'info 1 + 2;' | dlg run -                   # script from stdin
+  dlg run fn.dg --arg 'ids=[1,2]' --arg name=Ann   # a function file, JSON/Deluge arguments
+  dlg run fns.dg --function standalone.sync        # pick one of several functions
+  dlg run --mock api.mock.toml script.dg           # answer invokeurl from fixtures
+  DLG_NOW='2024-01-15 10:30:00' dlg run script.dg  # fixed clock for reproducible output
+  dlg run --format json script.dg                  # info lines, result, diagnostics as JSON
+
+ENVIRONMENT:
+  DLG_NOW                 fixed current time, e.g. 2024-01-15 10:30:00
+  TZ                      time zone when --tz is not given (default UTC)
+  DLG_CONNECTIONS         connections file when --connections is not given
+  DLG_DEFAULT_CONNECTION  connection for zoho.* tasks that name none
+  DLG_CACHE_DIR           where OAuth access tokens are cached
+  NO_COLOR                plain diagnostics; CLICOLOR_FORCE / FORCE_COLOR force colour")]
 pub struct RunArgs {
     /// Script file, or `-` to read the script from stdin.
     pub file: PathBuf,
@@ -26,6 +44,10 @@ pub struct RunArgs {
     /// replay offline with --mock.
     #[arg(long, value_name = "FILE", conflicts_with = "mock")]
     pub record: Option<PathBuf>,
+    /// Output style: text, json (one object per line: info, result,
+    /// diagnostic, done) or github (diagnostics as annotations).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
     #[command(flatten)]
     pub runtime: RuntimeArgs,
 }
@@ -257,7 +279,15 @@ pub fn run(args: RunArgs) -> i32 {
                 args.file.display().to_string(),
                 String::from_utf8_lossy(&bytes).into_owned(),
             ),
-            Err(e) => return usage(format!("{}: {e}", args.file.display())),
+            Err(e) => {
+                let mut msg = format!("{}: {e}", args.file.display());
+                if e.kind() == std::io::ErrorKind::NotFound
+                    && let Some(close) = super::near_miss(&args.file)
+                {
+                    msg.push_str(&format!(" (did you mean `{}`?)", close.display()));
+                }
+                return usage(msg);
+            }
         }
     };
     let script_dir = if args.file.as_os_str() == "-" {
@@ -281,7 +311,13 @@ pub fn run(args: RunArgs) -> i32 {
     let out: Box<dyn Write> = Box::new(std::io::BufWriter::new(std::io::stdout()));
     let done = execute(&args, &source, options, out);
     if let Some(d) = &done.diag {
-        crate::diag::eprint(d);
+        report::print_diag(args.format, d);
+    }
+    if args.format == Format::Json {
+        println!(
+            "{}",
+            serde_json::json!({"type": "done", "exit_code": done.code})
+        );
     }
     if let Some(path) = &args.record {
         let client = done.interp.as_ref().and_then(|i| i.http_client());
@@ -393,6 +429,13 @@ pub fn execute(
     };
 
     let mut interp = Interpreter::new(options, out);
+    let json = args.format == Format::Json;
+    if json {
+        interp.set_info_hook(Box::new(|text: &str| {
+            let line = serde_json::json!({"type": "info", "text": text});
+            writeln!(std::io::stdout().lock(), "{line}")
+        }));
+    }
     let result = if program.is_script {
         interp
             .run_script_with_args(&program, source, call_args)
@@ -417,7 +460,14 @@ pub fn execute(
     let (code, diag) = match result {
         Ok(ret) => {
             if let Some(v) = ret {
-                let _ = interp.info(&v.to_display());
+                if json {
+                    let value: serde_json::Value = serde_json::from_str(&crate::value::to_json(&v))
+                        .unwrap_or(serde_json::Value::Null);
+                    let line = serde_json::json!({"type": "result", "text": v.to_display(), "value": value});
+                    println!("{line}");
+                } else {
+                    let _ = interp.info(&v.to_display());
+                }
             }
             (0, None)
         }

@@ -105,9 +105,14 @@ pub struct Interpreter {
     http: Option<HttpClient>,
     /// Creator store, submission and recorded client actions.
     pub(crate) creator: crate::creator::Session,
+    /// Receives each `info` line instead of `out` (`dlg run --format json`).
+    info_hook: Option<InfoHook>,
     /// Messages of `sendmail` tasks (never sent from a local run).
     pub mails: Vec<Value>,
 }
+
+/// A receiver for `info` lines (one call per line, without the newline).
+pub type InfoHook = Box<dyn FnMut(&str) -> std::io::Result<()>>;
 
 impl Interpreter {
     pub fn new(options: Options, out: Box<dyn Write>) -> Interpreter {
@@ -121,8 +126,14 @@ impl Interpreter {
             library: None,
             http: None,
             creator: Default::default(),
+            info_hook: None,
             mails: Vec::new(),
         }
+    }
+
+    /// Send `info` lines to `hook` instead of the output writer.
+    pub fn set_info_hook(&mut self, hook: InfoHook) {
+        self.info_hook = Some(hook);
     }
 
     /// Make a program's functions callable by name.
@@ -221,8 +232,11 @@ impl Interpreter {
 
     /// Write one `info` line.
     pub fn info(&mut self, text: &str) -> RtResult<()> {
-        writeln!(self.out, "{text}")
-            .map_err(|e| RtError::runtime(format!("cannot write output: {e}")))
+        match &mut self.info_hook {
+            Some(hook) => hook(text),
+            None => writeln!(self.out, "{text}"),
+        }
+        .map_err(|e| RtError::runtime(format!("cannot write output: {e}")))
     }
 
     pub fn flush(&mut self) {

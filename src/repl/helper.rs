@@ -63,10 +63,10 @@ const TASK_KEYS: &[&str] = &[
     "response-format",
 ];
 
-/// Colours on unless `NO_COLOR` is set or stdout is not a terminal.
+/// Colours follow `--color`, `NO_COLOR`, `CLICOLOR_FORCE` and whether stdout
+/// is a terminal (one rule for the whole program: `crate::diag`).
 pub fn color_enabled() -> bool {
-    use std::io::IsTerminal;
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+    crate::diag::stdout_color()
 }
 
 pub struct DlgHelper {
