@@ -17,6 +17,8 @@ pub mod diag;
 pub mod eval;
 pub mod format;
 pub mod http;
+pub mod natives;
+pub mod project;
 pub mod repl;
 pub mod syntax;
 pub mod testing;

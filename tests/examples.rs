@@ -67,3 +67,18 @@ fn every_example_parses() {
     assert_eq!(out.0, 0, "{}", out.2);
     assert!(out.1.contains(" 0 failed"), "{}", out.1);
 }
+
+#[test]
+fn crm_project_finds_its_helpers_fixtures_and_settings_through_dlg_toml() {
+    let (code, stdout, stderr) = run(&[
+        "run",
+        "scripts/crm_project/functions/score_new_lead.dg",
+        "--arg",
+        "leadId=4876876000000333001",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stdout,
+        "Iyer: score 80, phone +919845671234\nupdated at 2024-01-15T10:30:45+05:30\n"
+    );
+}

@@ -307,3 +307,39 @@ fn multi_line_invokeurl_runs_against_a_mock_and_lists_its_connection() {
         r.stderr
     );
 }
+
+#[test]
+fn underscore_holds_the_last_value() {
+    let r = repl("2 + 3\n_ * 10\ninfo _ + 1;\n");
+    assert_eq!(r.stdout, "5\n50\n51\n", "stderr: {}", r.stderr);
+    assert_eq!(r.code, 0);
+}
+
+#[test]
+fn save_writes_the_entries_as_a_runnable_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = repl_in(
+        dir.path(),
+        "x = 4;\nx * 2\ny = ;\ntok = \"1000.8f2a9c1e0b3d4f5a6b7c8d9e0f1a2b3c.0a1b2c3d4e5f60718293a4b5c6d7e8f9\";\ninfo x + 1;\n:save out.dg\n",
+        &[],
+    );
+    assert!(
+        r.stdout.contains("saved 3 entries to out.dg"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("left out 1 entries that look like secrets"),
+        "{}",
+        r.stdout
+    );
+    let saved = std::fs::read_to_string(dir.path().join("out.dg")).unwrap();
+    assert_eq!(saved, "x = 4;\ninfo x * 2;\ninfo x + 1;\n");
+    let run = Command::new(env!("CARGO_BIN_EXE_dlg"))
+        .arg("run")
+        .arg(dir.path().join("out.dg"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "8\n5\n");
+}

@@ -87,7 +87,7 @@ fn to_json_text(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> 
 /// `"{company:Zoho, product:Creator}"` printing as
 /// `{"product":"Creator","company":"Zoho"}`. Reorder the parsed maps
 /// (nested ones too) the way a default `HashMap<String, _>` iterates.
-fn java_hash_order(v: &Value) {
+pub(crate) fn java_hash_order(v: &Value) {
     match v {
         Value::Map(m) => {
             let mut data = m.borrow_mut();

@@ -12,6 +12,7 @@ pub mod map;
 pub mod number;
 pub mod text;
 pub mod web;
+pub mod xml;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -110,6 +111,7 @@ fn all_methods() -> impl Iterator<Item = &'static MethodDef> {
         .chain(json::METHODS)
         .chain(common::METHODS)
         .chain(encoding::METHODS)
+        .chain(xml::METHODS)
 }
 
 fn all_functions() -> impl Iterator<Item = &'static FunctionDef> {

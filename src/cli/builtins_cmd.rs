@@ -10,7 +10,12 @@ pub struct BuiltinsArgs {
 
 pub fn builtins(args: BuiltinsArgs) -> i32 {
     let filter = args.filter.map(|f| f.to_ascii_lowercase());
-    for name in crate::builtins::listing() {
+    let mut names = crate::builtins::listing();
+    // Integration tasks (`zoho.crm.getRecordById`, …), one table per service.
+    names.extend(crate::natives::names());
+    names.sort_by_key(|s| s.to_ascii_lowercase());
+    names.dedup();
+    for name in names {
         if filter
             .as_ref()
             .is_none_or(|f| name.to_ascii_lowercase().contains(f))

@@ -8,6 +8,7 @@ mod completions;
 mod connections;
 mod creator;
 mod fmt;
+mod init;
 mod repl;
 pub mod report;
 pub mod run;
@@ -57,6 +58,8 @@ pub enum Command {
     Builtins(builtins_cmd::BuiltinsArgs),
     /// Interactive console: statements and expressions, variables persist.
     Repl(repl::ReplArgs),
+    /// Write a commented dlg.toml (the project file) in the current directory.
+    Init(init::InitArgs),
     /// List, test and authorize the connections of connections.toml.
     Connections(connections::ConnectionsArgs),
     /// Connect to Zoho: browser login or Self Client code, token store,
@@ -84,9 +87,13 @@ pub struct RuntimeArgs {
     /// Time zone for dates, e.g. Asia/Kolkata (default: $TZ, else UTC).
     #[arg(long, value_name = "ZONE")]
     pub tz: Option<String>,
-    /// Extra directory searched for `standalone.fn(…)` and similar calls.
-    #[arg(long = "lib", value_name = "DIR")]
+    /// Extra file or directory searched for `standalone.fn(…)` and similar calls.
+    #[arg(long = "lib", value_name = "PATH")]
     pub lib: Vec<PathBuf>,
+    /// Project file dlg.toml, or its directory (default: $DLG_PROJECT, else
+    /// the nearest dlg.toml above the script, else above the current directory).
+    #[arg(long, value_name = "PATH")]
+    pub project: Option<PathBuf>,
     /// Connections file (default: $DLG_CONNECTIONS, ./connections.toml or an ancestor's, then ~/.config/dlg/connections.toml).
     #[arg(long, value_name = "PATH")]
     pub connections: Option<PathBuf>,
@@ -126,7 +133,19 @@ impl RuntimeArgs {
     // HttpOptions has more fields than the CLI sets; keep their defaults.
     #[allow(clippy::field_reassign_with_default)]
     pub fn options(&self, script_dir: Option<&Path>) -> Result<crate::eval::Options, String> {
-        let tz_name = self.tz.clone().or_else(|| std::env::var("TZ").ok());
+        let project = match crate::project::Project::discover(self.project.as_deref(), script_dir) {
+            Ok(p) => p.map(std::sync::Arc::new),
+            Err(d) => {
+                crate::diag::eprint(&d);
+                return Err(format!("cannot use the project file: {}", d.message));
+            }
+        };
+        // --tz, then dlg.toml, then $TZ.
+        let tz_name = self
+            .tz
+            .clone()
+            .or_else(|| project.as_ref().and_then(|p| p.timezone.clone()))
+            .or_else(|| std::env::var("TZ").ok());
         let tz = match tz_name.as_deref().map(|s| s.trim_start_matches(':')) {
             None | Some("") => chrono_tz::UTC,
             Some(name) => name.parse::<chrono_tz::Tz>().map_err(|_| {
@@ -137,7 +156,26 @@ impl RuntimeArgs {
         if let Some(dir) = script_dir {
             lib_dirs.push(dir.to_path_buf());
         }
-        lib_dirs.extend(self.lib.iter().cloned());
+        for lib in &self.lib {
+            if !lib.exists() {
+                return Err(format!(
+                    "--lib {}: no such file or directory",
+                    lib.display()
+                ));
+            }
+            lib_dirs.push(lib.clone());
+        }
+        // Without dlg.toml, helpers are also looked up in the git work tree
+        // holding the script, else in the current directory when the
+        // script lies under it (a run from the project root).
+        let search_root = if project.is_some() {
+            None
+        } else {
+            let cwd = std::env::current_dir().ok();
+            script_dir
+                .and_then(crate::project::git_root)
+                .or_else(|| cwd.filter(|c| script_dir.is_some_and(|d| d.starts_with(c))))
+        };
         // A fixed clock for reproducible tests: --now, else DLG_NOW.
         let now =
             match &self.now {
@@ -153,7 +191,10 @@ impl RuntimeArgs {
             };
         let mut http = crate::http::HttpOptions::default();
         http.connections_path = self.connections.clone();
-        http.mock_path = self.mock.clone();
+        http.mock_path = self
+            .mock
+            .clone()
+            .or_else(|| project.as_ref().and_then(|p| p.mock.clone()));
         http.verbose = self.verbose;
         http.trace_path = self.trace.clone();
         http.timeout = std::time::Duration::from_secs(self.timeout);
@@ -173,17 +214,31 @@ impl RuntimeArgs {
             verbose: self.verbose,
             config: None,
         };
-        Ok(crate::eval::Options {
+        let mut options = crate::eval::Options {
             creator,
             now,
             max_statements: self.max_statements,
             max_depth: self.max_depth,
             tz,
             lib_dirs,
+            search_root,
             http,
             default_connection: self.default_connection.clone(),
             ..Default::default()
-        })
+        };
+        if let Some(p) = &project {
+            let set = |field: &mut String, v: &Option<String>| {
+                if let Some(v) = v {
+                    *field = v.clone();
+                }
+            };
+            set(&mut options.login_user, &p.login_user);
+            set(&mut options.login_user_id, &p.login_user_id);
+            set(&mut options.admin_user, &p.admin_user);
+            set(&mut options.admin_user_id, &p.admin_user_id);
+        }
+        options.project = project;
+        Ok(options)
     }
 }
 
@@ -238,6 +293,7 @@ pub fn main() -> i32 {
             Command::Test(args) => test::test(args),
             Command::Builtins(args) => builtins_cmd::builtins(args),
             Command::Repl(args) => repl::repl(args),
+            Command::Init(args) => init::init(args),
             Command::Connections(args) => connections::connections(args),
             Command::Auth(args) => auth::auth(args),
             Command::Creator(args) => creator::creator(args),

@@ -1,13 +1,12 @@
 //! Calls: user functions in the same file, functions in library files
 //! (`standalone.fn(…)`, `automation.fn(…)`, `thisapp.fn(…)`), builtins.
 
-use rustc_hash::FxHashMap;
-use std::path::Path;
 use std::rc::Rc;
 
 use super::{Interpreter, RtError, RtResult};
 use crate::builtins;
 use crate::diag::SourceFile;
+use crate::project::lookup::{Found, Library, Place};
 use crate::syntax::ast::{Function, Span};
 use crate::value::Value;
 
@@ -102,14 +101,6 @@ impl Interpreter {
         {
             return builtins::call_method(self, recv, name, Some(id), rest);
         }
-        if self.options.bare_library_calls {
-            let lname = lname.to_string();
-            self.load_library();
-            let found = self.library.as_ref().and_then(|l| l.get(&lname)).cloned();
-            if let Some((f, src)) = found {
-                return call_user(self, &f, &src, args, Some(span));
-            }
-        }
         if matches!(lname, "openurl" | "alert" | "sendsms" | "pushnotify") {
             // Creator client actions: recorded, never performed.
             let action = match lname {
@@ -122,7 +113,22 @@ impl Interpreter {
             self.client_action(action, detail.join(", "));
             return Ok(Value::Null);
         }
-        Err(unknown_function(name, builtins::function_names()))
+        // A helper of another file of the project, called without namespace.
+        let lname = lname.to_string();
+        if let Some((f, src)) = self.find_helper(name, &lname, &lname)? {
+            return call_user(self, &f, &src, args, Some(span));
+        }
+        // A method called in free form on a value it does not apply to
+        // (`toDateTime(null, fmt)`): say so rather than "not defined".
+        if let Some((recv, rest)) = args.split_first()
+            && let Some(id) = builtins::method_id(&lname)
+        {
+            return builtins::call_method(self, recv, name, Some(id), rest);
+        }
+        Err(unknown_function(
+            name,
+            builtins::function_names().chain(builtins::method_names()),
+        ))
     }
 
     /// `a.b.c(args)` where `a` is not a variable.
@@ -137,21 +143,12 @@ impl Interpreter {
             builtins::check_arity(path, def.min, def.max, args.len())?;
             return (def.f)(self, &args);
         }
-        let mut segments = lpath.split('.');
-        let head = segments.next().unwrap_or("");
         if let Some(result) = self.creator_local_task(&lpath, &args) {
             return result;
         }
-        if let Some(result) = self.integration_task(&lpath, &args) {
-            return result;
-        }
+        let head = lpath.split('.').next().unwrap_or("");
         if head == "zoho" {
-            return Err(RtError::unsupported(format!(
-                "the integration task `{path}` is not supported yet"
-            ))
-            .with_help(
-                "call the service's REST API with invokeurl and a connection instead, or mock it",
-            ));
+            return self.zoho_task(path, &lpath, &args, span);
         }
         let fname = lpath.rsplit('.').next().unwrap_or("").to_string();
         // A function of this file called with its namespace.
@@ -163,63 +160,110 @@ impl Interpreter {
         {
             return call_user(self, &f, &src, args, Some(span));
         }
-        self.load_library();
-        let library = self.library.as_ref().expect("library loaded");
-        if let Some((f, src)) = library.get(&lpath).or_else(|| library.get(&fname)).cloned() {
+        if let Some((f, src)) = self.find_helper(path, &lpath, &fname)? {
             return call_user(self, &f, &src, args, Some(span));
         }
-        let known: Vec<String> = library.keys().cloned().collect();
         if USER_NAMESPACES.contains(&head) {
-            let mut err = RtError::new(
-                "deluge::unknown_function",
-                format!("function `{path}` was not found"),
-            );
-            let hint = did_you_mean(&fname, known.iter().map(|s| s.as_str()));
-            err = err.with_help(match hint {
-                Some(h) => format!(
-                    "did you mean `{h}`? Functions are looked up in *.dg files next to the script and in --lib directories"
-                ),
-                None => "put a file defining it next to the script, or pass --lib DIR".to_string(),
-            });
-            return Err(err);
+            return Err(self.helper_not_found(path, &fname));
         }
         Err(RtError::unsupported(format!(
             "`{path}` calls a function of another Zoho application or service"
         ))
         .with_help(
-            "define it in a *.dg file next to the script (or in --lib DIR) to run it locally",
+            "define it in a function file of the project (or pass --lib PATH) to run it locally",
         ))
     }
 
-    fn load_library(&mut self) {
-        if self.library.is_some() {
-            return;
-        }
-        let mut lib = FxHashMap::default();
-        let dirs = self.options.lib_dirs.clone();
-        for dir in dirs {
-            let mut files = Vec::new();
-            crate::cli::collect_script_files(Path::new(&dir), &mut files);
-            for path in files {
-                let Ok(text) = std::fs::read_to_string(&path) else {
-                    continue;
-                };
-                let Ok(program) = crate::syntax::parse_program(&text) else {
-                    continue;
-                };
-                if program.is_script {
-                    continue;
+    /// `zoho.<service>.<task>(…)`: an integration task (see `natives`).
+    fn zoho_task(
+        &mut self,
+        path: &str,
+        lpath: &str,
+        args: &[Value],
+        _span: Span,
+    ) -> RtResult<Value> {
+        crate::natives::run(self, path, lpath, args)
+    }
+
+    fn library(&mut self) -> &mut Library {
+        if self.library.is_none() {
+            let mut places: Vec<Place> = Vec::new();
+            for dir in &self.options.lib_dirs {
+                let mut place = Place::new(dir.display().to_string(), dir.clone());
+                // Folders inside the project follow its globs.
+                if let Some(project) = &self.options.project
+                    && dir.starts_with(&project.root)
+                {
+                    place.include = project.functions.clone();
+                    place.exclude = project.exclude.clone();
+                    place.base = Some(project.root.clone());
                 }
-                let source = SourceFile::new(path.display().to_string(), text);
-                for f in &program.functions {
-                    lib.entry(f.qualified_name.to_ascii_lowercase())
-                        .or_insert_with(|| (f.clone(), source.clone()));
-                    lib.entry(f.name.to_ascii_lowercase())
-                        .or_insert_with(|| (f.clone(), source.clone()));
-                }
+                places.push(place);
             }
+            if let Some(project) = &self.options.project {
+                let mut place = Place::new(
+                    format!("the project {}", project.path.display()),
+                    project.root.clone(),
+                );
+                place.include = project.functions.clone();
+                place.exclude = project.exclude.clone();
+                places.push(place);
+            } else if let Some(root) = &self.options.search_root {
+                places.push(Place::new(root.display().to_string(), root.clone()));
+            }
+            self.library = Some(Library::new(places));
         }
-        self.library = Some(lib);
+        self.library.as_mut().expect("library created")
+    }
+
+    /// A function defined in another file of the project (see
+    /// `project::lookup`); an error when several files define it.
+    pub(super) fn find_helper(
+        &mut self,
+        path: &str,
+        lpath: &str,
+        fname: &str,
+    ) -> RtResult<Option<(Rc<Function>, SourceFile)>> {
+        match self.library().find(lpath, fname) {
+            Found::Function(f, src) => Ok(Some((f, src))),
+            Found::NotFound => Ok(None),
+            Found::Ambiguous(files) => Err(RtError::new(
+                "deluge::ambiguous_function",
+                format!(
+                    "function `{path}` is defined in {} files: {}",
+                    files.len(),
+                    files.join(", ")
+                ),
+            )
+            .with_help(
+                "rename one of them, call it by its full name (standalone.x / automation.x) if they differ, or leave one out with `exclude` in dlg.toml",
+            )),
+        }
+    }
+
+    fn helper_not_found(&mut self, path: &str, fname: &str) -> RtError {
+        let lib = self.library();
+        let searched: Vec<String> = lib.places().map(|p| p.label.clone()).collect();
+        let misses = lib.near_misses(fname);
+        let err = RtError::new(
+            "deluge::unknown_function",
+            format!("function `{path}` was not found"),
+        );
+        if let Some((file, why)) = misses.first() {
+            return err.with_help(format!("{file} {why}"));
+        }
+        let names = lib.all_names();
+        let where_ = if searched.is_empty() {
+            "no function files were searched".to_string()
+        } else {
+            format!("searched {}", searched.join(", "))
+        };
+        match did_you_mean(fname, names.iter().map(|s| s.as_str())) {
+            Some(h) => err.with_help(format!("did you mean `{h}`? ({where_})")),
+            None => err.with_help(format!(
+                "{where_}; define it in a function file of the project (*.dg, *.deluge, *.ds, *.ts, *.txt), add a dlg.toml at the project root, or pass --lib PATH"
+            )),
+        }
     }
 }
 

@@ -70,6 +70,34 @@ impl RtError {
         self
     }
 
+    /// An error raised inside a `catch` block keeps the error it was
+    /// handling as its cause (in the help line).
+    pub fn while_handling(mut self, original: &RtError) -> RtError {
+        let line = original.line();
+        let note = if line > 0 {
+            format!(
+                "raised inside a catch block that was handling: {} (line {line})",
+                original.message
+            )
+        } else {
+            format!(
+                "raised inside a catch block that was handling: {}",
+                original.message
+            )
+        };
+        let join = |h: Option<String>| match h {
+            Some(h) => format!("{h}\n{note}"),
+            None => note.clone(),
+        };
+        if let Some(ext) = &mut self.external {
+            let h = ext.help.take();
+            ext.help = Some(join(h));
+        }
+        let h = self.help.take();
+        self.help = Some(join(h));
+        self
+    }
+
     /// Limits are not catchable: a runaway script must stop.
     pub fn is_catchable(&self) -> bool {
         // Test assertions are not catchable either: a failed check fails

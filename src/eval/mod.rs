@@ -4,7 +4,6 @@
 mod calls;
 mod error;
 mod expr;
-mod integrations;
 mod ops;
 mod stmt;
 mod tasks;
@@ -19,6 +18,7 @@ use chrono::{NaiveDateTime, TimeZone};
 pub(crate) use calls::did_you_mean;
 pub use error::{RtError, RtResult};
 pub use ops::binary_op;
+pub(crate) use tasks::body_value;
 pub use tasks::response_value;
 
 use crate::diag::SourceFile;
@@ -43,8 +43,14 @@ pub struct Options {
     pub login_user_id: String,
     pub admin_user: String,
     pub admin_user_id: String,
-    /// Where `standalone.fn(…)` and friends are looked up.
+    /// Where `standalone.fn(…)` and friends are looked up first: the
+    /// script's folder and `--lib` paths (files or directories), in order.
     pub lib_dirs: Vec<PathBuf>,
+    /// The project (`dlg.toml`), if one was found.
+    pub project: Option<std::sync::Arc<crate::project::Project>>,
+    /// Searched last for helpers: the project root, else (no `dlg.toml`)
+    /// the git work tree or current directory holding the script.
+    pub search_root: Option<PathBuf>,
     pub http: HttpOptions,
     /// Connection for integration tasks that name none (`--default-connection`).
     pub default_connection: Option<String>,
@@ -53,8 +59,9 @@ pub struct Options {
     /// Extra functions offered by the host (the test built-ins of `dlg
     /// test`), tried before the built-ins for plain `name(…)` calls.
     pub host_functions: Option<HostFunctions>,
-    /// Let plain `name(…)` calls reach functions of library files (test
-    /// files call the function under test by its bare name too).
+    /// Plain `name(…)` calls reach functions of library and project files
+    /// in every run now (see `project::lookup`); kept so callers that set
+    /// it still compile.
     pub bare_library_calls: bool,
 }
 
@@ -74,6 +81,8 @@ impl Default for Options {
             admin_user: "dlg".into(),
             admin_user_id: "dlg@localhost".into(),
             lib_dirs: Vec::new(),
+            project: None,
+            search_root: None,
             http: HttpOptions::default(),
             default_connection: None,
             creator: Default::default(),
@@ -100,11 +109,13 @@ pub struct Interpreter {
     source: SourceFile,
     /// User functions visible to bare calls, by lower-case name.
     functions: FxHashMap<String, (Rc<Function>, SourceFile)>,
-    /// `standalone.fn` & co. found in library files, by lower-case name.
-    library: Option<FxHashMap<String, (Rc<Function>, SourceFile)>>,
+    /// `standalone.fn` & co. looked up in library and project files.
+    library: Option<crate::project::lookup::Library>,
     http: Option<HttpClient>,
     /// Creator store, submission and recorded client actions.
     pub(crate) creator: crate::creator::Session,
+    /// Loaded `[[task]]` fixtures.
+    pub(crate) natives: crate::natives::fixtures::State,
     /// Receives each `info` line instead of `out` (`dlg run --format json`).
     info_hook: Option<InfoHook>,
     /// Messages of `sendmail` tasks (never sent from a local run).
@@ -126,6 +137,7 @@ impl Interpreter {
             library: None,
             http: None,
             creator: Default::default(),
+            natives: Default::default(),
             info_hook: None,
             mails: Vec::new(),
         }

@@ -107,6 +107,7 @@ impl Interpreter {
                 Err(err) if err.is_catchable() => {
                     frame[*slot as usize] = Interpreter::error_value(&err);
                     self.exec_block(handler, frame)
+                        .map_err(|e| e.while_handling(&err))
                 }
                 Err(err) => Err(err),
             },

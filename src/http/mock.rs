@@ -49,6 +49,9 @@ struct RawMockFile {
     request: Vec<Spanned<RawMock>>,
     #[serde(default)]
     connections: BTreeMap<String, Spanned<RawConn>>,
+    /// `[[task]]` fixtures, read by `natives::fixtures`.
+    #[serde(default, rename = "task")]
+    _task: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]

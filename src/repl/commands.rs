@@ -13,6 +13,7 @@ pub const NAMES: &[&str] = &[
     ":vars",
     ":type",
     ":load",
+    ":save",
     ":reset",
     ":connections",
     ":builtins",
@@ -26,6 +27,7 @@ pub const USAGE: &[(&str, &str)] = &[
     (":vars", ""),
     (":type", " EXPR"),
     (":load", " FILE"),
+    (":save", " FILE"),
     (":reset", ""),
     (":connections", ""),
     (":builtins", " [FILTER]"),
@@ -41,6 +43,8 @@ a blank line or Ctrl-C abandons it. Tab completes; Ctrl-R searches history.
   :vars              variables with their types and values
   :type EXPR         the type of an expression's value
   :load FILE         run a script (or load a file of functions) into the session
+  :save FILE         write this session's entries as a script (expressions as info)
+  _                  the value of the last expression
   :reset             forget all variables and loaded functions
   :connections       configured connection names
   :builtins [FILTER] built-in functions, optionally filtered
@@ -60,6 +64,7 @@ pub fn run(session: &mut Session, line: &str) -> Outcome {
         ":vars" => vars(session),
         ":type" | ":t" => type_of(session, arg),
         ":load" | ":l" => load(session, arg),
+        ":save" | ":s" => save(session, arg),
         ":reset" => {
             session.reset();
             let _ = writeln!(session.out, "session reset");
@@ -78,6 +83,38 @@ pub fn run(session: &mut Session, line: &str) -> Outcome {
         )),
     }
     Outcome::Continue
+}
+
+/// `:save FILE`: the entries that ran, one after another, as a script that
+/// `dlg run` replays. Entries that look like secrets are left out.
+fn save(session: &mut Session, arg: &str) {
+    if arg.is_empty() {
+        session.complain(":save takes a file name");
+        return;
+    }
+    let kept: Vec<&String> = session
+        .saved
+        .iter()
+        .filter(|e| !super::history::looks_secret(e))
+        .collect();
+    let skipped = session.saved.len() - kept.len();
+    let mut text = String::new();
+    for e in &kept {
+        text.push_str(e);
+        text.push('\n');
+    }
+    match std::fs::write(arg, text) {
+        Ok(()) => {
+            let _ = writeln!(session.out, "saved {} entries to {arg}", kept.len());
+            if skipped > 0 {
+                let _ = writeln!(
+                    session.out,
+                    "left out {skipped} entries that look like secrets"
+                );
+            }
+        }
+        Err(e) => session.complain(format_args!("cannot write {arg}: {e}")),
+    }
 }
 
 /// Shorten a value's printed form to one line of at most `max` characters.

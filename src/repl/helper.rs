@@ -198,11 +198,13 @@ pub fn complete(shared: &Shared, line: &str, pos: usize) -> (usize, Vec<String>)
     if word.is_empty() {
         return (pos, Vec::new());
     }
-    let in_task = before.rfind('[').is_some_and(|open| {
-        !before[open..].contains(']')
+    // The whole entry so far: earlier lines of an unfinished entry too.
+    let entry = format!("{}\n{before}", shared.pending);
+    let in_task = entry.rfind('[').is_some_and(|open| {
+        !entry[open..].contains(']')
             && starts_with_ci(
-                before[..open]
-                    .trim_end_matches(' ')
+                entry[..open]
+                    .trim_end()
                     .rsplit(|c: char| !is_ident(c))
                     .next()
                     .unwrap_or(""),
@@ -217,6 +219,10 @@ pub fn complete(shared: &Shared, line: &str, pos: usize) -> (usize, Vec<String>)
                 .filter(|k| starts_with_ci(k, word))
                 .map(|k| k.to_string()),
         );
+        // A word starting a parameter line can only be a parameter name.
+        if before[..word_start].trim().is_empty() && !out.is_empty() {
+            return (word_start, out);
+        }
     }
     out.extend(
         KEYWORDS
@@ -259,10 +265,16 @@ fn methods(recv: Option<&Value>, prefix: &str) -> Vec<String> {
 /// `zoho.encryption.` functions) after `path.`.
 fn dotted_names(path: &str, prefix: &str) -> Vec<String> {
     let full_prefix = format!("{path}.");
-    let mut out: Vec<String> = ZOHO_VARS
-        .iter()
-        .copied()
-        .chain(crate::builtins::function_names().filter(|n| n.contains('.')))
+    let tasks: Vec<String> = crate::natives::names().collect();
+    let mut all: Vec<&str> = ZOHO_VARS.to_vec();
+    for n in crate::builtins::function_names().filter(|n| n.contains('.')) {
+        all.push(n);
+    }
+    for t in &tasks {
+        all.push(t);
+    }
+    let mut out: Vec<String> = all
+        .into_iter()
         .filter(|n| starts_with_ci(n, &full_prefix))
         .filter_map(|n| {
             let rest = &n[full_prefix.len()..];
@@ -492,7 +504,22 @@ mod tests {
             ],
             connections: vec!["crm_conn".into(), "books".into()],
             functions: vec![],
+            pending: String::new(),
         }
+    }
+
+    #[test]
+    fn continuation_lines_of_invokeurl_complete_parameter_names() {
+        let mut s = shared();
+        s.pending = "resp = invokeurl\n[\n\turl :\"https://x.test\"".into();
+        let line = "\tcon";
+        assert_eq!(
+            complete(&s, line, line.len()).1,
+            vec!["connection", "content-type"]
+        );
+        // Outside a task the keyword is offered.
+        s.pending.clear();
+        assert!(complete(&s, "con", 3).1.contains(&"continue".to_string()));
     }
 
     fn names(line: &str) -> Vec<String> {
@@ -512,6 +539,9 @@ mod tests {
         assert!(names("zoho.current").contains(&"currenttime".to_string()));
         assert!(names("zoho.").contains(&"encryption".to_string()));
         assert!(names("zoho.encryption.url").contains(&"urlEncode".to_string()));
+        assert!(names("zoho.").contains(&"crm".to_string()));
+        assert!(names("zoho.crm.getRec").contains(&"getRecordById".to_string()));
+        assert!(names("zoho.books.mark").contains(&"markStatus".to_string()));
     }
 
     #[test]

@@ -49,7 +49,16 @@ pub fn should_save(entry: &str) -> bool {
 
 pub fn looks_secret(entry: &str) -> bool {
     let lower = entry.to_ascii_lowercase();
-    SECRET_MARKERS.iter().any(|m| lower.contains(m))
+    SECRET_MARKERS.iter().any(|m| lower.contains(m)) || has_zoho_token(entry)
+}
+
+/// A bare Zoho access or refresh token: `1000.` then two dot-separated runs
+/// of hex (client ids, `1000.XXXX`, have only one part and are not secret).
+fn has_zoho_token(entry: &str) -> bool {
+    static TOKEN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\b1000\.[0-9A-Za-z]{16,}\.[0-9A-Za-z]{16,}").expect("valid regex")
+    });
+    TOKEN.is_match(entry)
 }
 
 /// Append the editor's new entries to the file, creating its directory
@@ -85,5 +94,11 @@ mod tests {
         assert!(!should_save("m.put(\"refresh_token\", t);"));
         assert!(!should_save("hdr = \"Bearer abc\";"));
         assert!(!should_save("p = {\"client_secret\": s};"));
+        // A bare token, with no keyword near it.
+        assert!(!should_save(
+            "t = \"1000.8f2a9c1e0b3d4f5a6b7c8d9e0f1a2b3c.0a1b2c3d4e5f60718293a4b5c6d7e8f9\";"
+        ));
+        // A client id is not a secret.
+        assert!(should_save("id = \"1000.ABCDEF1234567890XYZ\";"));
     }
 }

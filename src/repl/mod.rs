@@ -74,6 +74,9 @@ pub struct Shared {
     pub connections: Vec<String>,
     /// User functions loaded with `:load`.
     pub functions: Vec<String>,
+    /// Lines of an unfinished entry typed so far (the completer sees only
+    /// the current line; `invokeurl [` may be on an earlier one).
+    pub pending: String,
 }
 
 /// Whether an entry can run yet.
@@ -197,6 +200,9 @@ pub struct Session {
     pub(crate) functions: Vec<String>,
     /// Errors reported so far (piped mode exits 1 if any).
     pub errors: usize,
+    /// Entries that ran without error, as script text (`:save`);
+    /// expressions become `info EXPR;`.
+    pub(crate) saved: Vec<String>,
 }
 
 impl Session {
@@ -214,6 +220,7 @@ impl Session {
             shared: Rc::new(RefCell::new(Shared::default())),
             functions: Vec::new(),
             errors: 0,
+            saved: Vec::new(),
         }
     }
 
@@ -265,7 +272,7 @@ impl Session {
                 return false;
             }
         };
-        let source = SourceFile::new(name.to_string(), text);
+        let source = SourceFile::new(name.to_string(), text.clone());
         let slots = self.scope.slot_names.len();
         match input {
             ReplInput::Statements(stmts) => {
@@ -273,7 +280,10 @@ impl Session {
                     .interp
                     .run_statements(&stmts, &mut self.frame, slots, &source)
                 {
-                    Ok(()) => true,
+                    Ok(()) => {
+                        self.saved.push(text.trim().to_string());
+                        true
+                    }
                     Err(e) => {
                         self.interp.flush();
                         self.report(&e.to_diag());
@@ -288,6 +298,14 @@ impl Session {
                 {
                     Ok(v) => {
                         self.print_value(&v);
+                        // `_` holds the last expression's value.
+                        let slot = self.scope.define("_") as usize;
+                        if self.frame.len() <= slot {
+                            self.frame.resize(slot + 1, Value::Null);
+                        }
+                        self.frame[slot] = v;
+                        self.saved
+                            .push(format!("info {};", text.trim().trim_end_matches(';')));
                         true
                     }
                     Err(e) => {
@@ -341,6 +359,7 @@ impl Session {
         self.scope = Default::default();
         self.frame.clear();
         self.functions.clear();
+        self.saved.clear();
         self.refresh_shared();
     }
 
@@ -370,7 +389,8 @@ impl Session {
             .slot_names
             .iter()
             .enumerate()
-            .filter(|(_, n)| self.scope.is_assigned(n))
+            // `_` (the last value) is not a variable the user made.
+            .filter(|(_, n)| self.scope.is_assigned(n) && n.as_ref() != "_")
             .map(|(i, n)| {
                 (
                     n.to_string(),
@@ -514,12 +534,15 @@ pub fn run_interactive(session: &mut Session, history_path: Option<std::path::Pa
                 {
                     // A blank line abandons an incomplete entry.
                     pending.clear();
+                    session.shared().borrow_mut().pending.clear();
                     continue;
                 }
                 pending.push(&line);
                 if !pending.is_complete() {
+                    session.shared().borrow_mut().pending = pending.0.clone();
                     continue;
                 }
+                session.shared().borrow_mut().pending.clear();
                 let entry = pending.take();
                 if let Some(path) = &history_path
                     && history::should_save(&entry)
@@ -534,6 +557,7 @@ pub fn run_interactive(session: &mut Session, history_path: Option<std::path::Pa
             Err(ReadlineError::Interrupted) => {
                 // Ctrl-C clears the line or abandons an incomplete entry.
                 pending.clear();
+                session.shared().borrow_mut().pending.clear();
             }
             Err(ReadlineError::Eof) => break,
             Err(e) => {

@@ -38,6 +38,12 @@ impl Scope {
         slot
     }
 
+    /// Mark a name as assigned and return its slot (the REPL's `_`).
+    pub fn define(&mut self, name: &str) -> Slot {
+        self.assigned.insert(name.to_string());
+        self.slot(name)
+    }
+
     pub fn lookup(&self, name: &str) -> Option<Slot> {
         self.names.get(name).copied()
     }
@@ -1357,6 +1363,14 @@ impl<'s> Lowerer<'s> {
                 let name = it.next().expect("name").as_str();
                 ExprKind::Call {
                     name: Rc::from(name),
+                    args: self.args(it.next())?,
+                }
+            }
+            Rule::legacy_invoke => {
+                let mut it = pair.into_inner();
+                it.next();
+                ExprKind::Call {
+                    name: Rc::from("invokeUrl"),
                     args: self.args(it.next())?,
                 }
             }

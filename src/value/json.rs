@@ -70,6 +70,23 @@ fn quote_bare_words(text: &str) -> Option<String> {
                 }
                 i += 1;
             }
+            // org.json (which Zoho's toMap/toXML follow) also reads
+            // single-quoted strings: {Name:'Lia Shelton'}.
+            '\'' => {
+                let mut s = String::new();
+                i += 1;
+                while i < chars.len() && chars[i] != '\'' {
+                    if chars[i] == '\\' && i + 1 < chars.len() {
+                        s.push(chars[i + 1]);
+                        i += 2;
+                        continue;
+                    }
+                    s.push(chars[i]);
+                    i += 1;
+                }
+                i += 1;
+                out.push_str(&serde_json::to_string(&s).ok()?);
+            }
             '{' | '}' | '[' | ']' | ':' | ',' => {
                 out.push(c);
                 i += 1;

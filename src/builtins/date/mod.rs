@@ -36,8 +36,8 @@ pub const METHODS: &[MethodDef] = methods! {
         method(Recv::Date, "toString", 0, 2, date_to_string),
         method(Recv::Date, "toText", 0, 2, date_to_string),
         method(Recv::Text, "toDate", 0, 1, text_to_date),
-        method(Recv::Text, "toDateTime", 0, 1, text_to_datetime),
-        method(Recv::Text, "toTime", 0, 1, text_to_datetime),
+        method(Recv::Text, "toDateTime", 0, 2, text_to_datetime),
+        method(Recv::Text, "toTime", 0, 2, text_to_datetime),
         method(Recv::Date, "toDate", 0, 1, date_to_date),
         method(Recv::Date, "toDateTime", 0, 1, date_to_datetime),
         method(Recv::Date, "toTime", 0, 1, date_to_datetime),
@@ -290,8 +290,26 @@ fn trailing_time(t: &str) -> Option<NaiveTime> {
 fn text_to_date(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
     convert_text(r, args, false)
 }
-fn text_to_datetime(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
-    convert_text(r, args, true)
+/// `text.toTime([pattern][, timeZone])`: with a time zone, the text is a
+/// wall time in that zone, converted to the run's zone (`--tz`), as the
+/// toTime page describes.
+fn text_to_datetime(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+    let v = convert_text(r, &args[..args.len().min(1)], true)?;
+    match (args.get(1), &v) {
+        (Some(Value::Text(zone)), Value::Date(d)) if !zone.trim().is_empty() => {
+            let utc = match zone_named(zone) {
+                Zone::Named(tz) => to_utc(&tz, &d.at),
+                Zone::Fixed(f) => {
+                    d.at.checked_sub_signed(TimeDelta::seconds(f.local_minus_utc() as i64))
+                        .unwrap_or(d.at)
+                        .and_utc()
+                }
+            };
+            let (at, _) = localize(&Zone::Named(i.options.tz), &utc);
+            Ok(Value::Date(DateTime { at, has_time: true }))
+        }
+        _ => Ok(v),
+    }
 }
 fn date_to_date(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(date_only(recv_date(r, "toDate")?.at))
