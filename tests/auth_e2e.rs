@@ -1017,3 +1017,61 @@ fn no_browser_accepts_the_pasted_redirect_address() {
     r.fails_with("oauth::state_mismatch").no_secret();
     assert!(f.requests(&f.accounts, "/oauth/v2/token").is_empty());
 }
+
+#[test]
+fn client_credentials_connections_need_no_refresh_token() {
+    let f = Fake::new();
+    f.write_connections(
+        "grant = \"client_credentials\"\nsoid = \"ZohoBooks.600123\"",
+        "",
+    );
+    f.mount(
+        Mock::given(method("POST"))
+            .and(path("/oauth/v2/token"))
+            .and(body_string_contains("grant_type=client_credentials"))
+            .and(body_string_contains("soid=ZohoBooks.600123"))
+            .and(body_string_contains("scope=ZohoBooks.fullaccess.all"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "access_token": ACCESS_1,
+                "api_domain": "https://www.zohoapis.in",
+                "expires_in": 3600
+            }))),
+        &f.accounts,
+    );
+    f.invoices();
+    for _ in 0..2 {
+        let r = f.run(SNIPPET);
+        r.ok().no_secret();
+        assert_eq!(r.stdout, "0\n");
+    }
+    let reqs = f.requests(&f.accounts, "/oauth/v2/token");
+    assert_eq!(reqs.len(), 1, "the access token is cached");
+    let fm = form(&reqs[0]);
+    assert_eq!(get(&fm, "client_id"), Some(CLIENT_ID));
+    assert_eq!(get(&fm, "refresh_token"), None);
+    let r = f.dlg(&["auth", "status"]);
+    r.ok().no_secret();
+    r.out_has("refresh token: none needed (client_credentials grant");
+    f.dlg(&["auth", NAME, "--code", GRANT_CODE])
+        .fails_with("connection::invalid")
+        .err_has("uses the client_credentials grant");
+    f.dlg(&["auth", "revoke", NAME])
+        .fails_with("connection::invalid")
+        .err_has("no refresh token to revoke");
+
+    // Without soid Zoho answers missing_org_info.
+    let f = Fake::new();
+    f.write_connections("grant = \"client_credentials\"", "");
+    f.mount(
+        Mock::given(method("POST"))
+            .and(path("/oauth/v2/token"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!({"error": "missing_org_info"})),
+            ),
+        &f.accounts,
+    );
+    f.run(SNIPPET)
+        .fails_with("oauth::missing_org_info")
+        .err_has("add `soid = \"ZohoCRM.<org id>\"`")
+        .no_secret();
+}

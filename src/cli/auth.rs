@@ -365,6 +365,9 @@ fn describe_source(s: &RefreshSource) -> String {
         RefreshSource::Missing(Some(v)) => format!("none: ${v} is not set and nothing is stored"),
         RefreshSource::Missing(None) => "none".into(),
         RefreshSource::NotApplicable => "static credentials".into(),
+        RefreshSource::ClientCredentials => {
+            "none needed (client_credentials grant: a new access token each hour)".into()
+        }
     }
 }
 

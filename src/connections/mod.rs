@@ -84,6 +84,7 @@ pub enum Auth {
         client_secret: Secret,
         refresh_token: Secret,
         scopes: Vec<String>,
+        grant: Grant,
     },
     /// Generic OAuth 2.0 refresh-token grant, `Authorization: Bearer <token>`.
     OAuth2 {
@@ -92,6 +93,7 @@ pub enum Auth {
         client_secret: Secret,
         refresh_token: Secret,
         scopes: Vec<String>,
+        grant: Grant,
     },
     /// Static bearer token.
     Bearer { token: Secret },
@@ -99,6 +101,16 @@ pub enum Auth {
     ApiKey { key: Secret, location: KeyLocation },
     /// HTTP basic auth.
     Basic { username: String, password: Secret },
+}
+
+/// How a token-based connection gets access tokens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Grant {
+    /// `grant_type=refresh_token` with the connection's refresh token.
+    RefreshToken,
+    /// `grant_type=client_credentials` (Zoho Self Client): client id,
+    /// secret, scopes and `soid` (`ZohoCRM.<org id>`); no refresh token.
+    ClientCredentials { soid: Option<String> },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -189,6 +201,10 @@ pub(crate) struct RawConn {
     redirect_port: Option<Spanned<u16>>,
     /// Revocation endpoint of a generic OAuth 2.0 provider (`dlg auth revoke`).
     revoke_url: Option<Spanned<String>>,
+    /// `refresh_token` (default) or `client_credentials`.
+    grant: Option<Spanned<String>>,
+    /// Zoho client_credentials: the org, `ZohoCRM.<org id>`.
+    soid: Option<Spanned<String>>,
 }
 
 /// A loaded connections file (or the connections declared in a mock file).
@@ -213,6 +229,8 @@ pub enum RefreshSource {
     Env(String),
     /// The token store (`dlg auth NAME`), created at (epoch seconds).
     Store(u64),
+    /// The connection uses the client_credentials grant: no refresh token.
+    ClientCredentials,
     /// Revoked with `dlg auth revoke` at (epoch seconds); nothing usable.
     Revoked(u64),
     /// None anywhere (the `${VAR}` named, if any, is unset).
@@ -493,6 +511,34 @@ impl Connections {
             None if c.token.is_some() => "bearer".into(),
             None => "zoho".into(),
         };
+        let grant = match &c.grant {
+            None => Grant::RefreshToken,
+            Some(g) => match g.get_ref().to_ascii_lowercase().as_str() {
+                "refresh_token" | "authorization_code" => Grant::RefreshToken,
+                "client_credentials" => Grant::ClientCredentials {
+                    soid: c
+                        .soid
+                        .as_ref()
+                        .map(|v| expand_env(name, "soid", v, &src))
+                        .transpose()?,
+                },
+                other => {
+                    return Err(invalid(
+                        format!("connection '{name}': unknown grant `{other}`"),
+                        "use grant = \"refresh_token\" (the default) or \"client_credentials\""
+                            .into(),
+                        g.span(),
+                        "unknown grant",
+                    ));
+                }
+            },
+        };
+        let refresh = |kind: &str| -> Result<Secret, Diag> {
+            match grant {
+                Grant::ClientCredentials { .. } => Ok(Secret::new("")),
+                Grant::RefreshToken => secret("refresh_token", &c.refresh_token, kind),
+            }
+        };
         let auth = match kind.as_str() {
             "zoho" | "zoho_oauth" => {
                 let dc_raw = c
@@ -515,16 +561,18 @@ impl Connections {
                     datacenter,
                     client_id: plain("client_id", &c.client_id, "zoho")?,
                     client_secret: secret("client_secret", &c.client_secret, "zoho")?,
-                    refresh_token: secret("refresh_token", &c.refresh_token, "zoho")?,
+                    refresh_token: refresh("zoho")?,
                     scopes: scopes(),
+                    grant: grant.clone(),
                 }
             }
             "oauth2" | "oauth" => Auth::OAuth2 {
                 token_url: plain("token_url", &c.token_url, "oauth2")?,
                 client_id: plain("client_id", &c.client_id, "oauth2")?,
                 client_secret: secret("client_secret", &c.client_secret, "oauth2")?,
-                refresh_token: secret("refresh_token", &c.refresh_token, "oauth2")?,
+                refresh_token: refresh("oauth2")?,
                 scopes: scopes(),
+                grant: grant.clone(),
             },
             "bearer" => Auth::Bearer {
                 token: secret("token", &c.token, "bearer")?,
@@ -636,7 +684,7 @@ impl Connections {
     /// A stored refresh token is only used with the client and issuer it was
     /// issued for.
     fn check_stored_issuer(&self, name: &str, c: &RawConn, auth: &Auth) -> Result<(), Diag> {
-        if self.refresh_is_in_file(name, c) {
+        if self.refresh_is_in_file(name, c) || c.grant.is_some_and_cc() {
             return Ok(());
         }
         let Some(Ok(Some(e))) = self.store.as_ref().map(|s| s.load(name)) else {
@@ -695,6 +743,9 @@ impl Connections {
         };
         if !token_based {
             return RefreshSource::NotApplicable;
+        }
+        if c.grant.is_some_and_cc() {
+            return RefreshSource::ClientCredentials;
         }
         let refs = c
             .refresh_token
@@ -821,6 +872,17 @@ fn toml_error(source: &SourceFile, e: &toml::de::Error) -> Diag {
     d
 }
 
+trait IsClientCredentials {
+    fn is_some_and_cc(&self) -> bool;
+}
+
+impl IsClientCredentials for Option<Spanned<String>> {
+    fn is_some_and_cc(&self) -> bool {
+        self.as_ref()
+            .is_some_and(|g| g.get_ref().eq_ignore_ascii_case("client_credentials"))
+    }
+}
+
 /// `(on 2024-01-15 10:30 UTC)` for an epoch second.
 fn when(secs: u64) -> String {
     chrono::DateTime::from_timestamp(secs as i64, 0)
@@ -899,6 +961,8 @@ const PUBLIC_KEYS: &[&str] = &[
     "auth_url",
     "redirect_port",
     "revoke_url",
+    "grant",
+    "soid",
 ];
 
 /// Blank secret values in a connections file (same byte length, so spans

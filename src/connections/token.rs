@@ -297,27 +297,49 @@ pub async fn refresh(
     token_url: &reqwest::Url,
     trace: Trace<'_>,
 ) -> Result<CachedToken, Diag> {
-    let (client_id, client_secret, refresh_token) = match &conn.auth {
+    let (client_id, client_secret, refresh_token, scopes, how) = match &conn.auth {
         Auth::Zoho {
             client_id,
             client_secret,
             refresh_token,
+            scopes,
+            grant,
             ..
         }
         | Auth::OAuth2 {
             client_id,
             client_secret,
             refresh_token,
+            scopes,
+            grant,
             ..
-        } => (client_id, client_secret, refresh_token),
+        } => (client_id, client_secret, refresh_token, scopes, grant),
         _ => unreachable!("refresh on a connection without a token grant"),
     };
-    let form = [
-        ("grant_type", "refresh_token"),
+    let mut form = vec![
         ("client_id", client_id.as_str()),
         ("client_secret", client_secret.expose()),
-        ("refresh_token", refresh_token.expose()),
     ];
+    let scope = scopes.join(if matches!(conn.auth, Auth::Zoho { .. }) {
+        ","
+    } else {
+        " "
+    });
+    match how {
+        super::Grant::RefreshToken => {
+            form.insert(0, ("grant_type", "refresh_token"));
+            form.push(("refresh_token", refresh_token.expose()));
+        }
+        super::Grant::ClientCredentials { soid } => {
+            form.insert(0, ("grant_type", "client_credentials"));
+            if !scope.is_empty() {
+                form.push(("scope", &scope));
+            }
+            if let Some(s) = soid {
+                form.push(("soid", s));
+            }
+        }
+    }
     grant(http, conn, token_url, &form, trace)
         .await
         .map(|(t, _)| t)
@@ -598,6 +620,13 @@ pub fn oauth_error(
             format!("access was denied for connection '{name}'{detail}"),
         )
         .with_help("the user rejected consent (or the grant-token limit was hit); authorize the client again, accept the consent screen, and store the new refresh token"),
+        Some("missing_org_info") => Diag::new(
+            "oauth::missing_org_info",
+            format!("the client_credentials grant of connection '{name}' needs the org{detail}"),
+        )
+        .with_help(format!(
+            "add `soid = \"ZohoCRM.<org id>\"` (or ZohoBooks., ZohoCreator. ...) to [connections.{name}]"
+        )),
         Some("invalid_redirect_uri") | Some("redirect_uri_mismatch") => Diag::new(
             "oauth::invalid_redirect_uri",
             format!("redirect URI mismatch for connection '{name}'{detail}"),

@@ -11,7 +11,7 @@ use crate::connections::datacenter::DataCenter;
 use crate::connections::oauth_flow::{self, CallbackError};
 use crate::connections::store::{Store, StoredToken, default_store_dir};
 use crate::connections::token::{self, CachedToken, now_secs};
-use crate::connections::{Auth, Connection, RefreshSource, Secret};
+use crate::connections::{Auth, Connection, Grant, RefreshSource, Secret};
 use crate::diag::Diag;
 
 /// Result of [`HttpClient::revoke`].
@@ -91,6 +91,21 @@ impl HttpClient {
         for s in c.secrets() {
             self.add_secret(&s);
         }
+        if let Auth::Zoho {
+            grant: Grant::ClientCredentials { .. },
+            ..
+        }
+        | Auth::OAuth2 {
+            grant: Grant::ClientCredentials { .. },
+            ..
+        } = c.auth
+        {
+            return Err(Diag::new(
+                "connection::invalid",
+                format!("connection '{name}' uses the client_credentials grant; it has no refresh token to authorize"),
+            )
+            .with_help(format!("dlg gets its access tokens with the client id and secret; `dlg auth status {name} --check` tries it")));
+        }
         if !matches!(c.auth, Auth::Zoho { .. } | Auth::OAuth2 { .. }) {
             return Err(Diag::new(
                 "connection::invalid",
@@ -109,8 +124,10 @@ impl HttpClient {
         for s in c.secrets() {
             self.add_secret(&s);
         }
-        matches!(c.auth, Auth::Zoho { .. } | Auth::OAuth2 { .. })
-            .then(|| (c, conns.refresh_source(name)))
+        let src = conns.refresh_source(name);
+        (matches!(c.auth, Auth::Zoho { .. } | Auth::OAuth2 { .. })
+            && src != RefreshSource::ClientCredentials)
+            .then_some((c, src))
     }
 
     /// Exchange a grant code for tokens at the connection's token endpoint,
@@ -418,6 +435,13 @@ impl HttpClient {
             self.add_secret(&s);
         }
         let source = conns.refresh_source(name);
+        if source == RefreshSource::ClientCredentials {
+            return Err(Diag::new(
+                "connection::invalid",
+                format!("connection '{name}' uses the client_credentials grant; there is no refresh token to revoke"),
+            )
+            .with_help(format!("forget its cached access tokens with `dlg auth logout {name}`")));
+        }
         let refresh = match &c.auth {
             Auth::Zoho { refresh_token, .. } | Auth::OAuth2 { refresh_token, .. } => {
                 refresh_token.clone()
