@@ -12,6 +12,7 @@
 pub mod builtins;
 pub mod cli;
 pub mod connections;
+pub mod creator;
 pub mod diag;
 pub mod eval;
 pub mod format;

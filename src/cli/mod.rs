@@ -6,6 +6,7 @@ mod check;
 pub mod color;
 mod completions;
 mod connections;
+mod creator;
 mod fmt;
 mod init;
 mod repl;
@@ -64,6 +65,8 @@ pub enum Command {
     /// Connect to Zoho: browser login or Self Client code, token store,
     /// status, revoke, logout.
     Auth(auth::AuthArgs),
+    /// Creator records in the local database: import, export, reset.
+    Creator(creator::CreatorArgs),
     /// Format scripts in Zoho's editor layout (`--check` for CI, `-` for stdin).
     Fmt(fmt::FmtArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -118,6 +121,15 @@ pub struct RuntimeArgs {
     /// Most memory the script may use, in MB; one text may use a quarter of it.
     #[arg(long, value_name = "MB", default_value_t = (crate::mem::DEFAULT_MAX_MEMORY >> 20) as u64, value_parser = clap::value_parser!(u64).range(16..=1_048_576))]
     pub max_memory: u64,
+    /// Creator database (default: .dlg/creator.db in the project; `:memory:` for a throw-away one).
+    #[arg(long, value_name = "PATH", env = "DLG_CREATOR_DB")]
+    pub creator_db: Option<String>,
+    /// Roll back every Creator record the script wrote if it fails.
+    #[arg(long)]
+    pub transaction: bool,
+    /// Form submission for `input.Field` (a JSON object).
+    #[arg(long, value_name = "FILE.json")]
+    pub input: Option<PathBuf>,
 }
 
 /// Highest `--max-depth`: the interpreter thread's stack is sized from it
@@ -204,7 +216,24 @@ impl RuntimeArgs {
         http.trace_path = self.trace.clone();
         http.timeout = std::time::Duration::from_secs(self.timeout);
         crate::mem::set_max_memory((self.max_memory as usize).saturating_mul(1024 * 1024));
+        let input = match &self.input {
+            None => None,
+            Some(path) => Some(read_input(path)?),
+        };
+        let creator = crate::creator::CreatorOptions {
+            db: self
+                .creator_db
+                .as_deref()
+                .map(crate::creator::DbLocation::from_arg)
+                .unwrap_or_default(),
+            start_dir: script_dir.map(|d| d.to_path_buf()),
+            transaction: self.transaction,
+            input,
+            verbose: self.verbose,
+            config: None,
+        };
         let mut options = crate::eval::Options {
+            creator,
             now,
             max_statements: self.max_statements,
             max_depth: self.max_depth,
@@ -228,6 +257,20 @@ impl RuntimeArgs {
         }
         options.project = project;
         Ok(options)
+    }
+}
+
+/// Read `--input FILE.json`: the form submission, a JSON object.
+fn read_input(path: &Path) -> Result<crate::value::Value, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("--input {}: {e}", path.display()))?;
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(j @ serde_json::Value::Object(_)) => Ok(crate::value::from_json(&j)),
+        Ok(_) => Err(format!(
+            "--input {}: the submission must be a JSON object ({{\"Field\": value}})",
+            path.display()
+        )),
+        Err(e) => Err(format!("--input {}: not valid JSON: {e}", path.display())),
     }
 }
 
@@ -277,6 +320,7 @@ pub fn main() -> i32 {
             Command::Init(args) => init::init(args),
             Command::Connections(args) => connections::connections(args),
             Command::Auth(args) => auth::auth(args),
+            Command::Creator(args) => creator::creator(args),
             Command::Fmt(args) => fmt::fmt(args),
             Command::Completions(args) => completions::completions(args),
             Command::Version => version::print(),

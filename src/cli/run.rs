@@ -363,6 +363,31 @@ pub fn execute(
         Err(err) => return fail(1, crate::syntax::syntax_diag(&err, source)),
     };
 
+    // `input.X` needs a submission: say which fields before running.
+    if options.creator.input.is_none() {
+        let fields = crate::creator::input_fields_read(&program);
+        if !fields.is_empty() {
+            let list: Vec<String> = fields.iter().map(|f| format!("input.{f}")).collect();
+            return fail(
+                2,
+                crate::diag::Diag::new(
+                    "dlg::usage",
+                    format!(
+                        "dlg run: the script reads the form submission ({}) but no --input was given",
+                        list.join(", ")
+                    ),
+                )
+                .with_help(format!(
+                    "pass the submission as a JSON object: --input FILE.json with {{{}}}",
+                    fields
+                        .iter()
+                        .map(|f| format!("\"{f}\": …"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            );
+        }
+    }
     let given = match parse_args(&args.args) {
         Ok(g) => g,
         Err(e) => return usage(e),
@@ -423,6 +448,16 @@ pub fn execute(
             .call_function(&function, source, call_args, None)
             .map(|v| returns_value.then_some(v))
     };
+    if let Err(e) = interp.finish_creator(result.is_ok()) {
+        interp.flush();
+        return Executed {
+            code: 1,
+            diag: Some(crate::diag::Diag::new("dlg::creator", e).with_help(
+                "the Creator database could not be written; check its path and permissions",
+            )),
+            interp: Some(interp),
+        };
+    }
     let (code, diag) = match result {
         Ok(ret) => {
             if let Some(v) = ret {

@@ -122,9 +122,16 @@ impl Interpreter {
             return builtins::call_method(self, recv, name, Some(id), rest);
         }
         if matches!(lname, "openurl" | "alert" | "sendsms" | "pushnotify") {
-            return Err(RtError::unsupported(format!(
-                "`{name}` acts on the Zoho Creator user interface"
-            )));
+            // Creator client actions: recorded, never performed.
+            let action = match lname {
+                "openurl" => "openUrl",
+                "sendsms" => "sendSms",
+                "pushnotify" => "pushNotify",
+                _ => "alert",
+            };
+            let detail: Vec<String> = args.iter().map(|a| a.to_display()).collect();
+            self.client_action(action, detail.join(", "));
+            return Ok(Value::Null);
         }
         // A helper of another file of the project, called without namespace.
         let lname = lname.to_string();
@@ -155,6 +162,9 @@ impl Interpreter {
         if let Some(def) = builtins::function(&lpath) {
             builtins::check_arity(path, def.min, def.max, args.len())?;
             return (def.f)(self, &args);
+        }
+        if let Some(result) = self.creator_local_task(&lpath, &args) {
+            return result;
         }
         let head = lpath.split('.').next().unwrap_or("");
         if head == "zoho" {

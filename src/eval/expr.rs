@@ -138,12 +138,11 @@ impl Interpreter {
                 self.call_qualified(path, argv, e.span)
                     .map_err(|err| err.at(e.span, &self.source))
             }
-            ExprKind::Undefined(name) => Err(if name.as_ref() == "input" {
-                RtError::unsupported("`input` is a Zoho Creator form and is not available here")
-            } else {
-                RtError::runtime(format!("Variable '{name}' is not defined"))
-                    .with_help("assign the variable before using it")
-            }
+            ExprKind::Undefined(name) if name.as_ref() == "input" => Ok(self.creator_input()),
+            ExprKind::Undefined(name) => Err(RtError::runtime(format!(
+                "Variable '{name}' is not defined"
+            ))
+            .with_help("assign the variable before using it")
             .at(e.span, &self.source)),
             ExprKind::Sys(sys) => Ok(self.system_variable(*sys)),
             ExprKind::List(items) => {
@@ -205,10 +204,7 @@ impl Interpreter {
                     .map_err(|err| err.at(e.span, &self.source))
             }
             ExprKind::Task(task) => self.run_task(task, frame, e.span),
-            ExprKind::Creator(what) => Err(RtError::unsupported(format!(
-                "`{what}` reads or writes Zoho Creator records, which needs a Creator application"
-            ))
-            .at(e.span, &self.source)),
+            ExprKind::Creator(ce) => self.eval_creator(ce, e.span, frame),
         }
     }
 
@@ -224,10 +220,13 @@ impl Interpreter {
             Value::Null => Err(RtError::runtime(format!(
                 "cannot read field '{name}' of null"
             ))),
-            other => Err(RtError::unsupported(format!(
-                "field access `.{name}` on a {} reads a Creator record field; use .get(\"{name}\") on maps",
-                other.type_tag().deluge_name()
-            ))),
+            other => match self.creator_field(other, name) {
+                Some(v) => Ok(v),
+                None => Err(RtError::unsupported(format!(
+                    "field access `.{name}` on a {} reads a Creator record field; use .get(\"{name}\") on maps",
+                    other.type_tag().deluge_name()
+                ))),
+            },
         }
     }
 

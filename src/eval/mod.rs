@@ -57,6 +57,8 @@ pub struct Options {
     pub default_connection: Option<String>,
     /// Which execution engine runs function bodies.
     pub engine: Engine,
+    /// Creator records: database, schema, `input.` submission.
+    pub creator: crate::creator::CreatorOptions,
     /// Extra functions offered by the host (the test built-ins of `dlg
     /// test`), tried before the built-ins for plain `name(…)` calls.
     pub host_functions: Option<HostFunctions>,
@@ -106,6 +108,7 @@ impl Default for Options {
             http: HttpOptions::default(),
             default_connection: None,
             engine: Engine::from_env(),
+            creator: Default::default(),
             host_functions: None,
             bare_library_calls: false,
         }
@@ -141,6 +144,8 @@ pub struct Interpreter {
     compiled: FxHashMap<*const Function, Rc<compile::CompiledFn>>,
     /// Bumped whenever `functions` changes, so bound call sites re-resolve.
     fn_generation: u64,
+    /// Creator store, submission and recorded client actions.
+    pub(crate) creator: crate::creator::Session,
     /// Loaded `[[task]]` fixtures.
     pub(crate) natives: crate::natives::fixtures::State,
     /// Receives each `info` line instead of `out` (`dlg run --format json`).
@@ -165,6 +170,7 @@ impl Interpreter {
             http: None,
             compiled: FxHashMap::default(),
             fn_generation: 1,
+            creator: Default::default(),
             natives: Default::default(),
             info_hook: None,
             mails: Vec::new(),

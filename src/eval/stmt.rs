@@ -48,12 +48,16 @@ impl Interpreter {
                 }
                 Ok(Flow::Next)
             }
-            StmtKind::FieldAssign { path, value } => {
-                self.eval(value, frame)?;
-                Err(RtError::unsupported(format!(
-                    "assigning to `{path}` updates a Creator record or form field, which needs Zoho Creator"
-                ))
-                .at(stmt.span, &self.source))
+            StmtKind::FieldAssign {
+                target,
+                field,
+                value,
+                ..
+            } => {
+                let target = self.eval(target, frame)?;
+                let v = self.eval(value, frame)?;
+                self.creator_assign(&target, field, v, stmt.span)?;
+                Ok(Flow::Next)
             }
             StmtKind::Expr(e) => {
                 self.eval(e, frame)?;
@@ -107,10 +111,10 @@ impl Interpreter {
                 }
                 Err(err) => Err(err),
             },
-            StmtKind::Creator(what) => Err(RtError::unsupported(format!(
-                "`{what}` is a Zoho Creator statement and needs a Creator form to run"
-            ))
-            .at(stmt.span, &self.source)),
+            StmtKind::Creator(cs) => {
+                self.exec_creator(cs, stmt.span, frame)?;
+                Ok(Flow::Next)
+            }
         }
     }
 

@@ -121,9 +121,12 @@ pub enum StmtKind {
         op: Option<BinOp>,
         value: Expr,
     },
-    /// `a.b = e;` (Creator record/field update).
+    /// `a.b = e;` (Creator record/field update): `target` is `a` (the
+    /// value whose field is set), `field` is `b`.
     FieldAssign {
         path: String,
+        target: Expr,
+        field: Rc<str>,
         value: Expr,
     },
     Expr(Expr),
@@ -147,7 +150,7 @@ pub enum StmtKind {
         handler: Vec<Stmt>,
     },
     /// Creator-only statement (`alert`, `cancel submit`, `delete from`, …).
-    Creator(String),
+    Creator(Box<CreatorStmt>),
 }
 
 #[derive(Debug)]
@@ -246,11 +249,148 @@ pub enum ExprKind {
     },
     Task(Box<Task>),
     /// Creator record access: `Form[criteria]`, `insert into Form[…]`.
-    Creator(String),
+    Creator(Box<CreatorExpr>),
 }
 
 impl Expr {
     pub fn new(kind: ExprKind, span: Span) -> Expr {
         Expr { kind, span }
+    }
+}
+
+/// A name as written in the script (form, field), with its span.
+#[derive(Clone, Debug)]
+pub struct Name {
+    pub name: Rc<str>,
+    pub span: Span,
+}
+
+/// `Form[criteria] sort by F desc range from a to b`.
+#[derive(Debug)]
+pub struct FormQuery {
+    pub form: Name,
+    pub criteria: Criteria,
+    pub sort: Option<(Name, bool)>,
+    pub range: Option<Box<(Expr, Expr)>>,
+    pub span: Span,
+}
+
+/// Operators of a Creator criterion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CritOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    In,
+    NotIn,
+    Contains,
+    NotContains,
+    StartsWith,
+    EndsWith,
+    IsNull,
+    IsNotNull,
+}
+
+impl CritOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CritOp::Eq => "==",
+            CritOp::Ne => "!=",
+            CritOp::Lt => "<",
+            CritOp::Le => "<=",
+            CritOp::Gt => ">",
+            CritOp::Ge => ">=",
+            CritOp::In => "in",
+            CritOp::NotIn => "not in",
+            CritOp::Contains => "contains",
+            CritOp::NotContains => "not contains",
+            CritOp::StartsWith => "starts_with",
+            CritOp::EndsWith => "ends_with",
+            CritOp::IsNull => "is null",
+            CritOp::IsNotNull => "is not null",
+        }
+    }
+}
+
+/// A Creator criterion, compiled to parameterised SQL when run.
+#[derive(Debug)]
+pub enum Criteria {
+    /// `Form[]`: every record.
+    All,
+    And(Box<Criteria>, Box<Criteria>),
+    Or(Box<Criteria>, Box<Criteria>),
+    Not(Box<Criteria>),
+    /// `Field op value`; `field` may be `Lookup.Field` (two segments).
+    Compare {
+        field: Vec<Name>,
+        op: CritOp,
+        value: Option<Expr>,
+        span: Span,
+    },
+    /// Text the criteria grammar could not read: reported when run.
+    Unparsed {
+        text: String,
+        span: Span,
+    },
+}
+
+#[derive(Debug)]
+pub enum CreatorExpr {
+    Query(FormQuery),
+    /// `insert into Form [ F = v … ]`: the new record's ID.
+    Insert {
+        form: Name,
+        fields: Vec<(Name, Expr)>,
+        /// Set when the body could not be read.
+        unparsed: Option<String>,
+    },
+    /// `Form[…].Field.getAll()` (also `.distinct()` of a field).
+    FieldAll {
+        query: Box<Expr>,
+        field: Name,
+        distinct: bool,
+    },
+    /// `Form[…].sum(Field)`, `.count(Field)`, `.distinct(Field)`, …
+    Aggregate {
+        query: Box<Expr>,
+        func: Rc<str>,
+        field: Name,
+    },
+    /// `template:…` / `view:…` sendmail attachments (Creator rendering).
+    Attachment(String),
+}
+
+#[derive(Debug)]
+pub enum CreatorStmt {
+    Delete(FormQuery),
+    Alert(Expr),
+    /// `cancel submit;`, `cancel delete;`
+    Cancel(String),
+    /// `hide F;`, `show input.F;`, `disable F;`, `enable F;`, `clear F;`
+    FieldAction {
+        action: String,
+        target: String,
+    },
+    /// `input.Field:ui.add(list);`
+    Ui {
+        target: String,
+        action: String,
+        args: Vec<Expr>,
+    },
+}
+
+impl CreatorStmt {
+    /// Short description (`alert`, `input.City:ui.add`).
+    pub fn describe(&self) -> String {
+        match self {
+            CreatorStmt::Delete(q) => format!("delete from {}", q.form.name),
+            CreatorStmt::Alert(_) => "alert".into(),
+            CreatorStmt::Cancel(what) => format!("cancel {what}"),
+            CreatorStmt::FieldAction { action, target } => format!("{action} {target}"),
+            CreatorStmt::Ui { target, action, .. } => format!("{target}:ui.{action}"),
+        }
     }
 }

@@ -9,7 +9,7 @@ use pest::iterators::Pair;
 
 use super::ast::*;
 use super::errors::{SyntaxError, check_nesting, from_pest};
-use super::parser::{DelugeParser, PRATT, Rule};
+use super::parser::{CRIT_PRATT, DelugeParser, PRATT, Rule};
 use crate::value::Value;
 
 /// Most operators allowed in one expression (evaluation recurses per
@@ -131,6 +131,21 @@ fn parse_rule(rule: Rule, src: &str) -> Result<Pair<'_, Rule>, SyntaxError> {
         from_pest(e, rule, src)
     })?;
     Ok(pairs.next().expect("pest returns the top rule"))
+}
+
+/// Parse a criteria string (as `zoho.creator.getRecords` takes it). Names
+/// that are not fields read as undefined variables.
+pub fn parse_criteria(src: &str) -> Result<Criteria, SyntaxError> {
+    let top = parse_rule(Rule::criteria_input, src)?;
+    let lw = Lowerer {
+        src,
+        scope: RefCell::new(Scope::default()),
+        script_args: None,
+    };
+    match top.into_inner().find(|p| p.as_rule() == Rule::criteria) {
+        None => Ok(Criteria::All),
+        Some(c) => Ok(lw.crit_node(c)?.into_criteria()),
+    }
 }
 
 /// Parse a whole file: either function definitions or a bare script.
@@ -448,24 +463,7 @@ impl<'s> Lowerer<'s> {
             }
             Rule::break_statement => StmtKind::Break,
             Rule::continue_statement => StmtKind::Continue,
-            Rule::creator_statement => {
-                let text = pair.as_str();
-                let is_ui = pair
-                    .clone()
-                    .into_inner()
-                    .any(|p| p.as_rule() == Rule::kw_ui);
-                let what = match is_ui {
-                    // `input.Field:ui.add(list)`: name the field and the action.
-                    true => text
-                        .split('(')
-                        .next()
-                        .unwrap_or("")
-                        .split_whitespace()
-                        .collect::<String>(),
-                    false => text.split_whitespace().next().unwrap_or("").to_string(),
-                };
-                StmtKind::Creator(what)
-            }
+            Rule::creator_statement => StmtKind::Creator(Box::new(self.creator_statement(pair)?)),
             Rule::block => {
                 // A nested bare block: flatten (no block scope).
                 let stmts = self.statements(pair)?;
@@ -508,19 +506,448 @@ impl<'s> Lowerer<'s> {
             "/=" => Some(BinOp::Div),
             _ => Some(BinOp::Rem),
         };
-        let names: Vec<&str> = lvalue.into_inner().map(|p| p.as_str()).collect();
-        if names.len() == 1 {
-            Ok(StmtKind::Assign {
-                slot: self.slot(names[0]),
+        let parts: Vec<Pair<Rule>> = lvalue.into_inner().collect();
+        if parts.len() == 1 {
+            return Ok(StmtKind::Assign {
+                slot: self.slot(parts[0].as_str()),
                 op,
                 value,
-            })
-        } else {
-            Ok(StmtKind::FieldAssign {
-                path: names.join("."),
-                value,
-            })
+            });
         }
+        let path = parts
+            .iter()
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join(".");
+        let (last, init) = parts.split_last().expect("two or more names");
+        let target = self.name_path(init);
+        // `rec.F += 1` reads the field, then writes the sum.
+        let value = match op {
+            None => value,
+            Some(op) => {
+                let span = value.span;
+                let current = Expr::new(
+                    ExprKind::Field {
+                        receiver: Box::new(self.name_path(init)),
+                        name: Rc::from(last.as_str()),
+                    },
+                    span,
+                );
+                Expr::new(
+                    ExprKind::Binary(op, Box::new(current), Box::new(value)),
+                    span,
+                )
+            }
+        };
+        Ok(StmtKind::FieldAssign {
+            path,
+            target,
+            field: Rc::from(last.as_str()),
+            value,
+        })
+    }
+
+    /// `a.b.c` (names only) as a variable read followed by field reads.
+    fn name_path(&self, parts: &[Pair<Rule>]) -> Expr {
+        let head = &parts[0];
+        let name = head.as_str();
+        let kind = if self.scope.borrow().is_assigned(name) {
+            ExprKind::Var {
+                slot: self.slot(name),
+            }
+        } else if let Some(slot) = self.script_arg(name, span_of(head)) {
+            ExprKind::Var { slot }
+        } else {
+            ExprKind::Undefined(Rc::from(name))
+        };
+        let mut expr = Expr::new(kind, span_of(head));
+        for p in &parts[1..] {
+            let span = expr.span.to(span_of(p));
+            expr = Expr::new(
+                ExprKind::Field {
+                    receiver: Box::new(expr),
+                    name: Rc::from(p.as_str()),
+                },
+                span,
+            );
+        }
+        expr
+    }
+
+    fn creator_statement(&self, pair: Pair<Rule>) -> Result<CreatorStmt, SyntaxError> {
+        let span = span_of(&pair);
+        let parts: Vec<Pair<Rule>> = pair.into_inner().collect();
+        let first = parts.first().expect("creator statement");
+        Ok(match first.as_rule() {
+            Rule::kw_alert => CreatorStmt::Alert(self.expression(parts[1].clone())?),
+            Rule::kw_cancel => CreatorStmt::Cancel(parts[1].as_str().to_ascii_lowercase()),
+            Rule::kw_delete => {
+                let form = name_of(&parts[2]);
+                CreatorStmt::Delete(FormQuery {
+                    criteria: self.criteria_of(parts[3].clone())?,
+                    form,
+                    sort: None,
+                    range: None,
+                    span,
+                })
+            }
+            Rule::creator_field_action => CreatorStmt::FieldAction {
+                action: first.as_str().to_ascii_lowercase(),
+                target: parts[1].as_str().split_whitespace().collect(),
+            },
+            _ => {
+                // `input.Field:ui.add(list);`
+                let target: String = first.as_str().split_whitespace().collect();
+                let action = parts
+                    .iter()
+                    .find(|p| p.as_rule() == Rule::identifier)
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_default();
+                let args = self.args(
+                    parts
+                        .iter()
+                        .find(|p| p.as_rule() == Rule::call_args)
+                        .cloned(),
+                )?;
+                CreatorStmt::Ui {
+                    target,
+                    action,
+                    args,
+                }
+            }
+        })
+    }
+
+    /// `Form[criteria] sort by F desc range from a to b`.
+    fn form_query(&self, pair: Pair<Rule>) -> Result<FormQuery, SyntaxError> {
+        let span = span_of(&pair);
+        let mut it = pair.into_inner();
+        let form = name_of(&it.next().expect("form name"));
+        let criteria = self.criteria_of(it.next().expect("criteria"))?;
+        let mut sort = None;
+        let mut range = None;
+        for m in it {
+            let mut parts = m.into_inner();
+            let kw = parts.next().expect("modifier keyword");
+            if kw.as_rule() == Rule::kw_sort {
+                parts.next(); // by
+                let field = name_of(&parts.next().expect("sort field"));
+                let desc = parts.next().is_some_and(|p| p.as_rule() == Rule::kw_desc);
+                sort = Some((field, desc));
+            } else {
+                parts.next(); // from
+                let from = self.expression(parts.next().expect("range start"))?;
+                parts.next(); // to
+                let to = self.expression(parts.next().expect("range end"))?;
+                range = Some(Box::new((from, to)));
+            }
+        }
+        Ok(FormQuery {
+            form,
+            criteria,
+            sort,
+            range,
+            span,
+        })
+    }
+
+    fn criteria_of(&self, pair: Pair<Rule>) -> Result<Criteria, SyntaxError> {
+        let span = span_of(&pair);
+        if pair.as_rule() == Rule::raw_brackets {
+            return Ok(Criteria::Unparsed {
+                text: pair.as_str().to_string(),
+                span,
+            });
+        }
+        match pair.into_inner().next() {
+            None => Ok(Criteria::All),
+            Some(c) => Ok(self.crit_node(c)?.into_criteria()),
+        }
+    }
+
+    /// Lower a `criteria` pair (also a parenthesised group inside one).
+    fn crit_node<'i>(&self, c: Pair<'i, Rule>) -> Result<CritNode<'i>, SyntaxError> {
+        {
+            {
+                let node = CRIT_PRATT
+                    .map_primary(|p| {
+                        if p.as_rule() == Rule::crit_group {
+                            self.crit_node(p.into_inner().next().expect("group criteria"))
+                        } else {
+                            self.crit_operand(p)
+                        }
+                    })
+                    .map_prefix(|op, rhs| {
+                        let rhs = rhs?;
+                        let ospan = span_of(&op);
+                        Ok(match (op.as_rule(), rhs) {
+                            (
+                                Rule::not_op,
+                                CritNode::Operand {
+                                    name: Some(field),
+                                    span,
+                                    ..
+                                },
+                            ) => CritNode::Crit(Criteria::Compare {
+                                field,
+                                op: CritOp::Eq,
+                                value: Some(Expr::new(ExprKind::Const(Value::Bool(false)), span)),
+                                span: ospan.to(span),
+                            }),
+                            (Rule::not_op, CritNode::Crit(c)) => {
+                                CritNode::Crit(Criteria::Not(Box::new(c)))
+                            }
+                            (
+                                rule,
+                                CritNode::Operand {
+                                    expr, span, pair, ..
+                                },
+                            ) => {
+                                let op = match rule {
+                                    Rule::not_op => UnOp::Not,
+                                    Rule::neg_op => UnOp::Neg,
+                                    _ => UnOp::Plus,
+                                };
+                                let span = ospan.to(span);
+                                let expr = self.crit_value(expr, pair)?;
+                                CritNode::Operand {
+                                    expr: Expr::new(ExprKind::Unary(op, Box::new(expr)), span),
+                                    name: None,
+                                    span,
+                                    pair: None,
+                                }
+                            }
+                            (_, CritNode::Crit(_)) => CritNode::Crit(Criteria::Unparsed {
+                                text: "a sign before a condition".into(),
+                                span: ospan,
+                            }),
+                        })
+                    })
+                    .map_postfix(|lhs, op| {
+                        let lhs = lhs?;
+                        let negated = op.as_str().to_ascii_lowercase().contains("not");
+                        let op_span = span_of(&op);
+                        Ok(match lhs {
+                            CritNode::Operand {
+                                name: Some(field),
+                                span,
+                                ..
+                            } => CritNode::Crit(Criteria::Compare {
+                                field,
+                                op: if negated {
+                                    CritOp::IsNotNull
+                                } else {
+                                    CritOp::IsNull
+                                },
+                                value: None,
+                                span: span.to(op_span),
+                            }),
+                            _ => CritNode::Crit(Criteria::Unparsed {
+                                text: "`is null` after something that is not a field name".into(),
+                                span: op_span,
+                            }),
+                        })
+                    })
+                    .map_infix(|lhs, op, rhs| self.crit_infix(lhs?, op, rhs?))
+                    .parse(c.into_inner())?;
+                Ok(node)
+            }
+        }
+    }
+
+    /// An operand used as a value: a name that is not a variable is
+    /// lowered as a read now (so a bare script's arguments are found).
+    fn crit_value(&self, expr: Expr, pair: Option<Pair<Rule>>) -> Result<Expr, SyntaxError> {
+        match pair {
+            Some(p) => self.postfix_expr(p),
+            None => Ok(expr),
+        }
+    }
+
+    fn crit_operand<'i>(&self, pair: Pair<'i, Rule>) -> Result<CritNode<'i>, SyntaxError> {
+        let span = span_of(&pair);
+        // A field name is an identifier, optionally followed by `.Field`
+        // (a lookup's field), never by a call.
+        let mut inner = pair.clone().into_inner();
+        let head = inner.next().expect("primary");
+        let mut name = None;
+        if head.as_rule() == Rule::identifier {
+            let mut names = vec![name_of(&head)];
+            let mut plain = true;
+            for m in inner {
+                let mut mp = m.into_inner();
+                let n = mp.next().expect("member name");
+                if mp.next().is_some() {
+                    plain = false;
+                    break;
+                }
+                names.push(name_of(&n));
+            }
+            if plain {
+                name = Some(names);
+            }
+        }
+        if let Some(names) = &name
+            && !self.scope.borrow().is_assigned(&names[0].name)
+        {
+            // Maybe a field: no script argument yet.
+            let mut expr = Expr::new(ExprKind::Undefined(names[0].name.clone()), names[0].span);
+            for n in &names[1..] {
+                let span = expr.span.to(n.span);
+                expr = Expr::new(
+                    ExprKind::Field {
+                        receiver: Box::new(expr),
+                        name: n.name.clone(),
+                    },
+                    span,
+                );
+            }
+            return Ok(CritNode::Operand {
+                expr,
+                name,
+                span,
+                pair: Some(pair),
+            });
+        }
+        Ok(CritNode::Operand {
+            expr: self.postfix_expr(pair)?,
+            name,
+            span,
+            pair: None,
+        })
+    }
+
+    fn crit_infix<'i>(
+        &self,
+        lhs: CritNode<'i>,
+        op: Pair<'i, Rule>,
+        rhs: CritNode<'i>,
+    ) -> Result<CritNode<'i>, SyntaxError> {
+        let op_span = span_of(&op);
+        let rule = op.as_rule();
+        if matches!(rule, Rule::and_op | Rule::or_op) {
+            let (a, b) = (lhs.into_criteria(), rhs.into_criteria());
+            return Ok(CritNode::Crit(if rule == Rule::and_op {
+                Criteria::And(Box::new(a), Box::new(b))
+            } else {
+                Criteria::Or(Box::new(a), Box::new(b))
+            }));
+        }
+        let arith = match rule {
+            Rule::add_op => Some(BinOp::Add),
+            Rule::sub_op => Some(BinOp::Sub),
+            Rule::mul_op => Some(BinOp::Mul),
+            Rule::div_op => Some(BinOp::Div),
+            Rule::rem_op => Some(BinOp::Rem),
+            _ => None,
+        };
+        let (lhs, rhs) = match (lhs, rhs) {
+            (
+                CritNode::Operand {
+                    expr: a,
+                    name: an,
+                    span: asp,
+                    pair: ap,
+                },
+                CritNode::Operand {
+                    expr: b,
+                    name: bn,
+                    span: bsp,
+                    pair: bp,
+                },
+            ) => ((a, an, asp, ap), (b, bn, bsp, bp)),
+            _ => {
+                return Ok(CritNode::Crit(Criteria::Unparsed {
+                    text: format!("`{}` between conditions", op.as_str().trim()),
+                    span: op_span,
+                }));
+            }
+        };
+        if let Some(bop) = arith {
+            let span = lhs.2.to(rhs.2);
+            let a = self.crit_value(lhs.0, lhs.3)?;
+            let b = self.crit_value(rhs.0, rhs.3)?;
+            return Ok(CritNode::Operand {
+                expr: Expr::new(ExprKind::Binary(bop, Box::new(a), Box::new(b)), span),
+                name: None,
+                span,
+                pair: None,
+            });
+        }
+        let op = match rule {
+            Rule::eq_op => CritOp::Eq,
+            Rule::ne_op => CritOp::Ne,
+            Rule::lt_op => CritOp::Lt,
+            Rule::le_op => CritOp::Le,
+            Rule::gt_op => CritOp::Gt,
+            Rule::ge_op => CritOp::Ge,
+            Rule::in_op => CritOp::In,
+            Rule::not_in_op => CritOp::NotIn,
+            Rule::contains_op => CritOp::Contains,
+            Rule::not_contains_op => CritOp::NotContains,
+            Rule::starts_op => CritOp::StartsWith,
+            _ => CritOp::EndsWith,
+        };
+        let span = lhs.2.to(rhs.2);
+        // A name on the left is the field, unless it is a variable and the
+        // right side is a name that is not (`x == ID`).
+        // Also `recId == ID`: a system field on the right.
+        let system = |n: &Option<Vec<Name>>| {
+            n.as_ref().is_some_and(|n| {
+                n.len() == 1
+                    && ["ID", "Added_Time", "Modified_Time", "Added_User"]
+                        .iter()
+                        .any(|s| s.eq_ignore_ascii_case(&n[0].name))
+            })
+        };
+        let rhs_is_name = matches!(rhs.0.kind, ExprKind::Undefined(_));
+        let lhs_is_field = lhs.1.is_some()
+            && !(matches!(lhs.0.kind, ExprKind::Var { .. }) && rhs_is_name)
+            && !(rhs_is_name && system(&rhs.1) && !system(&lhs.1));
+        if lhs_is_field {
+            let value = self.crit_value(rhs.0, rhs.3)?;
+            return Ok(CritNode::Crit(Criteria::Compare {
+                field: lhs.1.expect("field name"),
+                op,
+                value: Some(value),
+                span,
+            }));
+        }
+        // `5 < Amount`: the field is on the right.
+        let flipped = match op {
+            CritOp::Eq | CritOp::Ne => Some(op),
+            CritOp::Lt => Some(CritOp::Gt),
+            CritOp::Le => Some(CritOp::Ge),
+            CritOp::Gt => Some(CritOp::Lt),
+            CritOp::Ge => Some(CritOp::Le),
+            _ => None,
+        };
+        Ok(match (rhs.1, flipped) {
+            (Some(field), Some(op)) => {
+                let value = self.crit_value(lhs.0, lhs.3)?;
+                CritNode::Crit(Criteria::Compare {
+                    field,
+                    op,
+                    value: Some(value),
+                    span,
+                })
+            }
+            _ => CritNode::Crit(Criteria::Unparsed {
+                text: format!("the left side of `{}` is not a field name", op.symbol()),
+                span: lhs.2,
+            }),
+        })
+    }
+
+    fn record_fields(&self, pair: Pair<Rule>) -> Result<Vec<(Name, Expr)>, SyntaxError> {
+        let mut out = Vec::new();
+        for f in pair.into_inner() {
+            let mut it = f.into_inner();
+            let name = name_of(&it.next().expect("field name"));
+            let value = self.expression(it.next().expect("field value"))?;
+            out.push((name, value));
+        }
+        Ok(out)
     }
 
     /// The slot of a script argument read as `name`, registering it on
@@ -640,7 +1067,9 @@ impl<'s> Lowerer<'s> {
             }
         }
         Ok(Expr::new(
-            ExprKind::Creator(format!("attachments :{text}")),
+            ExprKind::Creator(Box::new(CreatorExpr::Attachment(format!(
+                "attachments :{text}"
+            )))),
             span,
         ))
     }
@@ -822,15 +1251,25 @@ impl<'s> Lowerer<'s> {
             expr = match parts.next() {
                 Some(args) => {
                     let lname = name.to_ascii_lowercase();
-                    Expr::new(
-                        ExprKind::Method {
-                            receiver: Box::new(expr),
-                            method: crate::builtins::method_id(&lname),
-                            name: Rc::from(name),
-                            args: self.args(Some(args))?,
-                        },
-                        span,
-                    )
+                    // `coll.sum(Amount)`: a bare field name, never a
+                    // script argument.
+                    let bare_field = AGGREGATES
+                        .contains(&lname.as_str())
+                        .then(|| {
+                            let mut it = args.clone().into_inner();
+                            let only = it.next()?;
+                            let text = only.as_str().trim();
+                            (it.next().is_none()
+                                && is_plain_name(text)
+                                && !self.scope.borrow().is_assigned(text))
+                            .then(|| Expr::new(ExprKind::Undefined(Rc::from(text)), span_of(&only)))
+                        })
+                        .flatten();
+                    let args = match bare_field {
+                        Some(field) => vec![field],
+                        None => self.args(Some(args))?,
+                    };
+                    creator_member(expr, name, &lname, args, span)
                 }
                 None => Expr::new(
                     ExprKind::Field {
@@ -980,11 +1419,26 @@ impl<'s> Lowerer<'s> {
                 }
             }
             Rule::task => ExprKind::Task(Box::new(self.task(pair)?)),
-            Rule::form_query => ExprKind::Creator(format!(
-                "{}[…]",
-                pair.into_inner().next().map(|p| p.as_str()).unwrap_or("")
-            )),
-            Rule::insert_into => ExprKind::Creator("insert into".into()),
+            Rule::form_query => {
+                ExprKind::Creator(Box::new(CreatorExpr::Query(self.form_query(pair)?)))
+            }
+            Rule::insert_into => {
+                let mut it = pair.into_inner();
+                it.next(); // insert
+                it.next(); // into
+                let form = name_of(&it.next().expect("form"));
+                let body = it.next().expect("record body");
+                let (fields, unparsed) = if body.as_rule() == Rule::record_brackets {
+                    (self.record_fields(body)?, None)
+                } else {
+                    (Vec::new(), Some(body.as_str().to_string()))
+                };
+                ExprKind::Creator(Box::new(CreatorExpr::Insert {
+                    form,
+                    fields,
+                    unparsed,
+                }))
+            }
             other => {
                 return Err(err_at(
                     span,
@@ -995,4 +1449,136 @@ impl<'s> Lowerer<'s> {
         };
         Ok(Expr::new(kind, span))
     }
+}
+
+/// Part of a Creator criterion while it is being lowered.
+enum CritNode<'i> {
+    /// A value (or a field name, when `name` is set). A name that is not a
+    /// variable keeps its pair: lowered again (as a possible script
+    /// argument) only when it turns out to be a value.
+    Operand {
+        expr: Expr,
+        name: Option<Vec<Name>>,
+        span: Span,
+        pair: Option<Pair<'i, Rule>>,
+    },
+    Crit(Criteria),
+}
+
+impl CritNode<'_> {
+    fn into_criteria(self) -> Criteria {
+        match self {
+            CritNode::Crit(c) => c,
+            // `Form[Active]`: a boolean field on its own.
+            CritNode::Operand {
+                name: Some(field),
+                span,
+                ..
+            } => Criteria::Compare {
+                field,
+                op: CritOp::Eq,
+                value: Some(Expr::new(ExprKind::Const(Value::Bool(true)), span)),
+                span,
+            },
+            CritNode::Operand { span, .. } => Criteria::Unparsed {
+                text: "a value where a condition (Field == value) was expected".into(),
+                span,
+            },
+        }
+    }
+}
+
+fn name_of(p: &Pair<Rule>) -> Name {
+    Name {
+        name: Rc::from(p.as_str()),
+        span: span_of(p),
+    }
+}
+
+const AGGREGATES: [&str; 9] = [
+    "sum", "avg", "average", "count", "distinct", "maximum", "minimum", "max", "min",
+];
+
+/// A method call, or the Creator forms written like one:
+/// `coll.Field.getAll()` (every record's value) and `coll.sum(Field)`
+/// (an aggregate over a field named bare).
+fn creator_member(receiver: Expr, name: &str, lname: &str, args: Vec<Expr>, span: Span) -> Expr {
+    if args.is_empty()
+        && matches!(lname, "getall" | "distinct")
+        && let ExprKind::Field {
+            receiver: inner,
+            name: field,
+        } = &receiver.kind
+        && is_record_source(inner)
+    {
+        let field_span = Span::new(
+            (receiver.span.end as usize).saturating_sub(field.len()),
+            receiver.span.end as usize,
+        );
+        let ExprKind::Field {
+            receiver: inner,
+            name: field,
+        } = receiver.kind
+        else {
+            unreachable!("matched above")
+        };
+        return Expr::new(
+            ExprKind::Creator(Box::new(CreatorExpr::FieldAll {
+                query: inner,
+                field: Name {
+                    name: field,
+                    span: field_span,
+                },
+                distinct: lname == "distinct",
+            })),
+            span,
+        );
+    }
+    if args.len() == 1
+        && AGGREGATES.contains(&lname)
+        && let ExprKind::Undefined(field) = &args[0].kind
+    {
+        let field = Name {
+            name: field.clone(),
+            span: args[0].span,
+        };
+        return Expr::new(
+            ExprKind::Creator(Box::new(CreatorExpr::Aggregate {
+                query: Box::new(receiver),
+                func: Rc::from(lname),
+                field,
+            })),
+            span,
+        );
+    }
+    method_expr(receiver, name, lname, args, span)
+}
+
+/// `getAll()` applies to record collections: a fetch, or a variable (which
+/// may hold one). `input.F.getAll()` and friends stay ordinary calls.
+fn is_record_source(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Creator(c) => matches!(**c, CreatorExpr::Query(_)),
+        ExprKind::Var { .. } | ExprKind::Field { .. } => true,
+        _ => false,
+    }
+}
+
+fn method_expr(receiver: Expr, name: &str, lname: &str, args: Vec<Expr>, span: Span) -> Expr {
+    Expr::new(
+        ExprKind::Method {
+            receiver: Box::new(receiver),
+            method: crate::builtins::method_id(lname),
+            name: Rc::from(name),
+            args,
+        },
+        span,
+    )
+}
+
+/// A bare identifier (`Amount`), as a field name is written.
+fn is_plain_name(text: &str) -> bool {
+    let mut chars = text.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }

@@ -7,7 +7,7 @@ mod parser;
 pub mod scan;
 
 pub use errors::{SyntaxError, check_nesting, syntax_diag};
-pub use lower::{ReplInput, Scope, parse_program, parse_repl_input};
+pub use lower::{ReplInput, Scope, parse_criteria, parse_program, parse_repl_input};
 pub use parser::MAX_NESTING;
 
 #[cfg(test)]

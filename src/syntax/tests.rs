@@ -56,10 +56,47 @@ fn sexp(f: &Function, e: &Expr) -> String {
         } => format!("(.{name} {} {})", sexp(f, receiver), list(args)),
         ExprKind::Field { receiver, name } => format!("(field {} {name})", sexp(f, receiver)),
         ExprKind::Task(t) => format!("(task {:?} {})", t.kind, t.entries.len()),
-        ExprKind::Creator(what) => format!("(creator {what})"),
+        ExprKind::Creator(c) => match c.as_ref() {
+            CreatorExpr::Query(q) => format!("(query {} {})", q.form.name, crit(f, &q.criteria)),
+            CreatorExpr::Insert { form, fields, .. } => format!(
+                "(insert {form} {})",
+                fields
+                    .iter()
+                    .map(|(n, e)| format!("{}={}", n.name, sexp(f, e)))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                form = form.name
+            ),
+            CreatorExpr::FieldAll { query, field, .. } => {
+                format!("(getall {} {})", sexp(f, query), field.name)
+            }
+            CreatorExpr::Aggregate { query, func, field } => {
+                format!("({func} {} {})", sexp(f, query), field.name)
+            }
+            CreatorExpr::Attachment(what) => format!("(creator {what})"),
+        },
     }
     .replace("  ", " ")
     .replace(" )", ")")
+}
+
+fn crit(f: &Function, c: &Criteria) -> String {
+    match c {
+        Criteria::All => "all".into(),
+        Criteria::And(a, b) => format!("(&& {} {})", crit(f, a), crit(f, b)),
+        Criteria::Or(a, b) => format!("(|| {} {})", crit(f, a), crit(f, b)),
+        Criteria::Not(a) => format!("(not {})", crit(f, a)),
+        Criteria::Compare {
+            field, op, value, ..
+        } => {
+            let name: Vec<&str> = field.iter().map(|n| n.name.as_ref()).collect();
+            match value {
+                Some(v) => format!("({} {} {})", op.symbol(), name.join("."), sexp(f, v)),
+                None => format!("({} {})", op.symbol(), name.join(".")),
+            }
+        }
+        Criteria::Unparsed { text, .. } => format!("(unparsed {text})"),
+    }
 }
 
 fn program(src: &str) -> Program {
@@ -426,8 +463,8 @@ fn creator_syntax_parses() {
     );
     let body = &p.functions[0].body;
     assert_eq!(body.len(), 9);
-    assert!(matches!(&body[4].kind, StmtKind::Creator(w) if w == "alert"));
-    assert!(matches!(&body[7].kind, StmtKind::Creator(w) if w == "input.City:ui.add"));
+    assert!(matches!(&body[4].kind, StmtKind::Creator(w) if w.describe() == "alert"));
+    assert!(matches!(&body[7].kind, StmtKind::Creator(w) if w.describe() == "input.City:ui.add"));
 }
 
 #[test]
@@ -528,6 +565,62 @@ fn legacy_sendmail_with_parentheses_and_commas() {
     let keys: Vec<&str> = mail.entries.iter().map(|e| e.key.as_str()).collect();
     assert_eq!(keys, ["to", "subject", "message", "attachments"]);
     assert_eq!(mail.entries[3].values.len(), 2);
+}
+
+fn first_expr(src: &str) -> (Program, String) {
+    let p = program(src);
+    let f = p.functions[0].clone();
+    let text = match &f.body.last().expect("statement").kind {
+        StmtKind::Assign { value, .. } | StmtKind::Expr(value) => sexp(&f, value),
+        other => format!("{other:?}"),
+    };
+    (p, text)
+}
+
+#[test]
+fn creator_criteria_lower_to_comparisons_of_fields() {
+    let (_, t) = first_expr("x = 5;\nr = Orders[Status == \"Open\" && Amount > x || ID in ids];");
+    assert_eq!(
+        t,
+        "(query Orders (|| (&& (== Status \"Open\") (> Amount $x)) (in ID $ids)))"
+    );
+    let (_, t) = first_expr(
+        "r = Orders[Name starts_with \"A\" && Tags contains \"x\" && Note is null && City not in {\"a\"}];",
+    );
+    assert_eq!(
+        t,
+        "(query Orders (&& (&& (&& (starts_with Name \"A\") (contains Tags \"x\")) (is null Note)) (not in City [\"a\"])))"
+    );
+    // A field on the right, a bare boolean field, a lookup's field, `=` as `==`.
+    let (_, t) =
+        first_expr("r = Orders[5 < Amount && Active && !Archived && Customer.Name = input.Name];");
+    assert_eq!(
+        t,
+        "(query Orders (&& (&& (&& (> Amount 5) (== Active true)) (== Archived false)) (== Customer.Name (field ?input Name))))"
+    );
+    let (_, t) = first_expr("r = Orders[];");
+    assert_eq!(t, "(query Orders all)");
+}
+
+#[test]
+fn unreadable_criteria_still_parse_and_are_kept_for_the_run() {
+    let (_, t) = first_expr("r = Orders[a + b];");
+    assert!(t.starts_with("(query Orders (unparsed"), "{t}");
+    let (_, t) = first_expr("r = Orders[Status == \"x\" @@ 1];");
+    assert!(t.starts_with("(query Orders (unparsed"), "{t}");
+}
+
+#[test]
+fn insert_into_lowers_its_fields_and_collection_reads() {
+    let (_, t) = first_expr("id = insert into Log\n[\n\tMessage = \"x\" + 1\n\tLevel = 2\n];");
+    assert_eq!(t, "(insert Log Message=(+ \"x\" 1) Level=2)");
+    let (_, t) = first_expr("n = Products[Category == \"H\"].Name.getAll();");
+    assert_eq!(t, "(getall (query Products (== Category \"H\")) Name)");
+    let (_, t) = first_expr("n = Orders[ID != 0].sum(Amount);");
+    assert_eq!(t, "(sum (query Orders (!= ID 0)) Amount)");
+    // An ordinary method with a variable argument stays a method.
+    let (_, t) = first_expr("l = {1};\nn = l.distinct();");
+    assert_eq!(t, "(.distinct $l)");
 }
 
 #[test]
