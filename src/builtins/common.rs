@@ -45,11 +45,11 @@ fn to_string(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> 
         match r {
             Value::Int(ms) => {
                 let d = super::date::from_epoch_millis(i, *ms)?;
-                return super::date::to_string_with_pattern(i, &Value::Date(d), args);
+                return super::date::to_string_with_pattern(i, &Value::date(d), args);
             }
             Value::Text(t) => {
                 return match super::date::parse_date_text(t, None) {
-                    Some(d) => super::date::to_string_with_pattern(i, &Value::Date(d), args),
+                    Some(d) => super::date::to_string_with_pattern(i, &Value::date(d), args),
                     None => Ok(r.clone()),
                 };
             }

@@ -78,7 +78,7 @@ fn text_value(s: &str) -> Value {
         && s.as_bytes()[0].is_ascii_digit()
         && let Some(d) = crate::builtins::date::parse_date_literal(s)
     {
-        return Value::Date(d);
+        return Value::date(d);
     }
     Value::text(s)
 }

@@ -599,7 +599,7 @@ pub fn encode(ty: &FieldType, v: &Value) -> Sql {
         (FieldType::Date, Value::Date(d)) => Sql::Text(d.at.format("%Y-%m-%d").to_string()),
         (FieldType::Date | FieldType::DateTime, Value::Text(t)) => {
             match crate::builtins::date::parse_date_literal(t) {
-                Some(d) => encode(ty, &Value::Date(d)),
+                Some(d) => encode(ty, &Value::date(d)),
                 None => Sql::Text(t.to_string()),
             }
         }
@@ -638,7 +638,7 @@ pub fn decode(ty: &FieldType, raw: Sql) -> Value {
                         .and_then(|d| d.and_hms_opt(0, 0, 0))
                 });
             match parsed {
-                Some(at) => Value::Date(DateTime { at, has_time }),
+                Some(at) => Value::date(DateTime { at, has_time }),
                 None => Value::text(t),
             }
         }

@@ -10,6 +10,7 @@
 //! counts itself first, as `exec` does, and errors get the same spans.
 
 use std::cell::Cell;
+use std::mem::ManuallyDrop;
 use std::rc::Rc;
 
 use smallvec::SmallVec;
@@ -199,26 +200,26 @@ fn stmt(s: &Stmt) -> SFn<'_> {
                 && let [ret] = body.as_slice()
                 && let StmtKind::Return(Some(e)) = &ret.kind
             {
-                let (c, x, rspan) = (cond(c), expr(e), ret.span);
+                let (c, x, rspan) = (Cond::new(c), Operand::new(e), ret.span);
                 return Box::new(move |i, f| {
                     i.tick(span)?;
-                    if c(i, f)? {
+                    if c.eval(i, f)? {
                         i.tick(rspan)?;
-                        return Ok(Flow::Return(x(i, f)?));
+                        return Ok(Flow::Return(x.eval(i, f)?));
                     }
                     Ok(Flow::Next)
                 });
             }
-            let branches: Vec<(CFn<'_>, Block<'_>)> = branches
+            let branches: Vec<(Cond<'_>, Block<'_>)> = branches
                 .iter()
-                .map(|(c, body)| (cond(c), Block::new(body)))
+                .map(|(c, body)| (Cond::new(c), Block::new(body)))
                 .collect();
             let otherwise = otherwise.as_ref().map(|b| Block::new(b));
             if branches.len() == 1 {
                 let (c, body) = branches.into_iter().next().expect("one branch");
                 return Box::new(move |i, f| {
                     i.tick(span)?;
-                    if c(i, f)? {
+                    if c.eval(i, f)? {
                         return body.run(i, f);
                     }
                     match &otherwise {
@@ -230,7 +231,7 @@ fn stmt(s: &Stmt) -> SFn<'_> {
             Box::new(move |i, f| {
                 i.tick(span)?;
                 for (c, body) in &branches {
-                    if c(i, f)? {
+                    if c.eval(i, f)? {
                         return body.run(i, f);
                     }
                 }
@@ -298,10 +299,10 @@ fn stmt(s: &Stmt) -> SFn<'_> {
             Ok(Flow::Continue)
         }),
         StmtKind::Return(Some(e)) => {
-            let x = expr(e);
+            let x = Operand::new(e);
             Box::new(move |i, f| {
                 i.tick(span)?;
-                Ok(Flow::Return(x(i, f)?))
+                Ok(Flow::Return(x.eval(i, f)?))
             })
         }
         StmtKind::Return(None) => Box::new(move |i, _| {
@@ -424,6 +425,66 @@ fn int_cmp(op: BinOp, x: i64, y: i64) -> Option<bool> {
 #[inline(never)]
 fn generic_binary(i: &Interpreter, op: BinOp, a: &Value, b: &Value, span: Span) -> RtResult<Value> {
     binary_op(op, a, b).map_err(|err| err.at(span, &i.source))
+}
+
+/// The shapes most operands take (a variable, an integer, `var ± int`),
+/// evaluated inline by the consumer instead of through a boxed closure:
+/// call arguments and binary operands are nearly always one of these, and
+/// the dynamic call per operand is a large part of a small node's cost.
+enum Operand<'a> {
+    Slot(usize),
+    Int(i64),
+    SlotAddInt(usize, i64, Span),
+    SlotSubInt(usize, i64, Span),
+    Dyn(XFn<'a>),
+}
+
+impl<'a> Operand<'a> {
+    fn new(e: &'a Expr) -> Operand<'a> {
+        match &e.kind {
+            ExprKind::Var { slot } => Operand::Slot(*slot as usize),
+            ExprKind::Const(Value::Int(n)) => Operand::Int(*n),
+            ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), lhs, rhs) => {
+                match (&lhs.kind, &rhs.kind) {
+                    (ExprKind::Var { slot }, ExprKind::Const(Value::Int(k))) => {
+                        let (slot, k) = (*slot as usize, *k);
+                        if *op == BinOp::Add {
+                            Operand::SlotAddInt(slot, k, e.span)
+                        } else {
+                            Operand::SlotSubInt(slot, k, e.span)
+                        }
+                    }
+                    _ => Operand::Dyn(expr(e)),
+                }
+            }
+            _ => Operand::Dyn(expr(e)),
+        }
+    }
+
+    #[inline(always)]
+    fn eval(&self, i: &mut Interpreter, f: &mut [Value]) -> RtResult<Value> {
+        match self {
+            Operand::Slot(s) => Ok(f[*s].clone()),
+            Operand::Int(n) => Ok(Value::Int(*n)),
+            Operand::SlotAddInt(s, k, span) => {
+                if let Value::Int(x) = f[*s]
+                    && let Some(v) = x.checked_add(*k)
+                {
+                    return Ok(Value::Int(v));
+                }
+                generic_binary(i, BinOp::Add, &f[*s], &Value::Int(*k), *span)
+            }
+            Operand::SlotSubInt(s, k, span) => {
+                if let Value::Int(x) = f[*s]
+                    && let Some(v) = x.checked_sub(*k)
+                {
+                    return Ok(Value::Int(v));
+                }
+                generic_binary(i, BinOp::Sub, &f[*s], &Value::Int(*k), *span)
+            }
+            Operand::Dyn(x) => x(i, f),
+        }
+    }
 }
 
 fn expr(e: &Expr) -> XFn<'_> {
@@ -549,29 +610,73 @@ fn binary<'a>(op: BinOp, lhs: &'a Expr, rhs: &'a Expr, span: Span) -> XFn<'a> {
             })
         }
         _ => {
-            let (l, r) = (expr(lhs), expr(rhs));
+            let (l, r) = (Operand::new(lhs), Operand::new(rhs));
             if op == BinOp::Add {
                 return Box::new(move |i, f| {
-                    let a = l(i, f)?;
-                    let b = r(i, f)?;
+                    let a = l.eval(i, f)?;
+                    let b = r.eval(i, f)?;
                     if let (Value::Int(x), Value::Int(y)) = (&a, &b)
                         && let Some(v) = x.checked_add(*y)
                     {
+                        release(a);
+                        release(b);
                         return Ok(Value::Int(v));
                     }
-                    add_owned(a, &b).map_err(|err| err.at(span, &i.source))
+                    let r = add_owned(a, &b).map_err(|err| err.at(span, &i.source));
+                    release(b);
+                    r
                 });
             }
             Box::new(move |i, f| {
-                let a = l(i, f)?;
-                let b = r(i, f)?;
+                let a = l.eval(i, f)?;
+                let b = r.eval(i, f)?;
                 if let (Value::Int(x), Value::Int(y)) = (&a, &b)
                     && let Some(v) = int_op(op, *x, *y)
                 {
+                    release(a);
+                    release(b);
                     return Ok(v);
                 }
-                generic_binary(i, op, &a, &b, span)
+                let v = generic_binary(i, op, &a, &b, span);
+                release(a);
+                release(b);
+                v
             })
+        }
+    }
+}
+
+/// A condition evaluated inline by its statement: `var < int` and the like
+/// (loop guards, recursion bases) without a dynamic call.
+enum Cond<'a> {
+    SlotCmpInt(BinOp, usize, i64, Span),
+    Dyn(CFn<'a>),
+}
+
+impl<'a> Cond<'a> {
+    fn new(e: &'a Expr) -> Cond<'a> {
+        if let ExprKind::Binary(op, lhs, rhs) = &e.kind
+            && int_cmp(*op, 0, 0).is_some()
+            && let (ExprKind::Var { slot }, ExprKind::Const(Value::Int(k))) = (&lhs.kind, &rhs.kind)
+        {
+            return Cond::SlotCmpInt(*op, *slot as usize, *k, e.span);
+        }
+        Cond::Dyn(cond(e))
+    }
+
+    #[inline(always)]
+    fn eval(&self, i: &mut Interpreter, f: &mut [Value]) -> RtResult<bool> {
+        match self {
+            Cond::SlotCmpInt(op, slot, k, span) => {
+                if let Value::Int(x) = f[*slot]
+                    && let Some(b) = int_cmp(*op, x, *k)
+                {
+                    return Ok(b);
+                }
+                let v = generic_binary(i, *op, &f[*slot], &Value::Int(*k), *span)?;
+                v.truthy().ok_or_else(|| i.condition_error(&v, *span))
+            }
+            Cond::Dyn(c) => c(i, f),
         }
     }
 }
@@ -636,7 +741,7 @@ enum Binding {
 }
 
 fn call<'a>(name: &'a Rc<str>, args: &'a [Expr], span: Span) -> XFn<'a> {
-    let argv: Vec<XFn<'a>> = args.iter().map(expr).collect();
+    let argv: Vec<Operand<'a>> = args.iter().map(Operand::new).collect();
     let binding = Cell::new(Binding::Unbound);
     Box::new(move |i, f| {
         let target = match binding.get() {
@@ -657,20 +762,25 @@ fn call<'a>(name: &'a Rc<str>, args: &'a [Expr], span: Span) -> XFn<'a> {
         };
         // SAFETY: see `Binding::User`.
         let target = unsafe { &*target };
-        // Frames live on the native stack unless the function is large.
-        if target.slots <= 4 {
-            call_in::<4>(i, f, &argv, target, span)
-        } else if target.slots <= 16 {
-            call_in::<16>(i, f, &argv, target, span)
-        } else {
-            let mut frame = Vec::with_capacity(target.slots);
-            for a in &argv {
-                frame.push(a(i, f)?);
+        // Frames live on the native stack, sized to the callee (each slot
+        // is initialised and dropped on every call) unless it is large.
+        match target.slots {
+            0 => call_in::<0>(i, f, &argv, target, span),
+            1 => call_in::<1>(i, f, &argv, target, span),
+            2 => call_in::<2>(i, f, &argv, target, span),
+            3 | 4 => call_in::<4>(i, f, &argv, target, span),
+            5..=8 => call_in::<8>(i, f, &argv, target, span),
+            9..=16 => call_in::<16>(i, f, &argv, target, span),
+            _ => {
+                let mut frame = Vec::with_capacity(target.slots);
+                for a in &argv {
+                    frame.push(a.eval(i, f)?);
+                }
+                frame.resize(target.slots, Value::Null);
+                target
+                    .invoke(i, &mut frame)
+                    .map_err(|err| err.at(span, &i.source))
             }
-            frame.resize(target.slots, Value::Null);
-            target
-                .invoke(i, &mut frame)
-                .map_err(|err| err.at(span, &i.source))
         }
     })
 }
@@ -681,17 +791,49 @@ fn call<'a>(name: &'a Rc<str>, args: &'a [Expr], span: Span) -> XFn<'a> {
 fn call_in<const N: usize>(
     i: &mut Interpreter,
     f: &mut [Value],
-    argv: &[XFn<'_>],
+    argv: &[Operand<'_>],
     target: &CompiledFn,
     span: Span,
 ) -> RtResult<Value> {
-    let mut frame: [Value; N] = [const { Value::Null }; N];
-    for (slot, a) in frame.iter_mut().zip(argv) {
-        *slot = a(i, f)?;
+    let mut frame = StackFrame::<N>::new();
+    for (slot, a) in frame.0.iter_mut().zip(argv) {
+        *slot = a.eval(i, f)?;
     }
     target
-        .invoke(i, &mut frame[..target.slots])
+        .invoke(i, &mut frame.0[..target.slots])
         .map_err(|err| err.at(span, &i.source))
+}
+
+/// A call frame on the native stack. Dropping it skips the out-of-line
+/// drop glue for slots that hold no heap value (numbers, booleans, null:
+/// nearly all of them in call-heavy code).
+struct StackFrame<const N: usize>(ManuallyDrop<[Value; N]>);
+
+impl<const N: usize> StackFrame<N> {
+    #[inline(always)]
+    fn new() -> Self {
+        StackFrame(ManuallyDrop::new([const { Value::Null }; N]))
+    }
+}
+
+impl<const N: usize> Drop for StackFrame<N> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        for v in self.0.iter() {
+            // SAFETY: the array is in a `ManuallyDrop` and never used
+            // again, so each value is read out (and dropped) exactly once.
+            release(unsafe { std::ptr::read(v) });
+        }
+    }
+}
+
+/// Drop a value, calling the drop glue only when it owns a heap object.
+#[inline(always)]
+fn release(v: Value) {
+    match v {
+        Value::Null | Value::Bool(_) | Value::Int(_) | Value::Decimal(_) => std::mem::forget(v),
+        v => drop(v),
+    }
 }
 
 /// Resolve a bare call to a compiled user function with matching arity
@@ -709,12 +851,12 @@ fn generic_call(
     i: &mut Interpreter,
     f: &mut [Value],
     name: &str,
-    argv: &[XFn<'_>],
+    argv: &[Operand<'_>],
     span: Span,
 ) -> RtResult<Value> {
     let mut args = Vec::with_capacity(argv.len());
     for a in argv {
-        args.push(a(i, f)?);
+        args.push(a.eval(i, f)?);
     }
     i.call_named(name, args, span)
         .map_err(|err| err.at(span, &i.source))
@@ -813,6 +955,17 @@ mod tests {
     use crate::diag::SourceFile;
     use crate::eval::{Engine, Interpreter, Options, RtResult};
     use crate::syntax::parse_program;
+
+    /// The engine passes values and results around by the word; a larger
+    /// `Value` (or a result that loses the tag's niche) slows every node.
+    #[test]
+    fn value_and_result_are_two_words() {
+        use crate::eval::Flow;
+        use crate::value::Value;
+        assert_eq!(std::mem::size_of::<Value>(), 16);
+        assert_eq!(std::mem::size_of::<RtResult<Value>>(), 16);
+        assert_eq!(std::mem::size_of::<RtResult<Flow>>(), 16);
+    }
 
     #[derive(Clone, Default)]
     struct Out(Rc<RefCell<Vec<u8>>>);

@@ -232,10 +232,10 @@ impl Interpreter {
 
     fn system_variable(&self, sys: SysVar) -> Value {
         match sys {
-            SysVar::CurrentDate => Value::Date(self.today()),
+            SysVar::CurrentDate => Value::date(self.today()),
             SysVar::CurrentTime => {
                 let now = self.now();
-                Value::Date(DateTime {
+                Value::date(DateTime {
                     at: now.with_nanosecond_zero(),
                     has_time: true,
                 })

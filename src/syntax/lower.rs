@@ -1324,7 +1324,7 @@ impl<'s> Lowerer<'s> {
                 let inner = pair.into_inner().next().map(|p| p.as_str()).unwrap_or("");
                 let text = inner.replace("\\'", "'");
                 match crate::builtins::date::parse_date_literal(&text) {
-                    Some(d) => ExprKind::Const(Value::Date(d)),
+                    Some(d) => ExprKind::Const(Value::date(d)),
                     None => ExprKind::Const(Value::text(text)),
                 }
             }

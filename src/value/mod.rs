@@ -39,6 +39,12 @@ pub struct ErrorInfo {
     pub line: i64,
 }
 
+// A whole-word tag: every payload then sits at offset 8, and a `Value`
+// (and `RtResult<Value>`, through the tag's niche) moves as two aligned
+// words. With a byte tag, `Bool` put its payload at offset 1 and each move
+// copied bytes 1..8 with overlapping unaligned loads that stalled on the
+// preceding byte stores (fib spent most of its time there).
+#[repr(u64)]
 #[derive(Clone, Debug, Default)]
 pub enum Value {
     #[default]
@@ -47,7 +53,8 @@ pub enum Value {
     Int(i64),
     Decimal(f64),
     Text(Rc<String>),
-    Date(DateTime),
+    /// Shared, so that `Value` stays two words (a date is 16 bytes).
+    Date(Rc<DateTime>),
     List(List),
     Map(Map),
     Error(Rc<ErrorInfo>),
@@ -99,6 +106,10 @@ impl TypeTag {
 }
 
 impl Value {
+    pub fn date(d: DateTime) -> Value {
+        Value::Date(Rc::new(d))
+    }
+
     pub fn text(s: impl Into<String>) -> Value {
         Value::Text(Rc::new(s.into()))
     }

@@ -144,7 +144,7 @@ fn parse_error(text: &str, pattern: Option<&str>, fail: Fail) -> RtError {
 /// A date from a receiver or argument: a date value or date-like text.
 fn coerce_date(v: &Value, fname: &str, what: &str) -> RtResult<DateTime> {
     match v {
-        Value::Date(d) => Ok(*d),
+        Value::Date(d) => Ok(**d),
         Value::Text(t) => parse_default(t)
             .map(|at| DateTime { at, has_time: true })
             .map_err(|f| parse_error(t, None, f)),
@@ -245,7 +245,7 @@ fn midnight(at: NaiveDateTime) -> NaiveDateTime {
 }
 
 fn date_only(at: NaiveDateTime) -> Value {
-    Value::Date(DateTime {
+    Value::date(DateTime {
         at: midnight(at),
         has_time: false,
     })
@@ -273,7 +273,7 @@ fn convert_text(r: &Value, args: &[Value], has_time: bool) -> RtResult<Value> {
         at = at.date().and_time(time);
     }
     Ok(if has_time {
-        Value::Date(DateTime { at, has_time: true })
+        Value::date(DateTime { at, has_time: true })
     } else {
         date_only(at)
     })
@@ -306,7 +306,7 @@ fn text_to_datetime(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<
                 }
             };
             let (at, _) = localize(&Zone::Named(i.options.tz), &utc);
-            Ok(Value::Date(DateTime { at, has_time: true }))
+            Ok(Value::date(DateTime { at, has_time: true }))
         }
         _ => Ok(v),
     }
@@ -316,7 +316,7 @@ fn date_to_date(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> 
 }
 fn date_to_datetime(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
     let d = recv_date(r, "toDateTime")?;
-    Ok(Value::Date(DateTime {
+    Ok(Value::date(DateTime {
         at: d.at,
         has_time: true,
     }))
@@ -335,7 +335,7 @@ fn millis_to_date(i: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value
     Ok(date_only(from_epoch_millis(i, millis_of(r)?)?.at))
 }
 fn millis_to_datetime(i: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
-    Ok(Value::Date(from_epoch_millis(i, millis_of(r)?)?))
+    Ok(Value::date(from_epoch_millis(i, millis_of(r)?)?))
 }
 
 fn is_date(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
@@ -382,11 +382,11 @@ fn unix_epoch(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value>
 }
 
 fn today_fn(i: &mut Interpreter, _: &[Value]) -> RtResult<Value> {
-    Ok(Value::Date(i.today()))
+    Ok(Value::date(i.today()))
 }
 fn now_fn(i: &mut Interpreter, _: &[Value]) -> RtResult<Value> {
     let now = i.now();
-    Ok(Value::Date(DateTime {
+    Ok(Value::date(DateTime {
         at: now.with_nanosecond(0).unwrap_or(now),
         has_time: true,
     }))
@@ -432,7 +432,7 @@ fn add_unit(r: &Value, args: &[Value], fname: &str, unit: Unit, sign: i64) -> Rt
         .checked_mul(sign)
         .ok_or_else(out_of_range)?;
     let at = shift(d.at, unit, n).ok_or_else(out_of_range)?;
-    Ok(Value::Date(DateTime {
+    Ok(Value::date(DateTime {
         at: in_range(at)?,
         has_time: d.has_time,
     }))
@@ -604,7 +604,7 @@ fn add_business_hour(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult
             .ok_or_else(out_of_range)?;
         at = next.and_hms_opt(0, 0, 0).expect("midnight");
     }
-    Ok(Value::Date(DateTime {
+    Ok(Value::date(DateTime {
         at: in_range(at)?,
         has_time: true,
     }))
@@ -725,7 +725,7 @@ fn years_diff(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value>
 fn to_start_of_month(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
     let d = recv_date(r, "toStartOfMonth")?;
     let first = d.at.date().with_day(1).unwrap_or(d.at.date());
-    Ok(Value::Date(DateTime {
+    Ok(Value::date(DateTime {
         at: first.and_time(NaiveTime::MIN),
         has_time: d.has_time,
     }))
@@ -738,7 +738,7 @@ fn to_start_of_week(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Val
     let start = date
         .checked_sub_days(Days::new(weekday0(date) as u64))
         .ok_or_else(out_of_range)?;
-    Ok(Value::Date(DateTime {
+    Ok(Value::date(DateTime {
         at: in_range(start.and_time(NaiveTime::MIN))?,
         has_time: d.has_time,
     }))
