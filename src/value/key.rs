@@ -120,8 +120,12 @@ impl Key {
 }
 
 fn small_str(len: u8, bytes: &[u8; INLINE]) -> &str {
-    // Only ever filled from a `&str` of exactly `len` bytes.
-    std::str::from_utf8(&bytes[..len as usize]).unwrap_or_default()
+    let bytes = &bytes[..len as usize];
+    debug_assert!(std::str::from_utf8(bytes).is_ok());
+    // SAFETY: `Small` is only ever built by `Key::small` from a `&str` of
+    // exactly `len` bytes, so the prefix is valid UTF-8. (Validating it
+    // here was a visible cost of every hash and comparison.)
+    unsafe { std::str::from_utf8_unchecked(bytes) }
 }
 
 impl fmt::Display for Key {
