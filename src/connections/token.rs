@@ -966,7 +966,7 @@ pub fn clock(epoch: u64) -> String {
 
 fn transport_error(conn: &Connection, url: &reqwest::Url, e: reqwest::Error) -> Diag {
     if e.is_timeout() {
-        return crate::http::timeout_diag();
+        return crate::net::timeout_diag();
     }
     Diag::new(
         Code::HttpRequest,
@@ -974,7 +974,7 @@ fn transport_error(conn: &Connection, url: &reqwest::Url, e: reqwest::Error) -> 
             "could not reach the token endpoint {} for connection '{}': {}",
             strip_query(url),
             conn.name,
-            crate::http::error_chain(&e.without_url())
+            crate::net::error_chain(&e.without_url())
         ),
     )
     .with_help(
