@@ -5,6 +5,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::code::Code;
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
 
 /// A named source file shared between diagnostics without copying its text
@@ -52,7 +53,7 @@ impl SourceFile {
 
 #[derive(Clone, Debug)]
 pub struct Diag {
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub help: Option<String>,
     pub labels: Vec<(Option<String>, std::ops::Range<usize>)>,
@@ -61,7 +62,7 @@ pub struct Diag {
 }
 
 impl Diag {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
         Diag {
             code,
             message: message.into(),
@@ -188,7 +189,7 @@ impl Diagnostic for Named<'_> {
 
 /// Whether stderr gets colours: `--color`, then `NO_COLOR`,
 /// `CLICOLOR_FORCE`/`FORCE_COLOR`, `CLICOLOR`, and terminal detection, all
-/// decided by `anstream` (see `crate::cli::color`).
+/// decided by `anstream` (the `--color` flag sets its global choice).
 pub fn stderr_color() -> bool {
     anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never
 }

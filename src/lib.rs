@@ -11,6 +11,7 @@
 
 pub mod builtins;
 pub mod cli;
+pub mod code;
 pub mod connections;
 pub mod creator;
 pub mod diag;

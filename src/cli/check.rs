@@ -1,5 +1,6 @@
 //! `dlg check PATH…`: parse files and directories, report every syntax error.
 
+use crate::code::Code;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -108,7 +109,7 @@ fn syntax_errors(text: &str) -> Vec<crate::syntax::SyntaxError> {
             Ok(_) => break,
             Err(e) => e,
         };
-        let stop = err.at_end || err.code != "deluge::syntax";
+        let stop = err.at_end || err.code != Code::DelugeSyntax;
         let (from, to) = enclosing_statement(&src, err.span.start);
         errors.push(err);
         if stop || to <= from {

@@ -15,6 +15,7 @@ pub mod run;
 mod test;
 mod version;
 
+use crate::code::Code;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
@@ -464,12 +465,12 @@ pub fn read_script(name: &str, reader: impl std::io::Read) -> Result<String, cra
         .take(MAX_SCRIPT_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| {
-            Diag::new("deluge::io", format!("cannot read {name}: {e}"))
+            Diag::new(Code::DelugeIo, format!("cannot read {name}: {e}"))
                 .with_help("check the path and its permissions")
         })?;
     if bytes.len() as u64 > MAX_SCRIPT_BYTES {
         return Err(Diag::new(
-            "deluge::limit",
+            Code::DelugeLimit,
             format!(
                 "{name} is larger than {} MB; dlg reads scripts up to that size",
                 MAX_SCRIPT_BYTES / (1024 * 1024)
@@ -484,7 +485,7 @@ pub fn read_script(name: &str, reader: impl std::io::Read) -> Result<String, cra
         let line = good.matches('\n').count() + 1;
         let col = good.len() - good.rfind('\n').map_or(0, |i| i + 1) + 1;
         Diag::new(
-            "deluge::encoding",
+            Code::DelugeEncoding,
             format!(
                 "{name} is not UTF-8 text: invalid byte 0x{:02X} at line {line}, column {col}",
                 bytes[at]
@@ -534,7 +535,7 @@ pub fn read_script_file(path: &Path) -> Result<String, crate::diag::Diag> {
     match std::fs::File::open(path) {
         Ok(f) => read_script(&name, f),
         Err(e) => Err(
-            crate::diag::Diag::new("deluge::io", format!("cannot read {name}: {e}"))
+            crate::diag::Diag::new(Code::DelugeIo, format!("cannot read {name}: {e}"))
                 .with_help("check the path and its permissions"),
         ),
     }
@@ -542,7 +543,7 @@ pub fn read_script_file(path: &Path) -> Result<String, crate::diag::Diag> {
 
 /// The diagnostic of a usage error.
 pub(crate) fn usage_diag(command: &str, message: impl std::fmt::Display) -> crate::diag::Diag {
-    crate::diag::Diag::new("dlg::usage", format!("dlg {command}: {message}"))
+    crate::diag::Diag::new(Code::DlgUsage, format!("dlg {command}: {message}"))
         .with_help(format!("run `dlg {command} --help` to see the options"))
 }
 

@@ -136,7 +136,7 @@ pub fn diag_annotation(diag: &Diag) -> String {
         file.as_deref(),
         loc.as_ref().map(|l| l.1),
         loc.as_ref().map(|l| l.2),
-        Some(diag.code),
+        Some(diag.code.as_str()),
         &message,
     )
 }
@@ -158,6 +158,7 @@ pub fn print_diag(format: Format, diag: &Diag) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::code::Code;
     use crate::diag::SourceFile;
 
     #[test]
@@ -177,7 +178,7 @@ mod tests {
             Some("a,b:c.dg"),
             Some(3),
             Some(7),
-            Some("deluge::syntax"),
+            Some(Code::DelugeSyntax.as_str()),
             "50% done\nnext",
         );
         assert_eq!(
@@ -193,7 +194,7 @@ mod tests {
     #[test]
     fn a_diagnostic_carries_its_position_in_json_and_annotations() {
         let source = SourceFile::new("s.dg", "info 1;\nx = ;\n");
-        let d = Diag::new("deluge::syntax", "expected an expression")
+        let d = Diag::new(Code::DelugeSyntax, "expected an expression")
             .with_help("write a value")
             .with_label("here", 12..13)
             .with_source(source);
@@ -201,7 +202,7 @@ mod tests {
         assert_eq!(j["file"], "s.dg");
         assert_eq!(j["line"], 2);
         assert_eq!(j["column"], 5);
-        assert_eq!(j["code"], "deluge::syntax");
+        assert_eq!(j["code"], Code::DelugeSyntax.as_str());
         assert_eq!(j["help"], "write a value");
         assert_eq!(j["severity"], "error");
         assert_eq!(
@@ -212,7 +213,7 @@ mod tests {
 
     #[test]
     fn a_diagnostic_without_source_has_null_positions() {
-        let d = Diag::new("dlg::usage", "bad");
+        let d = Diag::new(Code::DlgUsage, "bad");
         let j = diag_json(&d);
         assert!(j["line"].is_null() && j["file"].is_null());
         assert_eq!(diag_annotation(&d), "::error title=dlg%3A%3Ausage::bad");

@@ -1,5 +1,6 @@
 //! `dlg run FILE|-`: run a script or one function of a function file.
 
+use crate::code::Code;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -144,7 +145,7 @@ pub fn bind_args(
                 // to every function: say so, and run.
                 crate::diag::eprint(
                     &Diag::new(
-                        "dlg::unused_arg",
+                        Code::DlgUnusedArg,
                         format!("--arg {}: the script never reads '{}'", g.name, g.name),
                     )
                     .with_help(help)
@@ -153,7 +154,7 @@ pub fn bind_args(
                 continue;
             }
             return Err(Diag::new(
-                "dlg::usage",
+                Code::DlgUsage,
                 format!("dlg run: {what} has no argument '{}'", g.name),
             )
             .with_help(help));
@@ -167,7 +168,7 @@ pub fn bind_args(
                 Ok(v) => values.push(v),
                 Err(expected) => {
                     return Err(Diag::new(
-                        "dlg::usage",
+                        Code::DlgUsage,
                         format!(
                             "dlg run: --arg {}: parameter '{} {}' expects {expected}, got '{}'",
                             p.name, p.type_name, p.name, g.raw
@@ -199,7 +200,7 @@ pub fn bind_args(
         })
         .collect();
     let mut diag = Diag::new(
-        "dlg::usage",
+        Code::DlgUsage,
         format!("dlg run: {what} needs arguments\n{}", lines.join("\n")),
     )
     .with_source(source.clone())
@@ -371,7 +372,7 @@ pub fn execute(
             return fail(
                 2,
                 crate::diag::Diag::new(
-                    "dlg::usage",
+                    Code::DlgUsage,
                     format!(
                         "dlg run: the script reads the form submission ({}) but no --input was given",
                         list.join(", ")
@@ -452,7 +453,7 @@ pub fn execute(
         interp.flush();
         return Executed {
             code: 1,
-            diag: Some(crate::diag::Diag::new("dlg::creator", e).with_help(
+            diag: Some(crate::diag::Diag::new(Code::DlgCreator, e).with_help(
                 "the Creator database could not be written; check its path and permissions",
             )),
             interp: Some(interp),
@@ -472,7 +473,7 @@ pub fn execute(
             }
             (0, None)
         }
-        Err(err) if err.code == "dlg::output_closed" => (0, None),
+        Err(err) if err.code == Code::DlgOutputClosed => (0, None),
         Err(err) => (1, Some(err.to_diag())),
     };
     interp.flush();

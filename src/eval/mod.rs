@@ -9,6 +9,7 @@ mod ops;
 mod stmt;
 mod tasks;
 
+use crate::code::Code;
 use rustc_hash::FxHashMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -415,7 +416,7 @@ impl Interpreter {
 pub fn unknown_method(name: &str, recv: &Value) -> RtError {
     let candidates = crate::builtins::methods_of(Some(recv));
     let err = RtError::new(
-        "deluge::unknown_function",
+        Code::DelugeUnknownFunction,
         format!(
             "'{name}' is not a known function of {}",
             recv.type_tag().deluge_name()

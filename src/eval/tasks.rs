@@ -172,7 +172,7 @@ impl Interpreter {
             .send(request)
             .map_err(|d| {
                 let at = match connection_span {
-                    Some(s) if d.code.starts_with("connection::") => s,
+                    Some(s) if d.code.family() == "connection" => s,
                     _ => span,
                 };
                 RtError::from_diag(d).at(at, &source)

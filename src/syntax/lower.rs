@@ -1,5 +1,6 @@
 //! pest pairs → typed AST, resolving variables to frame slots.
 
+use crate::code::Code;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -94,7 +95,7 @@ fn span_of(p: &Pair<Rule>) -> Span {
 
 fn err_at(span: Span, message: impl Into<String>, help: impl Into<String>) -> SyntaxError {
     SyntaxError {
-        code: "deluge::syntax",
+        code: Code::DelugeSyntax,
         message: message.into(),
         help: help.into(),
         span: span.range(),
@@ -118,7 +119,7 @@ fn parse_rule(rule: Rule, src: &str) -> Result<Pair<'_, Rule>, SyntaxError> {
     let mut pairs = parsed.map_err(|e| {
         if matches!(&e.variant, pest::error::ErrorVariant::CustomError { message } if message.contains("call limit")) {
             return SyntaxError {
-                code: "deluge::limit",
+                code: Code::DelugeLimit,
                 message: "the script is too complex to parse (parser step limit reached)".into(),
                 help: "look for deeply nested or unclosed brackets near the reported position".into(),
                 span: match e.location {
@@ -1082,7 +1083,7 @@ impl<'s> Lowerer<'s> {
             .count();
         if operators > MAX_OPERATORS {
             return Err(SyntaxError {
-                code: "deluge::limit",
+                code: Code::DelugeLimit,
                 message: format!("expression has more than {MAX_OPERATORS} operators"),
                 help: "split the expression into smaller statements using variables".into(),
                 span: span_of(&pair).range(),
@@ -1297,7 +1298,7 @@ impl<'s> Lowerer<'s> {
                         ExprKind::Const(Value::Decimal(9_223_372_036_854_775_808.0))
                     } else {
                         return Err(SyntaxError {
-                            code: "deluge::syntax",
+                            code: Code::DelugeSyntax,
                             message: format!(
                                 "number {} is out of range for a 64-bit Number",
                                 pair.as_str()

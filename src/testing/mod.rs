@@ -22,6 +22,7 @@ mod diff;
 pub mod record;
 pub mod report;
 
+use crate::code::Code;
 use std::cell::RefCell;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -524,7 +525,7 @@ fn fixture_problems(ran: &Ran, check_usage: bool) -> Vec<String> {
     };
     for ex in client.exchanges() {
         if let Some((code, message)) = &ex.error
-            && code == "http::unmocked"
+            && code == Code::HttpUnmocked.as_str()
         {
             out.push(format!(
                 "unmocked request (fails the test even when the script catches it): {message}"
@@ -747,7 +748,11 @@ fn run_golden(case: &Case, cfg: &Config) -> Outcome {
         };
         let mut lines = expected.lines().filter(|l| !l.trim().is_empty());
         let code = lines.next().unwrap_or("").trim();
-        let want_exit = if code.starts_with("dlg::usage") { 2 } else { 1 };
+        let want_exit = if code.starts_with(Code::DlgUsage.as_str()) {
+            2
+        } else {
+            1
+        };
         if ran.code != want_exit {
             return Outcome::failed(
                 format!(
