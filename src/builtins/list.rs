@@ -200,7 +200,7 @@ fn warn_unsortable(a: &Value, b: &Value) {
     let name = |v: &Value| v.type_tag().deluge_name();
     crate::diag::eprint(
         &crate::diag::Diag::new(
-            "deluge::runtime",
+            crate::code::Code::DelugeRuntime,
             format!(
                 "sort(): the list mixes {} and {} elements, which have no order between them; sort() returns null and leaves the list as it was (as Zoho documents)",
                 name(a),

@@ -527,7 +527,7 @@ pub fn read_script_file(path: &Path) -> Result<String, crate::diag::Diag> {
     let name = path.display().to_string();
     if let Some(kind) = special_file_kind(path) {
         return Err(crate::diag::Diag::new(
-            "deluge::io",
+            Code::DelugeIo,
             format!("{name} is not a script file: it is {kind}"),
         )
         .with_help("give the path of a .dg file (or `-` to read a script from standard input)"));

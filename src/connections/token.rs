@@ -431,7 +431,7 @@ impl TokenStore {
                     self.warn_once(
                         &format!("lock {}", lock_path.display()),
                         Diag::new(
-                            "connection::cache",
+                            Code::ConnectionCache,
                             format!(
                                 "token cache lock {} not used: {why}",
                                 lock_path.display()

@@ -503,7 +503,10 @@ impl<R: BufRead> Iterator for PipedLines<R> {
                 self.done = true;
                 return Some(Err((
                     String::new(),
-                    Diag::new("deluge::io", format!("cannot read standard input: {e}")),
+                    Diag::new(
+                        crate::code::Code::DelugeIo,
+                        format!("cannot read standard input: {e}"),
+                    ),
                 )));
             }
         }
@@ -519,7 +522,7 @@ impl<R: BufRead> Iterator for PipedLines<R> {
             let col = String::from_utf8_lossy(&e.as_bytes()[..at]).chars().count() + 1;
             let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
             let d = Diag::new(
-                "deluge::encoding",
+                crate::code::Code::DelugeEncoding,
                 format!(
                     "line {} of the input is not UTF-8 text: invalid byte 0x{:02X} at column {col}; the entry was skipped",
                     self.line_no,
