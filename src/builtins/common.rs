@@ -137,21 +137,46 @@ fn is_ascii(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(r.to_display().is_ascii()))
 }
 
+const LONG_RANGE_HELP: &str =
+    "a Number is a 64-bit integer: from -9223372036854775808 to 9223372036854775807";
+
+/// Digits with an optional sign: a whole number that did not fit 64 bits
+/// when it reads as a decimal.
+fn is_whole_text(t: &str) -> bool {
+    let t = t.trim();
+    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The whole part of a decimal, if it fits a 64-bit Number.
+fn decimal_to_long(d: f64) -> Option<i64> {
+    // -2^63 and 2^63 are exact as doubles; i64 holds [-2^63, 2^63).
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    let t = d.trunc();
+    (t.is_finite() && (-TWO_63..TWO_63).contains(&t)).then_some(t as i64)
+}
+
 fn to_long(i: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
     match r {
         Value::Int(_) => Ok(r.clone()),
-        Value::Decimal(d) => {
-            if d.is_finite() && d.abs() < 9.2e18 {
-                Ok(Value::Int(d.trunc() as i64))
-            } else {
-                Err(RtError::runtime(format!(
-                    "{d} is out of range for a Number"
-                )))
-            }
-        }
+        Value::Decimal(d) => decimal_to_long(*d).map(Value::Int).ok_or_else(|| {
+            RtError::runtime(format!("{d} is out of range for a Number")).with_help(LONG_RANGE_HELP)
+        }),
+        // The message quotes the text as written, not its float rounding
+        // (`"99999999999999999999"`, not `100000000000000000000`).
         Value::Text(t) => match parse_number_text(t) {
             Some(Value::Int(n)) => Ok(Value::Int(n)),
-            Some(Value::Decimal(d)) => to_long(i, &Value::Decimal(d), &[]),
+            Some(Value::Decimal(d)) => {
+                let n = if is_whole_text(t) {
+                    None
+                } else {
+                    decimal_to_long(d)
+                };
+                n.map(Value::Int).ok_or_else(|| {
+                    RtError::runtime(format!("\"{}\" is out of range for a Number", t.trim()))
+                        .with_help(LONG_RANGE_HELP)
+                })
+            }
             _ => Err(RtError::runtime(format!(
                 "Cannot convert \"{t}\" to a Number: the text must contain only digits"
             ))

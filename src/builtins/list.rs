@@ -189,7 +189,31 @@ fn remove_all(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value>
     Ok(Value::Null)
 }
 
-/// Sorts in place and returns the list; mixed element types give null.
+/// `sort()` of elements that have no order between them returns null, as
+/// Zoho documents; not silently: the first time in a process, a warning
+/// names the two types.
+fn warn_unsortable(a: &Value, b: &Value) {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let name = |v: &Value| v.type_tag().deluge_name();
+    crate::diag::eprint(
+        &crate::diag::Diag::new(
+            crate::code::Code::DelugeRuntime,
+            format!(
+                "sort(): the list mixes {} and {} elements, which have no order between them; sort() returns null and leaves the list as it was (as Zoho documents)",
+                name(a),
+                name(b)
+            ),
+        )
+        .with_help("sort lists of one type (numbers, texts, dates or booleans); convert first, e.g. toString() or toLong() on each element")
+        .warning(),
+    );
+}
+
+/// Sorts in place and returns the list; mixed element types give null
+/// (with a warning, [`warn_unsortable`]).
 fn sort(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
     let ascending = arg_bool(args, 0, true);
     let list = items(r);
@@ -223,8 +247,11 @@ fn sort(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
         drop(l);
         return Ok(r.clone());
     }
-    let comparable = l.windows(2).all(|w| compare_values(&w[0], &w[1]).is_some());
-    if !comparable {
+    if let Some(w) = l
+        .windows(2)
+        .find(|w| compare_values(&w[0], &w[1]).is_none())
+    {
+        warn_unsortable(&w[0], &w[1]);
         return Ok(Value::Null);
     }
     l.sort_by(|a, b| {

@@ -497,9 +497,41 @@ pub fn read_script(name: &str, reader: impl std::io::Read) -> Result<String, cra
     })
 }
 
+/// What a path is when it is neither a regular file, a directory nor a
+/// pipe (`/dev/zero`, `/dev/null`, a socket): such a path never holds a
+/// script. Pipes stay readable (`dlg run <(…)`).
+fn special_file_kind(path: &Path) -> Option<&'static str> {
+    let m = std::fs::metadata(path).ok()?;
+    let t = m.file_type();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_char_device() {
+            return Some("a character device");
+        }
+        if t.is_block_device() {
+            return Some("a block device");
+        }
+        if t.is_socket() {
+            return Some("a socket");
+        }
+        if t.is_fifo() {
+            return None;
+        }
+    }
+    (!t.is_file() && !t.is_dir()).then_some("not a regular file")
+}
+
 /// Read a script file (see [`read_script`]).
 pub fn read_script_file(path: &Path) -> Result<String, crate::diag::Diag> {
     let name = path.display().to_string();
+    if let Some(kind) = special_file_kind(path) {
+        return Err(crate::diag::Diag::new(
+            Code::DelugeIo,
+            format!("{name} is not a script file: it is {kind}"),
+        )
+        .with_help("give the path of a .dg file (or `-` to read a script from standard input)"));
+    }
     match std::fs::File::open(path) {
         Ok(f) => read_script(&name, f),
         Err(e) => Err(

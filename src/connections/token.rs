@@ -57,6 +57,17 @@ impl CachedToken {
     }
 }
 
+/// The epoch second from which a wait of `secs` from now is over, rounded
+/// up: the window never ends before `secs` have passed (a truncated end
+/// would let a run ask up to a second early).
+pub fn window_end(secs: u64) -> u64 {
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    (now_ms + secs.saturating_mul(1000)).div_ceil(1000)
+}
+
 pub fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -286,7 +297,7 @@ impl TokenStore {
                         Code::ConnectionCache,
                         format!("token cache file {} not used: {why}", file.display()),
                     )
-                    .with_help("remove it; dlg writes a fresh one (mode 0600)"),
+                    .with_help("remove it (dlg then writes a fresh one, mode 0600); until then every run refreshes the token, and Zoho allows about 10 refreshes per 10 minutes"),
                 );
                 None
             }
@@ -305,7 +316,7 @@ impl TokenStore {
         let Some(_) = self.safe_dir() else { return };
         let now = now_secs();
         let b = Backoff {
-            until: now + secs,
+            until: window_end(secs),
             at: now,
             code: d.code.to_string(),
             message: crate::redact::line(&d.message).into_owned(),
@@ -408,6 +419,27 @@ impl TokenStore {
                 trace(&format!(
                     "token cache lock unavailable ({e}); refreshing without it"
                 ));
+                if self.safe_dir().is_some() {
+                    let lock_path = file.with_extension("lock");
+                    let why = if std::fs::symlink_metadata(&lock_path)
+                        .is_ok_and(|m| m.file_type().is_symlink())
+                    {
+                        "it is a symbolic link (not followed)".to_string()
+                    } else {
+                        e.to_string()
+                    };
+                    self.warn_once(
+                        &format!("lock {}", lock_path.display()),
+                        Diag::new(
+                            Code::ConnectionCache,
+                            format!(
+                                "token cache lock {} not used: {why}",
+                                lock_path.display()
+                            ),
+                        )
+                        .with_help("parallel runs may each refresh the token; remove the file (dlg creates a fresh one, mode 0600)"),
+                    );
+                }
                 None
             }
         };
@@ -454,7 +486,14 @@ impl TokenStore {
                 "could not write token cache {}: {e}",
                 file.display()
             ));
-            self.warn_once(
+            // One warning per cause: an unsafe directory or cache file was
+            // already reported (and says that every run refreshes).
+            let reported = {
+                let w = self.warned.lock().unwrap();
+                w.contains("dir-unsafe") || w.contains(&format!("unsafe {}", file.display()))
+            };
+            if !reported {
+                self.warn_once(
                 "unwritable",
                 Diag::new(
                     Code::ConnectionCache,
@@ -462,6 +501,7 @@ impl TokenStore {
                 )
                 .with_help("every run will refresh the token, and Zoho allows about 10 refreshes per 10 minutes: make the cache directory writable, or set DLG_CACHE_DIR"),
             );
+            }
         }
         drop(lock);
         self.mem.lock().unwrap().insert(key, t.clone());
@@ -924,7 +964,7 @@ async fn grant(
         *retry_after = Some(wait);
         d.help = Some(format!(
             "retry after {} (in {wait} s). {}",
-            clock(now_secs() + wait),
+            clock(window_end(wait)),
             d.help.unwrap_or_default()
         ));
     }
