@@ -558,7 +558,8 @@ fn misbehaving_api_answers_end_in_specific_catchable_diagnostics() {
 
 #[test]
 fn misbehaving_token_endpoint_answers_are_specific_diagnostics() {
-    let cases: Vec<(&str, Box<dyn Fn() -> Reply + Send + Sync>, &str, &str)> = vec![
+    type Answer = Box<dyn Fn() -> Reply + Send + Sync>;
+    let cases: Vec<(&str, Answer, &str, &str)> = vec![
         (
             "reset",
             Box::new(|| {
