@@ -283,7 +283,7 @@ fn pattern_strategy() -> impl Strategy<Value = Pattern> {
     let day = prop_oneof![Just("dd"), Just("d")];
     let order = 0..3usize;
     let sep = prop_oneof![Just("-"), Just("/"), Just("."), Just(" ")];
-    let weekday = prop_oneof![Just(""), Just("EEE, "), Just("EEEE "),];
+    let weekday = prop_oneof![Just(""), Just("EEE, "), Just("EEEE ")];
     let time = prop_oneof![
         Just(None),
         Just(Some(("HH", "mm", Some("ss"), ""))),
