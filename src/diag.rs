@@ -93,6 +93,34 @@ impl Diag {
         self
     }
 
+    /// The redaction policy ([`crate::redact`]) over the diagnostic:
+    /// message, help, labels, and its source text.
+    pub fn redacted(mut self) -> Self {
+        use crate::redact::{line, mask};
+        use std::borrow::Cow;
+        if let Cow::Owned(m) = line(&self.message) {
+            self.message = m;
+        }
+        if let Some(h) = &self.help
+            && let Cow::Owned(h) = line(h)
+        {
+            self.help = Some(h);
+        }
+        for (l, _) in &mut self.labels {
+            if let Some(t) = l
+                && let Cow::Owned(n) = line(t)
+            {
+                *t = n;
+            }
+        }
+        if let Some(src) = &self.source
+            && let Cow::Owned(m) = mask(&src.text)
+        {
+            self.source = Some(SourceFile::new(src.name.clone(), m));
+        }
+        self
+    }
+
     /// Render as miette's report (colours follow `--color`, NO_COLOR and terminal detection).
     pub fn render(&self) -> String {
         render_report(self)

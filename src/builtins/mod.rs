@@ -95,8 +95,9 @@ pub const fn func(name: &'static str, min: usize, max: usize, f: FuncFn) -> Func
 }
 
 struct Registry {
-    ids: HashMap<String, u16>,
+    /// Method names as first registered (original case), in table order.
     names: Vec<&'static str>,
+    /// Indexed by [`crate::syntax::names::method_id`].
     by_id: Vec<[Option<&'static MethodDef>; 6]>,
     functions: HashMap<String, &'static FunctionDef>,
 }
@@ -113,7 +114,6 @@ fn all_methods() -> impl Iterator<Item = &'static MethodDef> {
         .chain(encoding::METHODS)
         .chain(xml::METHODS)
 }
-
 fn all_functions() -> impl Iterator<Item = &'static FunctionDef> {
     common::FUNCTIONS
         .iter()
@@ -129,19 +129,22 @@ fn all_functions() -> impl Iterator<Item = &'static FunctionDef> {
 
 static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
     let mut reg = Registry {
-        ids: HashMap::new(),
         names: Vec::new(),
-        by_id: Vec::new(),
+        by_id: vec![[None; 6]; crate::syntax::names::METHOD_NAMES.len()],
         functions: HashMap::new(),
     };
     for m in all_methods() {
         let lname = m.name.to_ascii_lowercase();
-        let id = *reg.ids.entry(lname).or_insert_with(|| {
+        // A name missing from the list is caught by the tests below; such
+        // a method could never be called (the parser gives it no id).
+        let Some(id) = crate::syntax::names::method_id(&lname) else {
+            continue;
+        };
+        let row = &mut reg.by_id[id as usize];
+        if row.iter().all(Option::is_none) {
             reg.names.push(m.name);
-            reg.by_id.push([None; 6]);
-            (reg.names.len() - 1) as u16
-        });
-        let slot = &mut reg.by_id[id as usize][m.recv as usize];
+        }
+        let slot = &mut row[m.recv as usize];
         if slot.is_none() {
             *slot = Some(m);
         }
@@ -156,7 +159,7 @@ static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
 
 /// Id of a method name (lower-case), resolved once while parsing.
 pub fn method_id(lname: &str) -> Option<u16> {
-    REGISTRY.ids.get(lname).copied()
+    crate::syntax::names::method_id(lname)
 }
 
 pub fn function(lname: &str) -> Option<&'static FunctionDef> {
@@ -324,4 +327,32 @@ pub(crate) fn guard_cycle(container: &Value, item: &Value, method: &str) -> RtRe
         .with_help("store a copy instead, e.g. `l.add(l.duplicate())` or `m.put(\"k\", Map(m))`"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod registry_tests {
+    use super::*;
+
+    /// `crate::syntax::names::METHOD_NAMES` and the tables name the same
+    /// methods: a new built-in must be added to the list (the parser gives
+    /// ids from it), a removed one taken out.
+    #[test]
+    fn the_parser_name_list_matches_the_tables() {
+        let mut table: Vec<String> = all_methods().map(|m| m.name.to_ascii_lowercase()).collect();
+        table.sort();
+        table.dedup();
+        let list: Vec<&str> = crate::syntax::names::METHOD_NAMES.to_vec();
+        let missing: Vec<&String> = table
+            .iter()
+            .filter(|n| !list.contains(&n.as_str()))
+            .collect();
+        let extra: Vec<&&str> = list
+            .iter()
+            .filter(|n| !table.iter().any(|t| t == *n))
+            .collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "add to src/syntax/names.rs: {missing:?}; remove from it: {extra:?}"
+        );
+    }
 }

@@ -254,7 +254,7 @@ fn coerce_arg(type_name: &str, raw: &str, value: Value) -> Result<Value, &'stati
         },
         "date" | "datetime" | "timestamp" => match value {
             Value::Date(_) => Ok(value),
-            Value::Text(t) => crate::builtins::date::parse_date_literal(&t)
+            Value::Text(t) => crate::value::date::parse_date_literal(&t)
                 .map(Value::Date)
                 .ok_or("a date such as 15-Jan-2024 or 2024-01-15 10:30:00"),
             _ => Err("a date such as 15-Jan-2024 or 2024-01-15 10:30:00"),

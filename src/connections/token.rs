@@ -1006,7 +1006,7 @@ pub fn clock(epoch: u64) -> String {
 
 fn transport_error(conn: &Connection, url: &reqwest::Url, e: reqwest::Error) -> Diag {
     if e.is_timeout() {
-        return crate::http::timeout_diag();
+        return crate::net::timeout_diag();
     }
     Diag::new(
         Code::HttpRequest,
@@ -1014,7 +1014,7 @@ fn transport_error(conn: &Connection, url: &reqwest::Url, e: reqwest::Error) -> 
             "could not reach the token endpoint {} for connection '{}': {}",
             strip_query(url),
             conn.name,
-            crate::http::error_chain(&e.without_url())
+            crate::net::error_chain(&e.without_url())
         ),
     )
     .with_help(

@@ -19,6 +19,8 @@ use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+pub use crate::net::{error_chain, timeout_diag};
+
 use crate::connections::token::{TokenStore, default_cache_dir};
 use crate::connections::{Auth, Connection, Connections, KeyLocation, datacenter};
 use crate::diag::Diag;
@@ -163,27 +165,6 @@ pub const MAX_REDIRECTS: usize = 10;
 /// Largest response body read (the largest of Zoho's caps: `postUrl`, 50 MB).
 pub const MAX_RESPONSE_BYTES: usize = 50 * 1024 * 1024;
 
-/// Deluge's timeout error.
-pub fn timeout_diag() -> Diag {
-    Diag::new(Code::HttpTimeout, "socket timeout error")
-        .with_help("the server did not answer in time (Deluge allows 40 seconds); check the URL and the server, or raise the timeout")
-}
-
-/// Display an error with its sources (reqwest hides the cause otherwise).
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let m = c.to_string();
-        if !s.contains(&m) {
-            s.push_str(": ");
-            s.push_str(&m);
-        }
-        cur = c.source();
-    }
-    s
-}
-
 /// Summary of one connection (see [`HttpClient::describe_connections`]).
 #[derive(Clone, Debug)]
 pub struct ConnectionInfo {
@@ -264,32 +245,7 @@ impl fmt::Debug for HttpClient {
 
 impl HttpClient {
     pub fn new(opts: HttpOptions) -> Result<HttpClient, Diag> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                Diag::new(
-                    Code::HttpRequest,
-                    format!("cannot start the HTTP runtime: {e}"),
-                )
-            })?;
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("dlg/", env!("CARGO_PKG_VERSION")))
-            .timeout(opts.timeout)
-            .connect_timeout(opts.timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
-            // Never automatic: token, revoke and code-exchange requests
-            // (client secret, refresh token in the body) must not follow a
-            // redirect at all, and API requests follow them by hand in
-            // `execute`, dropping credentials across origins.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| {
-                Diag::new(
-                    Code::HttpRequest,
-                    format!("cannot build the HTTP client: {}", error_chain(&e)),
-                )
-            })?;
+        let (rt, http) = crate::net::runtime_and_client(opts.timeout)?;
         let mocks = match &opts.mock_path {
             Some(p) => Some(MockSet::load(p)?),
             None => None,
@@ -508,7 +464,7 @@ impl HttpClient {
 
     /// The redaction policy ([`crate::redact`]) over a diagnostic.
     fn scrub_diag(&self, d: Diag) -> Diag {
-        crate::redact::diag(d)
+        d.redacted()
     }
 
     /// Print the token cache's warnings (unsafe modes, unwritable cache).

@@ -990,7 +990,8 @@ impl<'s> Lowerer<'s> {
         };
         let mut parts = first.clone().into_inner();
         let name = parts.next().map(|p| p.as_str().to_ascii_lowercase());
-        parts.next().is_some() && name.is_some_and(|n| crate::builtins::method_id(&n).is_some())
+        parts.next().is_some()
+            && name.is_some_and(|n| crate::syntax::names::method_id(&n).is_some())
     }
 
     fn task(&self, pair: Pair<Rule>) -> Result<Task, SyntaxError> {
@@ -1324,7 +1325,7 @@ impl<'s> Lowerer<'s> {
             Rule::quoted => {
                 let inner = pair.into_inner().next().map(|p| p.as_str()).unwrap_or("");
                 let text = inner.replace("\\'", "'");
-                match crate::builtins::date::parse_date_literal(&text) {
+                match crate::value::date::parse_date_literal(&text) {
                     Some(d) => ExprKind::Const(Value::Date(d)),
                     None => ExprKind::Const(Value::text(text)),
                 }
@@ -1569,7 +1570,7 @@ fn method_expr(receiver: Expr, name: &str, lname: &str, args: Vec<Expr>, span: S
     Expr::new(
         ExprKind::Method {
             receiver: Box::new(receiver),
-            method: crate::builtins::method_id(lname),
+            method: crate::syntax::names::method_id(lname),
             name: Rc::from(name),
             args,
         },

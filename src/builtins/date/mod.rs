@@ -5,18 +5,16 @@
 //! date argument (`"2024-01-15".addDay(1)`, `daysBetween("1-Jan-2019",
 //! "31-Dec-2019")`), as Zoho's services other than Creator do.
 
-pub mod format;
-pub mod parse;
-mod zone;
+pub use crate::value::date::{format, parse, parse_date_literal, parse_date_text};
 
 use chrono::{Datelike, Days, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike};
 
 use super::{FunctionDef, MethodDef, Recv, arg_int, arg_text, func, method};
 use crate::eval::{Interpreter, RtError, RtResult};
+use crate::value::date::format::{DAY_NAMES, us_week_from, weekday0};
+use crate::value::date::parse::{Fail, parse_default, parse_with_pattern, weekday_from_name};
+use crate::value::date::zone::{Zone, localize, to_utc, zone_named};
 use crate::value::{DateTime, Value};
-use format::{DAY_NAMES, us_week_from, weekday0};
-use parse::{Fail, parse_default, parse_with_pattern, weekday_from_name};
-use zone::{Zone, localize, to_utc, zone_named};
 
 /// Register `$f` for date receivers and for date-like text.
 macro_rules! methods {
@@ -108,21 +106,6 @@ pub const FUNCTIONS: &[FunctionDef] = &[func("today", 0, 0, today_fn), func("now
 const DATE_HELP: &str = "use a layout such as dd-MMM-yyyy, yyyy-MM-dd or MM/dd/yyyy, or pass the pattern: toDate(\"dd/MM/yyyy\")";
 
 // ------------------------------------------------------------ parsing API
-
-/// Parse date/date-time text in Zoho's layouts, or with a Java pattern.
-pub fn parse_date_text(text: &str, pattern: Option<&str>) -> Option<DateTime> {
-    let at = match pattern {
-        Some(p) => parse_with_pattern(text, p).ok()?,
-        None => parse_default(text).ok()?,
-    };
-    Some(DateTime { at, has_time: true })
-}
-
-/// A single-quoted literal such as `'15-Aug-1947 19:00:00'`; `None` when
-/// the text is not a valid date (the literal is then text).
-pub fn parse_date_literal(text: &str) -> Option<DateTime> {
-    parse_date_text(text, None)
-}
 
 fn parse_error(text: &str, pattern: Option<&str>, fail: Fail) -> RtError {
     match (fail, pattern) {
