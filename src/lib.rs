@@ -26,6 +26,7 @@ pub mod net;
 pub mod project;
 pub mod redact;
 pub mod repl;
+pub mod runner;
 pub mod syntax;
 pub mod testing;
 pub mod value;

@@ -24,6 +24,8 @@ const LAYERS: &[&[&str]] = &[
     &["builtins"],
     &["eval"],
     &["natives", "creator"],
+    // Running a script as `dlg run` does (options, arguments, execute).
+    &["runner"],
     &["testing", "repl"],
     &["cli"],
 ];
@@ -34,7 +36,6 @@ const ALLOWED_BACK_EDGES: &[(&str, &str)] = &[
     ("builtins", "eval"),
     ("eval", "creator"),
     ("eval", "natives"),
-    ("testing", "cli"),
 ];
 
 fn src_dir() -> PathBuf {

@@ -7,17 +7,7 @@
 
 use crate::diag::Diag;
 
-/// Output style chosen with `--format`.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Format {
-    /// Human-readable diagnostics (miette) on stderr.
-    #[default]
-    Text,
-    /// One JSON object per line on stdout.
-    Json,
-    /// GitHub Actions annotations (`::error file=…,line=…::…`) on stdout.
-    Github,
-}
+pub use crate::runner::Format;
 
 /// A 1-based line and column (in characters) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {

@@ -31,8 +31,8 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 
-use crate::cli::run::{Executed, RunArgs, execute};
 use crate::diag::{Diag, SourceFile, render_plain};
+use crate::runner::{Executed, RunArgs, execute};
 
 pub use diff::line_diff;
 
