@@ -291,3 +291,14 @@ fn without_huge_snippet(diag: &Diag) -> Option<Diag> {
     short.labels.clear();
     Some(short)
 }
+
+/// The candidate closest to `name` (case-insensitive, Jaro-Winkler above
+/// 0.85), for a did-you-mean help line.
+pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    let lname = name.to_ascii_lowercase();
+    candidates
+        .map(|c| (strsim::jaro_winkler(&lname, &c.to_ascii_lowercase()), c))
+        .filter(|(score, _)| *score > 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c.to_string())
+}

@@ -17,6 +17,7 @@ pub mod code;
 pub mod connections;
 pub mod creator;
 pub mod diag;
+pub mod error;
 pub mod eval;
 pub mod format;
 pub mod http;

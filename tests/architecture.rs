@@ -19,7 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["diag"],
     // Pure front end and transport.
     &["syntax", "net"],
-    &["format", "connections"],
+    &["error", "format", "connections"],
     &["http", "project"],
     &["builtins"],
     &["eval"],
@@ -32,11 +32,7 @@ const LAYERS: &[&[&str]] = &[
 
 /// Back edges that exist today (from, to). Remove an entry when its cycle is
 /// broken; the test fails while a listed edge is gone from the sources.
-const ALLOWED_BACK_EDGES: &[(&str, &str)] = &[
-    ("builtins", "eval"),
-    ("eval", "creator"),
-    ("eval", "natives"),
-];
+const ALLOWED_BACK_EDGES: &[(&str, &str)] = &[("eval", "creator"), ("eval", "natives")];
 
 fn src_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")

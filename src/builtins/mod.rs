@@ -10,6 +10,7 @@ pub mod json;
 pub mod list;
 pub mod map;
 pub mod number;
+pub mod ops;
 pub mod text;
 pub mod web;
 pub mod xml;
@@ -17,11 +18,26 @@ pub mod xml;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use crate::eval::{Interpreter, RtError, RtResult};
+use crate::error::{RtError, RtResult};
 use crate::value::Value;
 
-pub type MethodFn = fn(&mut Interpreter, &Value, &[Value]) -> RtResult<Value>;
-pub type FuncFn = fn(&mut Interpreter, &[Value]) -> RtResult<Value>;
+/// What the few built-ins that need the running script ask of it: the time
+/// zone, the clock and HTTP. The interpreter implements it; every built-in
+/// receives it (a pointer, no call) and most ignore it, so the built-ins do
+/// not depend on the interpreter.
+pub trait Host {
+    /// The run's time zone (`--tz`, dlg.toml, `$TZ`).
+    fn tz(&self) -> chrono_tz::Tz;
+    /// The current wall time in that zone (fixed by `--now` in tests).
+    fn now(&self) -> chrono::NaiveDateTime;
+    /// Today at midnight, as a date without time.
+    fn today(&self) -> crate::value::DateTime;
+    /// Send a request through the run's HTTP client (mocks, connections, trace).
+    fn send_http(&mut self, req: crate::http::HttpRequest) -> RtResult<crate::http::HttpResponse>;
+}
+
+pub type MethodFn = fn(&mut dyn Host, &Value, &[Value]) -> RtResult<Value>;
+pub type FuncFn = fn(&mut dyn Host, &[Value]) -> RtResult<Value>;
 
 /// Receiver families a method can be registered for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -234,7 +250,7 @@ pub fn check_arity(name: &str, min: usize, max: usize, got: usize) -> RtResult<(
 }
 
 pub fn call_method(
-    interp: &mut Interpreter,
+    interp: &mut dyn Host,
     recv: &Value,
     name: &str,
     id: Option<u16>,
@@ -259,10 +275,26 @@ pub fn call_method(
                 methods_of(Some(recv)).join(", ")
             )));
         }
-        return Err(crate::eval::unknown_method(name, recv));
+        return Err(unknown_method(name, recv));
     };
     check_arity(name, def.min, def.max, args.len())?;
     (def.f)(interp, recv, args)
+}
+
+/// Error for `x.unknownMethod()`, with a did-you-mean over known methods.
+pub fn unknown_method(name: &str, recv: &Value) -> RtError {
+    let candidates = methods_of(Some(recv));
+    let err = RtError::new(
+        crate::code::Code::DelugeUnknownFunction,
+        format!(
+            "'{name}' is not a known function of {}",
+            recv.type_tag().deluge_name()
+        ),
+    );
+    match crate::diag::did_you_mean(name, candidates.iter().copied()) {
+        Some(h) => err.with_help(format!("did you mean `{h}`?")),
+        None => err.with_help("`dlg builtins` lists every supported function"),
+    }
 }
 
 // ----------------------------------------------------------- arg helpers
@@ -353,6 +385,64 @@ mod registry_tests {
         assert!(
             missing.is_empty() && extra.is_empty(),
             "add to src/syntax/names.rs: {missing:?}; remove from it: {extra:?}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod host_tests {
+    use super::*;
+    use crate::http::{HttpRequest, HttpResponse};
+
+    /// A host that is not the interpreter: fixed clock and zone, canned HTTP.
+    struct Fake {
+        sent: Vec<String>,
+    }
+
+    impl Host for Fake {
+        fn tz(&self) -> chrono_tz::Tz {
+            chrono_tz::Asia::Kolkata
+        }
+        fn now(&self) -> chrono::NaiveDateTime {
+            chrono::NaiveDate::from_ymd_opt(2024, 1, 15)
+                .unwrap()
+                .and_hms_opt(10, 30, 0)
+                .unwrap()
+        }
+        fn today(&self) -> crate::value::DateTime {
+            crate::value::DateTime {
+                at: self.now().date().and_hms_opt(0, 0, 0).unwrap(),
+                has_time: false,
+            }
+        }
+        fn send_http(&mut self, req: HttpRequest) -> RtResult<HttpResponse> {
+            self.sent.push(format!("{} {}", req.method, req.url));
+            Ok(HttpResponse {
+                status: 200,
+                headers: Vec::new(),
+                body: "{\"ok\":true}".into(),
+            })
+        }
+    }
+
+    #[test]
+    fn built_ins_run_against_any_host() {
+        let mut host = Fake { sent: Vec::new() };
+        let today = function("today").unwrap();
+        let v = (today.f)(&mut host, &[]).unwrap();
+        assert_eq!(v.to_display(), "15-Jan-2024");
+        let get = function("geturl").unwrap();
+        let v = (get.f)(&mut host, &[Value::text("https://example.com/x")]).unwrap();
+        assert_eq!(host.sent, ["GET https://example.com/x"]);
+        assert_eq!(v.to_display(), "{\"ok\":true}");
+        // A method that never asks the host.
+        let id = method_id("length").unwrap();
+        let def = method_for(&Value::text("abc"), id).unwrap();
+        assert_eq!(
+            (def.f)(&mut host, &Value::text("abc"), &[])
+                .unwrap()
+                .to_display(),
+            "3"
         );
     }
 }

@@ -288,17 +288,7 @@ impl Interpreter {
     }
 }
 
-pub(crate) fn did_you_mean<'a>(
-    name: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<String> {
-    let lname = name.to_ascii_lowercase();
-    candidates
-        .map(|c| (strsim::jaro_winkler(&lname, &c.to_ascii_lowercase()), c))
-        .filter(|(score, _)| *score > 0.85)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c.to_string())
-}
+pub(crate) use crate::diag::did_you_mean;
 
 pub(crate) fn unknown_function<'a>(
     name: &str,

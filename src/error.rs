@@ -1,5 +1,7 @@
-//! Runtime errors. Each carries a diagnostic code, a Deluge-like message, a
-//! help line and (once known) the span of the expression that failed.
+//! Runtime errors, raised by the built-ins and the interpreter (both sit
+//! above this module). Each carries a diagnostic code, a Deluge-like
+//! message, a help line and (once known) the span of the expression that
+//! failed.
 
 use crate::code::Code;
 use crate::diag::{Diag, SourceFile};
