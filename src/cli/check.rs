@@ -101,7 +101,7 @@ const MAX_ERRORS_PER_FILE: usize = 20;
 /// Every syntax error of a file, not just the first: after an error, the
 /// top-level statement (or function) holding it is blanked out — newlines
 /// kept, so positions stay true — and the file is parsed again.
-fn syntax_errors(text: &str) -> Vec<crate::syntax::SyntaxError> {
+pub fn syntax_errors(text: &str) -> Vec<crate::syntax::SyntaxError> {
     let mut src = text.to_string();
     let mut errors = Vec::new();
     while errors.len() < MAX_ERRORS_PER_FILE {

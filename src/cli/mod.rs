@@ -2,7 +2,7 @@
 
 mod auth;
 mod builtins_cmd;
-mod check;
+pub mod check;
 pub mod color;
 mod completions;
 mod connections;
