@@ -5,6 +5,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::code::Code;
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
 
 /// A named source file shared between diagnostics without copying its text
@@ -52,7 +53,7 @@ impl SourceFile {
 
 #[derive(Clone, Debug)]
 pub struct Diag {
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub help: Option<String>,
     pub labels: Vec<(Option<String>, std::ops::Range<usize>)>,
@@ -61,7 +62,7 @@ pub struct Diag {
 }
 
 impl Diag {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
         Diag {
             code,
             message: message.into(),
@@ -89,6 +90,34 @@ impl Diag {
 
     pub fn warning(mut self) -> Self {
         self.severity = miette::Severity::Warning;
+        self
+    }
+
+    /// The redaction policy ([`crate::redact`]) over the diagnostic:
+    /// message, help, labels, and its source text.
+    pub fn redacted(mut self) -> Self {
+        use crate::redact::{line, mask};
+        use std::borrow::Cow;
+        if let Cow::Owned(m) = line(&self.message) {
+            self.message = m;
+        }
+        if let Some(h) = &self.help
+            && let Cow::Owned(h) = line(h)
+        {
+            self.help = Some(h);
+        }
+        for (l, _) in &mut self.labels {
+            if let Some(t) = l
+                && let Cow::Owned(n) = line(t)
+            {
+                *t = n;
+            }
+        }
+        if let Some(src) = &self.source
+            && let Cow::Owned(m) = mask(&src.text)
+        {
+            self.source = Some(SourceFile::new(src.name.clone(), m));
+        }
         self
     }
 
@@ -137,6 +166,19 @@ impl Diagnostic for Diag {
             LabeledSpan::new_with_span(label.clone(), SourceSpan::from(r))
         })))
     }
+}
+
+/// A 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before[line_start..].chars().count() + 1;
+    (line, col)
 }
 
 /// `range` clamped into `text` and widened to char boundaries, so any span
@@ -188,7 +230,7 @@ impl Diagnostic for Named<'_> {
 
 /// Whether stderr gets colours: `--color`, then `NO_COLOR`,
 /// `CLICOLOR_FORCE`/`FORCE_COLOR`, `CLICOLOR`, and terminal detection, all
-/// decided by `anstream` (see `crate::cli::color`).
+/// decided by `anstream` (the `--color` flag sets its global choice).
 pub fn stderr_color() -> bool {
     anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never
 }
@@ -261,4 +303,15 @@ fn without_huge_snippet(diag: &Diag) -> Option<Diag> {
     short.source = None;
     short.labels.clear();
     Some(short)
+}
+
+/// The candidate closest to `name` (case-insensitive, Jaro-Winkler above
+/// 0.85), for a did-you-mean help line.
+pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    let lname = name.to_ascii_lowercase();
+    candidates
+        .map(|c| (strsim::jaro_winkler(&lname, &c.to_ascii_lowercase()), c))
+        .filter(|(score, _)| *score > 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c.to_string())
 }

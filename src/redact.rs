@@ -11,12 +11,10 @@
 //!
 //! [`line`] rewrites free text (traces, messages); [`mask`] blanks the same
 //! ranges with `*` keeping every byte offset (sources behind diagnostic
-//! snippets); [`diag`] applies the policy to a whole diagnostic.
+//! snippets); `Diag::redacted` applies the policy to a whole diagnostic.
 
 use std::borrow::Cow;
 use std::ops::Range;
-
-use crate::diag::{Diag, SourceFile};
 
 /// Replacement shown for a redacted value.
 pub const REDACTED: &str = "<redacted>";
@@ -87,31 +85,6 @@ pub fn mask_ranges(text: &str, rs: &[Range<usize>]) -> String {
     }
     // Whole characters are replaced by ASCII, so the result is UTF-8.
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
-/// The policy over a diagnostic: message, help, labels, and its source text.
-pub fn diag(mut d: Diag) -> Diag {
-    if let Cow::Owned(m) = line(&d.message) {
-        d.message = m;
-    }
-    if let Some(h) = &d.help
-        && let Cow::Owned(h) = line(h)
-    {
-        d.help = Some(h);
-    }
-    for (l, _) in &mut d.labels {
-        if let Some(t) = l
-            && let Cow::Owned(n) = line(t)
-        {
-            *t = n;
-        }
-    }
-    if let Some(src) = &d.source
-        && let Cow::Owned(m) = mask(&src.text)
-    {
-        d.source = Some(SourceFile::new(src.name.clone(), m));
-    }
-    d
 }
 
 fn is_word(c: u8) -> bool {

@@ -88,8 +88,13 @@ fn usage_errors_exit_2() {
     assert_eq!(dlg(&["run", "/no/such/file.dg"]).status.code(), Some(2));
     assert_eq!(dlg(&["run"]).status.code(), Some(2));
     assert_eq!(dlg(&["frobnicate"]).status.code(), Some(2));
+    // An empty script with an unknown time zone (a device such as
+    // /dev/null is not a script file).
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.dg");
+    std::fs::write(&empty, "").unwrap();
     assert_eq!(
-        dlg(&["run", "--tz", "Mars/Olympus", "/dev/null"])
+        dlg(&["run", "--tz", "Mars/Olympus", empty.to_str().unwrap()])
             .status
             .code(),
         Some(2)

@@ -102,8 +102,16 @@ fn check_of_an_endless_device_is_a_diagnostic() {
     let o = dlg(&["check", "/dev/zero"]);
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("deluge::limit"), "{err}");
+    assert!(err.contains("deluge::io"), "{err}");
+    assert!(
+        err.contains("is not a script file: it is a character device"),
+        "{err}"
+    );
     assert_eq!(text(&o.stdout), "1 files, 1 failed\n");
+    // The same for `dlg run`, which fails without reading anything.
+    let o = dlg(&["run", "/dev/zero"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("character device"));
 }
 
 // ------------------------------------------------------------ cycles
@@ -275,4 +283,48 @@ fn a_closed_stdout_ends_quietly_with_exit_0() {
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(first, "line");
     assert!(err.is_empty(), "{err}");
+}
+
+// ------------------------------------------------------------ item 12
+
+#[test]
+fn sort_of_mixed_types_is_null_with_a_warning_once() {
+    let o = run_script(
+        "l = {1, \"a\", 2};\ninfo isNull(l.sort());\ninfo l;\nm = {true, 1};\ninfo m.sort();\ninfo {3, 1, 2}.sort();\n",
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "true\n1,a,2\nnull\n1,2,3\n");
+    let err = text(&o.stderr);
+    assert_eq!(err.matches("sort(): the list mixes").count(), 1, "{err}");
+    assert!(err.contains("BIGINT and STRING"), "{err}");
+}
+
+#[test]
+fn a_zero_timeout_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("a.dg");
+    std::fs::write(&f, "info 1;\n").unwrap();
+    for t in ["0", "-1", "x"] {
+        let o = dlg(&["run", f.to_str().unwrap(), "--timeout", t]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{t}: {err}");
+        assert!(err.contains("--timeout") || err.contains("'-1'"), "{err}");
+        assert!(text(&o.stdout).is_empty());
+    }
+    let o = dlg(&["run", f.to_str().unwrap(), "--timeout", "1"]);
+    assert_eq!(text(&o.stdout), "1\n");
+}
+
+#[test]
+fn check_of_a_non_script_is_a_clear_error() {
+    // A device is never a script: a diagnostic, counted in the summary.
+    let o = dlg(&["check", "/dev/null"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("character device"), "{err}");
+    assert_eq!(text(&o.stdout), "1 files, 1 failed\n");
+    // A pipe is still a script source: `dlg run <(…)`, `dlg run /dev/stdin`.
+    let o = dlg_stdin(&["run", "/dev/stdin"], b"info 6;\n");
+    assert_eq!(text(&o.stdout), "6\n", "{}", text(&o.stderr));
 }

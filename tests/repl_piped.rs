@@ -10,6 +10,10 @@ struct Run {
 }
 
 fn repl_in(dir: &std::path::Path, input: &str, args: &[&str]) -> Run {
+    repl_bytes(dir, input.as_bytes(), args)
+}
+
+fn repl_bytes(dir: &std::path::Path, input: &[u8], args: &[&str]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_dlg"))
         .arg("repl")
         .args(args)
@@ -25,12 +29,7 @@ fn repl_in(dir: &std::path::Path, input: &str, args: &[&str]) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn dlg");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
     let out = child.wait_with_output().expect("wait");
     Run {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -342,4 +341,40 @@ fn save_writes_the_entries_as_a_runnable_script() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&run.stdout), "8\n5\n");
+}
+
+#[test]
+fn a_non_utf8_line_is_reported_and_the_session_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = b"x = 1;\ninfo \"caf\xE9\";\ninfo x + 1;\r\ny = \"\xC3\";\ninfo \"end\";\n";
+    let r = repl_bytes(dir.path(), input, &[]);
+    // Both good entries after the bad lines ran.
+    assert_eq!(r.stdout, "2\nend\n", "stderr: {}", r.stderr);
+    assert_eq!(r.code, 1, "an input error makes the exit status 1");
+    assert_eq!(
+        r.stderr.matches("deluge::encoding").count(),
+        2,
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("line 2 of the input"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("invalid byte 0xE9 at column 10"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("line 4 of the input"), "{}", r.stderr);
+}
+
+#[test]
+fn a_non_utf8_line_inside_an_entry_skips_that_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = b"if (true)\n{\n  info \"\xFF\";\n  info 1;\n}\ninfo \"after\";\n";
+    let r = repl_bytes(dir.path(), input, &[]);
+    // The whole `if` is skipped (not run without its bad line), and the
+    // lines after the bad one are not mistaken for new entries.
+    assert_eq!(r.stdout, "after\n", "{}", r.stderr);
+    assert!(r.stderr.contains("deluge::encoding"), "{}", r.stderr);
+    assert!(!r.stderr.contains("deluge::syntax"), "{}", r.stderr);
+    assert_eq!(r.code, 1);
 }

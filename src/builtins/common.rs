@@ -2,7 +2,8 @@
 //! emptiness checks, type tests, and the free functions `ifnull`, `isNull`.
 
 use super::{FunctionDef, MethodDef, Recv::Any, func, method};
-use crate::eval::{Interpreter, RtError, RtResult};
+use crate::builtins::Host;
+use crate::error::{RtError, RtResult};
 use crate::value::Value;
 
 pub const METHODS: &[MethodDef] = &[
@@ -39,7 +40,7 @@ pub fn is_nullish(v: &Value) -> bool {
     }
 }
 
-fn to_string(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn to_string(i: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     if !args.is_empty() {
         // A pattern formats dates, epoch milliseconds and date-like text.
         match r {
@@ -59,15 +60,15 @@ fn to_string(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> 
     Ok(Value::text(r.to_display()))
 }
 
-fn to_string_plain(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn to_string_plain(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::text(r.to_display()))
 }
 
-fn is_null(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn is_null(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(is_nullish(r)))
 }
 
-fn is_blank(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn is_blank(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(match r {
         Value::Null => true,
         Value::Text(s) => s.trim().is_empty(),
@@ -77,7 +78,7 @@ fn is_blank(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
     }))
 }
 
-fn is_empty(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn is_empty(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(match r {
         Value::Null => true,
         Value::Text(s) => s.is_empty(),
@@ -101,7 +102,7 @@ fn parse_number_text(t: &str) -> Option<Value> {
     None
 }
 
-fn is_number(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn is_number(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(match r {
         Value::Int(_) | Value::Decimal(_) => true,
         Value::Text(t) => parse_number_text(t).is_some(),
@@ -109,7 +110,7 @@ fn is_number(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
     }))
 }
 
-fn is_decimal(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn is_decimal(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(match r {
         Value::Decimal(_) => true,
         Value::Text(t) => matches!(parse_number_text(t), Some(Value::Decimal(_))),
@@ -118,40 +119,65 @@ fn is_decimal(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
 }
 
 /// Text that reads as a number (`"123"`) is not text, as documented.
-fn is_text(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn is_text(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(match r {
         Value::Text(t) => parse_number_text(t).is_none(),
         _ => false,
     }))
 }
 
-fn is_list(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn is_list(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(matches!(r, Value::List(_))))
 }
 
-fn is_map(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn is_map(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(matches!(r, Value::Map(_))))
 }
 
-fn is_ascii(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn is_ascii(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(r.to_display().is_ascii()))
 }
 
-fn to_long(i: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+const LONG_RANGE_HELP: &str =
+    "a Number is a 64-bit integer: from -9223372036854775808 to 9223372036854775807";
+
+/// Digits with an optional sign: a whole number that did not fit 64 bits
+/// when it reads as a decimal.
+fn is_whole_text(t: &str) -> bool {
+    let t = t.trim();
+    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The whole part of a decimal, if it fits a 64-bit Number.
+fn decimal_to_long(d: f64) -> Option<i64> {
+    // -2^63 and 2^63 are exact as doubles; i64 holds [-2^63, 2^63).
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    let t = d.trunc();
+    (t.is_finite() && (-TWO_63..TWO_63).contains(&t)).then_some(t as i64)
+}
+
+fn to_long(i: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     match r {
         Value::Int(_) => Ok(r.clone()),
-        Value::Decimal(d) => {
-            if d.is_finite() && d.abs() < 9.2e18 {
-                Ok(Value::Int(d.trunc() as i64))
-            } else {
-                Err(RtError::runtime(format!(
-                    "{d} is out of range for a Number"
-                )))
-            }
-        }
+        Value::Decimal(d) => decimal_to_long(*d).map(Value::Int).ok_or_else(|| {
+            RtError::runtime(format!("{d} is out of range for a Number")).with_help(LONG_RANGE_HELP)
+        }),
+        // The message quotes the text as written, not its float rounding
+        // (`"99999999999999999999"`, not `100000000000000000000`).
         Value::Text(t) => match parse_number_text(t) {
             Some(Value::Int(n)) => Ok(Value::Int(n)),
-            Some(Value::Decimal(d)) => to_long(i, &Value::Decimal(d), &[]),
+            Some(Value::Decimal(d)) => {
+                let n = if is_whole_text(t) {
+                    None
+                } else {
+                    decimal_to_long(d)
+                };
+                n.map(Value::Int).ok_or_else(|| {
+                    RtError::runtime(format!("\"{}\" is out of range for a Number", t.trim()))
+                        .with_help(LONG_RANGE_HELP)
+                })
+            }
             _ => Err(RtError::runtime(format!(
                 "Cannot convert \"{t}\" to a Number: the text must contain only digits"
             ))
@@ -168,7 +194,7 @@ fn to_long(i: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
     }
 }
 
-fn to_decimal(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn to_decimal(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     match r {
         Value::Int(i) => Ok(Value::Decimal(*i as f64)),
         Value::Decimal(_) => Ok(r.clone()),
@@ -188,7 +214,7 @@ fn to_decimal(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
     }
 }
 
-fn to_boolean(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn to_boolean(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(match r {
         Value::Bool(b) => *b,
         Value::Text(t) => t.trim().eq_ignore_ascii_case("true"),
@@ -197,11 +223,11 @@ fn to_boolean(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
     }))
 }
 
-fn equals(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn equals(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(crate::value::values_equal(r, &args[0])))
 }
 
-fn ifnull(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn ifnull(_: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     Ok(if is_nullish(&args[0]) {
         args[1].clone()
     } else {
@@ -210,14 +236,14 @@ fn ifnull(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
 }
 
 /// `isValidObject()`: true unless the value is null or empty text.
-fn is_valid_object(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn is_valid_object(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(!is_nullish(r)))
 }
 
 /// `value.text(pattern)`: numbers (and numeric text) through a Java
 /// DecimalFormat-style pattern (`000000`, `#,##0.00`, `$#,##0.00`); dates
 /// (and date text) through a SimpleDateFormat pattern.
-fn text_format(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn text_format(i: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let pattern = super::arg_text(args, 0, "text")?.to_string();
     let number = match r {
         Value::Int(n) => Some(*n as f64),

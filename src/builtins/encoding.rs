@@ -6,7 +6,8 @@ use hmac::{KeyInit, Mac};
 use sha2::Digest;
 
 use super::{FunctionDef, MethodDef, Recv, arg_text, func, method};
-use crate::eval::{Interpreter, RtError, RtResult};
+use crate::builtins::Host;
+use crate::error::{RtError, RtResult};
 use crate::value::Value;
 
 pub const METHODS: &[MethodDef] = &[
@@ -58,28 +59,28 @@ fn percent_encode(s: &str, space: &str) -> String {
     out
 }
 
-fn encode_url(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn encode_url(_: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     Ok(Value::text(percent_encode(
         &arg_text(args, 0, "encodeUrl")?,
         "+",
     )))
 }
-fn encode_url_m(i: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn encode_url_m(i: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     encode_url(i, std::slice::from_ref(r))
 }
 
 /// Non-text input gives null, as Zoho documents for the encryption tasks.
-fn url_encode(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn url_encode(_: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     match &args[0] {
         Value::Text(t) => Ok(Value::text(percent_encode(t, "%20"))),
         _ => Ok(Value::Null),
     }
 }
-fn url_encode_m(i: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn url_encode_m(i: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     url_encode(i, std::slice::from_ref(r))
 }
 
-fn url_decode(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn url_decode(_: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     match &args[0] {
         Value::Text(t) => {
             let plus_as_space = t.replace('+', " ");
@@ -89,7 +90,7 @@ fn url_decode(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
         _ => Ok(Value::Null),
     }
 }
-fn url_decode_m(i: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn url_decode_m(i: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     url_decode(i, std::slice::from_ref(r))
 }
 
@@ -128,7 +129,7 @@ fn decode_charset(bytes: &[u8], charset: Option<&Value>) -> RtResult<String> {
     })
 }
 
-fn base64_encode(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn base64_encode(_: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     let t = arg_text(args, 0, "base64Encode")?;
     let bytes = charset_bytes(&t, args.get(1))?;
     Ok(Value::text(
@@ -136,7 +137,7 @@ fn base64_encode(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
     ))
 }
 
-fn base64_decode(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn base64_decode(_: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     let t = arg_text(args, 0, "base64Decode")?;
     let cleaned: String = t.chars().filter(|c| !c.is_whitespace()).collect();
     let bytes = base64::engine::general_purpose::STANDARD
@@ -165,15 +166,15 @@ fn output(bytes: &[u8], format: Option<&Value>, default_hex: bool) -> Value {
     })
 }
 
-fn md5(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn md5(_: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     let t = arg_text(args, 0, "md5")?;
     Ok(output(&md5::Md5::digest(t.as_bytes()), args.get(1), true))
 }
-fn sha1(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn sha1(_: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     let t = arg_text(args, 0, "sha1")?;
     Ok(output(&sha1::Sha1::digest(t.as_bytes()), args.get(1), true))
 }
-fn sha256(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn sha256(_: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     let t = arg_text(args, 0, "sha256")?;
     Ok(output(
         &sha2::Sha256::digest(t.as_bytes()),
@@ -181,7 +182,7 @@ fn sha256(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
         true,
     ))
 }
-fn sha512(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn sha512(_: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     let t = arg_text(args, 0, "sha512")?;
     Ok(output(
         &sha2::Sha512::digest(t.as_bytes()),
@@ -193,7 +194,7 @@ fn sha512(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
 macro_rules! hmac_fn {
     ($name:ident, $hash:ty, $label:literal) => {
         /// `(key, message[, "base64"|"hex"])`, Base64 output by default.
-        fn $name(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+        fn $name(_: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
             let key = arg_text(args, 0, $label)?;
             let msg = arg_text(args, 1, $label)?;
             let mut mac = <hmac::Hmac<$hash> as KeyInit>::new_from_slice(key.as_bytes())
@@ -207,25 +208,25 @@ hmac_fn!(hmac_sha1, sha1::Sha1, "hmacsha1");
 hmac_fn!(hmac_sha256, sha2::Sha256, "hmacsha256");
 hmac_fn!(hmac_sha512, sha2::Sha512, "hmacsha512");
 
-fn hex_to_text(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn hex_to_text(_: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     let t = arg_text(args, 0, "hexToText")?;
     let bytes = hex::decode(t.trim())
         .map_err(|_| RtError::runtime("hexToText: the text is not hexadecimal"))?;
     Ok(Value::text(String::from_utf8_lossy(&bytes).into_owned()))
 }
-fn hex_to_text_m(i: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn hex_to_text_m(i: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     hex_to_text(i, std::slice::from_ref(r))
 }
-fn text_to_hex(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn text_to_hex(_: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     Ok(Value::text(hex::encode(
         arg_text(args, 0, "textToHex")?.as_bytes(),
     )))
 }
-fn text_to_hex_m(i: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn text_to_hex_m(i: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     text_to_hex(i, std::slice::from_ref(r))
 }
 
-fn html_encode(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn html_encode(_: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     let t = arg_text(args, 0, "htmlEncode")?;
     let mut out = String::with_capacity(t.len());
     for c in t.chars() {
@@ -241,7 +242,7 @@ fn html_encode(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
     Ok(Value::text(out))
 }
 
-fn html_decode(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn html_decode(_: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     let t = arg_text(args, 0, "htmlDecode")?;
     Ok(Value::text(
         t.replace("&lt;", "<")

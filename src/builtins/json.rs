@@ -1,7 +1,8 @@
 //! JSON conversions: `toMap`, `toJSONList`, `getJSON`.
 
 use super::{FunctionDef, MethodDef, Recv, arg_text, method};
-use crate::eval::{Interpreter, RtError, RtResult};
+use crate::builtins::Host;
+use crate::error::{RtError, RtResult};
 use crate::value::{Value, parse_json_lenient};
 
 pub const METHODS: &[MethodDef] = &[
@@ -17,11 +18,11 @@ pub const METHODS: &[MethodDef] = &[
 
 pub const FUNCTIONS: &[FunctionDef] = &[];
 
-fn same(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn same(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(r.clone())
 }
 
-fn null_to_map(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn null_to_map(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     match r {
         Value::Null => Ok(Value::Null),
         other => Err(RtError::runtime(format!(
@@ -31,7 +32,7 @@ fn null_to_map(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
     }
 }
 
-fn text_to_map(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn text_to_map(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     let t = r.as_str().unwrap_or("");
     if t.trim().is_empty() {
         return Ok(Value::empty_map());
@@ -48,7 +49,7 @@ fn text_to_map(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
     }
 }
 
-fn text_to_json_list(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn text_to_json_list(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     let t = r.as_str().unwrap_or("");
     match parse_json_lenient(t) {
         Some(v @ Value::List(_)) => Ok(v),
@@ -59,7 +60,7 @@ fn text_to_json_list(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Va
     }
 }
 
-fn text_get_json(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn text_get_json(i: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let t = r.as_str().unwrap_or("");
     match parse_json_lenient(t) {
         Some(m @ Value::Map(_)) => map_get_json(i, &m, args),
@@ -67,7 +68,7 @@ fn text_get_json(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Val
     }
 }
 
-fn map_get_json(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn map_get_json(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let key = arg_text(args, 0, "getJSON")?;
     let Value::Map(m) = r else {
         return Ok(Value::Null);
@@ -78,7 +79,7 @@ fn map_get_json(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Valu
         .unwrap_or(Value::Null))
 }
 
-fn to_json_text(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn to_json_text(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::text(crate::value::to_json(r)))
 }
 

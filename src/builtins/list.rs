@@ -4,7 +4,8 @@
 use std::cmp::Ordering;
 
 use super::{FunctionDef, MethodDef, Recv::List, arg_bool, arg_int, func, method};
-use crate::eval::{Interpreter, RtError, RtResult};
+use crate::builtins::Host;
+use crate::error::{RtError, RtResult};
 use crate::value::{Value, compare_values, values_equal};
 
 pub const METHODS: &[MethodDef] = &[
@@ -71,7 +72,7 @@ fn items(v: &Value) -> &crate::value::List {
     }
 }
 
-fn new_list(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn new_list(_: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     // `List("a,b")` splits a comma-separated text, as Zoho documents.
     if let [Value::Text(t)] = args {
         return Ok(Value::new_list(
@@ -88,14 +89,14 @@ fn new_list(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
 }
 
 /// `Collection()` is a list, or a map when given `key: value` pairs.
-fn new_collection(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn new_collection(_: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     if let [Value::Map(m)] = args {
         return Ok(Value::new_map(m.borrow().clone()));
     }
     Ok(Value::new_list(args.to_vec()))
 }
 
-fn add(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn add(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     super::guard_cycle(r, &args[0], "add")?;
     let mut l = items(r).borrow_mut();
     crate::mem::check_items(l.len() + 1)?;
@@ -103,7 +104,7 @@ fn add(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
     Ok(Value::Null)
 }
 
-fn add_all(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn add_all(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let more = match &args[0] {
         Value::List(l) => l.borrow().clone(),
         Value::Null => Vec::new(),
@@ -118,7 +119,7 @@ fn add_all(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
     Ok(Value::Null)
 }
 
-fn insert(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn insert(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     for v in args {
         super::guard_cycle(r, v, "insert")?;
     }
@@ -139,7 +140,7 @@ fn index_arg(args: &[Value], len: usize, name: &str) -> RtResult<usize> {
     Ok(i as usize)
 }
 
-fn get(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn get(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let l = items(r).borrow();
     // An empty `Collection()` filled with `insert("k": v)` holds one map per
     // pair; a text key looks through them (Zoho's key-value collection).
@@ -164,13 +165,13 @@ fn get(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
     Ok(l[i].clone())
 }
 
-fn remove(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn remove(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let mut l = items(r).borrow_mut();
     let i = index_arg(args, l.len(), "remove")?;
     Ok(l.remove(i))
 }
 
-fn remove_element(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn remove_element(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let mut l = items(r).borrow_mut();
     if let Some(pos) = l.iter().position(|v| values_equal(v, &args[0])) {
         l.remove(pos);
@@ -178,7 +179,7 @@ fn remove_element(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Va
     Ok(Value::Null)
 }
 
-fn remove_all(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn remove_all(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let other = match &args[0] {
         Value::List(l) => l.borrow().clone(),
         v => vec![v.clone()],
@@ -189,8 +190,32 @@ fn remove_all(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value>
     Ok(Value::Null)
 }
 
-/// Sorts in place and returns the list; mixed element types give null.
-fn sort(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+/// `sort()` of elements that have no order between them returns null, as
+/// Zoho documents; not silently: the first time in a process, a warning
+/// names the two types.
+fn warn_unsortable(a: &Value, b: &Value) {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let name = |v: &Value| v.type_tag().deluge_name();
+    crate::diag::eprint(
+        &crate::diag::Diag::new(
+            crate::code::Code::DelugeRuntime,
+            format!(
+                "sort(): the list mixes {} and {} elements, which have no order between them; sort() returns null and leaves the list as it was (as Zoho documents)",
+                name(a),
+                name(b)
+            ),
+        )
+        .with_help("sort lists of one type (numbers, texts, dates or booleans); convert first, e.g. toString() or toLong() on each element")
+        .warning(),
+    );
+}
+
+/// Sorts in place and returns the list; mixed element types give null
+/// (with a warning, [`warn_unsortable`]).
+fn sort(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let ascending = arg_bool(args, 0, true);
     let list = items(r);
     let mut l = list.borrow_mut();
@@ -223,8 +248,11 @@ fn sort(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
         drop(l);
         return Ok(r.clone());
     }
-    let comparable = l.windows(2).all(|w| compare_values(&w[0], &w[1]).is_some());
-    if !comparable {
+    if let Some(w) = l
+        .windows(2)
+        .find(|w| compare_values(&w[0], &w[1]).is_none())
+    {
+        warn_unsortable(&w[0], &w[1]);
         return Ok(Value::Null);
     }
     l.sort_by(|a, b| {
@@ -242,7 +270,7 @@ fn text_of(v: &Value) -> &str {
     }
 }
 
-fn sub_list(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn sub_list(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let l = items(r).borrow();
     let len = l.len() as i64;
     let start = arg_int(args, 0, "subList")?;
@@ -259,7 +287,7 @@ fn sub_list(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
     Ok(Value::new_list(l[start as usize..end as usize].to_vec()))
 }
 
-fn index_of(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn index_of(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let l = items(r).borrow();
     Ok(Value::Int(
         l.iter()
@@ -268,7 +296,7 @@ fn index_of(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
     ))
 }
 
-fn last_index_of(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn last_index_of(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let l = items(r).borrow();
     Ok(Value::Int(
         l.iter()
@@ -277,31 +305,31 @@ fn last_index_of(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Val
     ))
 }
 
-fn contains(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn contains(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(
         items(r).borrow().iter().any(|v| values_equal(v, &args[0])),
     ))
 }
 
-fn not_contains(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn not_contains(i: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let c = contains(i, r, args)?;
     Ok(Value::Bool(matches!(c, Value::Bool(false))))
 }
 
-fn size(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn size(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::Int(items(r).borrow().len() as i64))
 }
 
-fn is_empty(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn is_empty(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(items(r).borrow().is_empty()))
 }
 
-fn clear(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn clear(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     items(r).borrow_mut().clear();
     Ok(Value::Null)
 }
 
-fn distinct(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn distinct(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     let l = items(r).borrow();
     let mut out: Vec<Value> = Vec::new();
     for v in l.iter() {
@@ -312,7 +340,7 @@ fn distinct(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::new_list(out))
 }
 
-fn intersect(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn intersect(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let other = match &args[0] {
         Value::List(l) => l.borrow().clone(),
         v => vec![v.clone()],
@@ -339,15 +367,15 @@ fn numbers(r: &Value, name: &str) -> RtResult<Vec<Value>> {
     Ok(l.clone())
 }
 
-fn sum(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn sum(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     let mut acc = Value::Int(0);
     for v in numbers(r, "sum")? {
-        acc = crate::eval::binary_op(crate::syntax::ast::BinOp::Add, &acc, &v)?;
+        acc = super::ops::binary_op(crate::syntax::ast::BinOp::Add, &acc, &v)?;
     }
     Ok(acc)
 }
 
-fn average(i: &mut Interpreter, r: &Value, a: &[Value]) -> RtResult<Value> {
+fn average(i: &mut dyn Host, r: &Value, a: &[Value]) -> RtResult<Value> {
     let n = numbers(r, "average")?.len();
     if n == 0 {
         return Ok(Value::Null);
@@ -367,18 +395,18 @@ fn sorted(r: &Value, name: &str) -> RtResult<Vec<Value>> {
     Ok(l)
 }
 
-fn largest(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn largest(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(sorted(r, "largest")?.pop().unwrap_or(Value::Null))
 }
 
-fn smallest(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn smallest(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(sorted(r, "smallest")?
         .into_iter()
         .next()
         .unwrap_or(Value::Null))
 }
 
-fn median(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn median(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     let l = numbers(r, "median")?;
     let mut xs: Vec<f64> = l.iter().map(super::number::num).collect();
     if xs.is_empty() {
@@ -415,33 +443,33 @@ fn nth(r: &Value, args: &[Value], name: &str, largest: bool) -> RtResult<Value> 
     Ok(l[n as usize - 1].clone())
 }
 
-fn nth_largest(_: &mut Interpreter, r: &Value, a: &[Value]) -> RtResult<Value> {
+fn nth_largest(_: &mut dyn Host, r: &Value, a: &[Value]) -> RtResult<Value> {
     nth(r, a, "nthLargest", true)
 }
 
-fn nth_smallest(_: &mut Interpreter, r: &Value, a: &[Value]) -> RtResult<Value> {
+fn nth_smallest(_: &mut dyn Host, r: &Value, a: &[Value]) -> RtResult<Value> {
     nth(r, a, "nthSmallest", false)
 }
 
-fn reverse(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn reverse(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     let mut l = items(r).borrow().clone();
     l.reverse();
     Ok(Value::new_list(l))
 }
 
-fn to_list(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn to_list(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(r.clone())
 }
 
-fn get_last(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn get_last(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(items(r).borrow().last().cloned().unwrap_or(Value::Null))
 }
 
-fn get_first(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn get_first(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(items(r).borrow().first().cloned().unwrap_or(Value::Null))
 }
 
-fn delete_key(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn delete_key(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let mut l = items(r).borrow_mut();
     let i = index_arg(args, l.len(), "deleteKey")?;
     l.remove(i);
@@ -449,7 +477,7 @@ fn delete_key(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value>
 }
 
 /// `deleteKeys({1, 2})` removes the elements at those indices.
-fn delete_keys(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn delete_keys(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let idx: Vec<Value> = match &args[0] {
         Value::List(l) => l.borrow().clone(),
         v => vec![v.clone()],
@@ -471,14 +499,14 @@ fn delete_keys(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value
 
 /// `duplicate([start[, end]])`: a copy of the elements from start (inclusive)
 /// to end (exclusive).
-fn duplicate(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn duplicate(i: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     if args.is_empty() {
         return Ok(Value::new_list(items(r).borrow().clone()));
     }
     sub_list(i, r, args)
 }
 
-fn update(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn update(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     super::guard_cycle(r, &args[1], "update")?;
     let mut l = items(r).borrow_mut();
     let i = index_arg(args, l.len(), "update")?;
@@ -486,7 +514,7 @@ fn update(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
     Ok(Value::Null)
 }
 
-fn get_as_string(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn get_as_string(i: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let v = get(i, r, args)?;
     Ok(match v {
         Value::Null => Value::Null,
@@ -497,7 +525,7 @@ fn get_as_string(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Val
 
 /// `rank(n[, "asc"|"desc"])`: 1-based position of n once the numbers are
 /// sorted (descending by default); an absent number is an error.
-fn rank(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn rank(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let xs = numbers(r, "rank")?;
     let target = match &args[0] {
         v @ (Value::Int(_) | Value::Decimal(_)) => super::number::num(v),
@@ -526,7 +554,7 @@ fn rank(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
 
 /// `percentile(p)`: the value at the p-th percentile (nearest rank on the
 /// ascending order, interpolating between neighbours).
-fn percentile(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn percentile(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let xs = numbers(r, "percentile")?;
     if xs.is_empty() {
         return Ok(Value::Null);

@@ -3,7 +3,8 @@
 //! or number (`m.get(123)` finds `"123"`), since API data keys are text.
 
 use super::{FunctionDef, MethodDef, Recv::Map, func, method};
-use crate::eval::{Interpreter, RtError, RtResult};
+use crate::builtins::Host;
+use crate::error::{RtError, RtResult};
 use crate::value::{Key, KeyRef, Value, values_equal};
 
 pub const METHODS: &[MethodDef] = &[
@@ -44,7 +45,7 @@ fn entries(v: &Value) -> &crate::value::Map {
     }
 }
 
-fn new_map(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn new_map(_: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     match args.first() {
         Some(Value::Map(m)) => Ok(Value::new_map(m.borrow().clone())),
         Some(Value::Text(t)) => crate::value::parse_json_lenient(t)
@@ -72,7 +73,7 @@ pub(crate) fn lookup<'m>(
     }
 }
 
-fn put(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn put(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     super::guard_cycle(r, &args[1], "put")?;
     crate::mem::check_items(entries(r).borrow().len() + 1)?;
     entries(r)
@@ -81,7 +82,7 @@ fn put(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
     Ok(Value::Null)
 }
 
-fn put_all(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn put_all(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     match &args[0] {
         Value::Map(other) => {
             // Copy first: `m.putAll(m)` must not borrow twice.
@@ -102,40 +103,40 @@ fn put_all(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
     }
 }
 
-fn insert(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn insert(i: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     if args.len() == 2 {
         return put(i, r, args);
     }
     put_all(i, r, args)
 }
 
-fn get(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn get(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let m = entries(r).borrow();
     Ok(lookup(&m, &args[0])
         .map(|(_, v)| v.clone())
         .unwrap_or(Value::Null))
 }
 
-fn get_or_default(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn get_or_default(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let m = entries(r).borrow();
     Ok(lookup(&m, &args[0])
         .map(|(_, v)| v.clone())
         .unwrap_or_else(|| args[1].clone()))
 }
 
-fn keys(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn keys(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::new_list(
         entries(r).borrow().keys().map(Key::to_value).collect(),
     ))
 }
 
-fn values(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn values(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::new_list(
         entries(r).borrow().values().cloned().collect(),
     ))
 }
 
-fn contain_key(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn contain_key(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let m = entries(r).borrow();
     Ok(Value::Bool(match KeyRef::of(&args[0]) {
         Some(k) => m.contains_key(&k),
@@ -145,14 +146,14 @@ fn contain_key(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value
 
 /// `notContains` on a map tests the keys (the documented example looks up
 /// a key name).
-fn not_contain_key(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn not_contain_key(i: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     match contain_key(i, r, args)? {
         Value::Bool(b) => Ok(Value::Bool(!b)),
         v => Ok(v),
     }
 }
 
-fn contain_value(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn contain_value(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(
         entries(r)
             .borrow()
@@ -161,7 +162,7 @@ fn contain_value(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Val
     ))
 }
 
-fn remove(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn remove(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let mut m = entries(r).borrow_mut();
     let key = match lookup(&m, &args[0]) {
         Some((k, _)) => k.clone(),
@@ -170,20 +171,20 @@ fn remove(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
     Ok(m.shift_remove(&key).unwrap_or(Value::Null))
 }
 
-fn clear(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn clear(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     entries(r).borrow_mut().clear();
     Ok(Value::Null)
 }
 
-fn size(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn size(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::Int(entries(r).borrow().len() as i64))
 }
 
-fn is_empty(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn is_empty(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(entries(r).borrow().is_empty()))
 }
 
-fn get_key(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn get_key(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let m = entries(r).borrow();
     Ok(m.iter()
         .find(|(_, v)| values_equal(v, &args[0]))
@@ -191,14 +192,14 @@ fn get_key(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
         .unwrap_or(Value::Null))
 }
 
-fn get_last_key(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn get_last_key(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let m = entries(r).borrow();
     Ok(m.iter()
         .rfind(|(_, v)| values_equal(v, &args[0]))
         .map_or(Value::Null, |(k, _)| k.to_value()))
 }
 
-fn delete_keys(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn delete_keys(i: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let keys: Vec<Value> = match &args[0] {
         Value::List(l) => l.borrow().clone(),
         v => vec![v.clone()],
@@ -209,6 +210,6 @@ fn delete_keys(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value
     Ok(Value::Null)
 }
 
-fn duplicate(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn duplicate(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::new_map(entries(r).borrow().clone()))
 }

@@ -10,6 +10,7 @@ pub mod json;
 pub mod list;
 pub mod map;
 pub mod number;
+pub mod ops;
 pub mod text;
 pub mod web;
 pub mod xml;
@@ -17,11 +18,26 @@ pub mod xml;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use crate::eval::{Interpreter, RtError, RtResult};
+use crate::error::{RtError, RtResult};
 use crate::value::Value;
 
-pub type MethodFn = fn(&mut Interpreter, &Value, &[Value]) -> RtResult<Value>;
-pub type FuncFn = fn(&mut Interpreter, &[Value]) -> RtResult<Value>;
+/// What the few built-ins that need the running script ask of it: the time
+/// zone, the clock and HTTP. The interpreter implements it; every built-in
+/// receives it (a pointer, no call) and most ignore it, so the built-ins do
+/// not depend on the interpreter.
+pub trait Host {
+    /// The run's time zone (`--tz`, dlg.toml, `$TZ`).
+    fn tz(&self) -> chrono_tz::Tz;
+    /// The current wall time in that zone (fixed by `--now` in tests).
+    fn now(&self) -> chrono::NaiveDateTime;
+    /// Today at midnight, as a date without time.
+    fn today(&self) -> crate::value::DateTime;
+    /// Send a request through the run's HTTP client (mocks, connections, trace).
+    fn send_http(&mut self, req: crate::http::HttpRequest) -> RtResult<crate::http::HttpResponse>;
+}
+
+pub type MethodFn = fn(&mut dyn Host, &Value, &[Value]) -> RtResult<Value>;
+pub type FuncFn = fn(&mut dyn Host, &[Value]) -> RtResult<Value>;
 
 /// Receiver families a method can be registered for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,8 +111,9 @@ pub const fn func(name: &'static str, min: usize, max: usize, f: FuncFn) -> Func
 }
 
 struct Registry {
-    ids: HashMap<String, u16>,
+    /// Method names as first registered (original case), in table order.
     names: Vec<&'static str>,
+    /// Indexed by [`crate::syntax::names::method_id`].
     by_id: Vec<[Option<&'static MethodDef>; 6]>,
     functions: HashMap<String, &'static FunctionDef>,
 }
@@ -113,7 +130,6 @@ fn all_methods() -> impl Iterator<Item = &'static MethodDef> {
         .chain(encoding::METHODS)
         .chain(xml::METHODS)
 }
-
 fn all_functions() -> impl Iterator<Item = &'static FunctionDef> {
     common::FUNCTIONS
         .iter()
@@ -129,19 +145,22 @@ fn all_functions() -> impl Iterator<Item = &'static FunctionDef> {
 
 static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
     let mut reg = Registry {
-        ids: HashMap::new(),
         names: Vec::new(),
-        by_id: Vec::new(),
+        by_id: vec![[None; 6]; crate::syntax::names::METHOD_NAMES.len()],
         functions: HashMap::new(),
     };
     for m in all_methods() {
         let lname = m.name.to_ascii_lowercase();
-        let id = *reg.ids.entry(lname).or_insert_with(|| {
+        // A name missing from the list is caught by the tests below; such
+        // a method could never be called (the parser gives it no id).
+        let Some(id) = crate::syntax::names::method_id(&lname) else {
+            continue;
+        };
+        let row = &mut reg.by_id[id as usize];
+        if row.iter().all(Option::is_none) {
             reg.names.push(m.name);
-            reg.by_id.push([None; 6]);
-            (reg.names.len() - 1) as u16
-        });
-        let slot = &mut reg.by_id[id as usize][m.recv as usize];
+        }
+        let slot = &mut row[m.recv as usize];
         if slot.is_none() {
             *slot = Some(m);
         }
@@ -156,7 +175,7 @@ static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
 
 /// Id of a method name (lower-case), resolved once while parsing.
 pub fn method_id(lname: &str) -> Option<u16> {
-    REGISTRY.ids.get(lname).copied()
+    crate::syntax::names::method_id(lname)
 }
 
 pub fn function(lname: &str) -> Option<&'static FunctionDef> {
@@ -231,7 +250,7 @@ pub fn check_arity(name: &str, min: usize, max: usize, got: usize) -> RtResult<(
 }
 
 pub fn call_method(
-    interp: &mut Interpreter,
+    interp: &mut dyn Host,
     recv: &Value,
     name: &str,
     id: Option<u16>,
@@ -256,10 +275,26 @@ pub fn call_method(
                 methods_of(Some(recv)).join(", ")
             )));
         }
-        return Err(crate::eval::unknown_method(name, recv));
+        return Err(unknown_method(name, recv));
     };
     check_arity(name, def.min, def.max, args.len())?;
     (def.f)(interp, recv, args)
+}
+
+/// Error for `x.unknownMethod()`, with a did-you-mean over known methods.
+pub fn unknown_method(name: &str, recv: &Value) -> RtError {
+    let candidates = methods_of(Some(recv));
+    let err = RtError::new(
+        crate::code::Code::DelugeUnknownFunction,
+        format!(
+            "'{name}' is not a known function of {}",
+            recv.type_tag().deluge_name()
+        ),
+    );
+    match crate::diag::did_you_mean(name, candidates.iter().copied()) {
+        Some(h) => err.with_help(format!("did you mean `{h}`?")),
+        None => err.with_help("`dlg builtins` lists every supported function"),
+    }
 }
 
 // ----------------------------------------------------------- arg helpers
@@ -324,4 +359,90 @@ pub(crate) fn guard_cycle(container: &Value, item: &Value, method: &str) -> RtRe
         .with_help("store a copy instead, e.g. `l.add(l.duplicate())` or `m.put(\"k\", Map(m))`"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod registry_tests {
+    use super::*;
+
+    /// `crate::syntax::names::METHOD_NAMES` and the tables name the same
+    /// methods: a new built-in must be added to the list (the parser gives
+    /// ids from it), a removed one taken out.
+    #[test]
+    fn the_parser_name_list_matches_the_tables() {
+        let mut table: Vec<String> = all_methods().map(|m| m.name.to_ascii_lowercase()).collect();
+        table.sort();
+        table.dedup();
+        let list: Vec<&str> = crate::syntax::names::METHOD_NAMES.to_vec();
+        let missing: Vec<&String> = table
+            .iter()
+            .filter(|n| !list.contains(&n.as_str()))
+            .collect();
+        let extra: Vec<&&str> = list
+            .iter()
+            .filter(|n| !table.iter().any(|t| t == *n))
+            .collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "add to src/syntax/names.rs: {missing:?}; remove from it: {extra:?}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod host_tests {
+    use super::*;
+    use crate::http::{HttpRequest, HttpResponse};
+
+    /// A host that is not the interpreter: fixed clock and zone, canned HTTP.
+    struct Fake {
+        sent: Vec<String>,
+    }
+
+    impl Host for Fake {
+        fn tz(&self) -> chrono_tz::Tz {
+            chrono_tz::Asia::Kolkata
+        }
+        fn now(&self) -> chrono::NaiveDateTime {
+            chrono::NaiveDate::from_ymd_opt(2024, 1, 15)
+                .unwrap()
+                .and_hms_opt(10, 30, 0)
+                .unwrap()
+        }
+        fn today(&self) -> crate::value::DateTime {
+            crate::value::DateTime {
+                at: self.now().date().and_hms_opt(0, 0, 0).unwrap(),
+                has_time: false,
+            }
+        }
+        fn send_http(&mut self, req: HttpRequest) -> RtResult<HttpResponse> {
+            self.sent.push(format!("{} {}", req.method, req.url));
+            Ok(HttpResponse {
+                status: 200,
+                headers: Vec::new(),
+                body: "{\"ok\":true}".into(),
+            })
+        }
+    }
+
+    #[test]
+    fn built_ins_run_against_any_host() {
+        let mut host = Fake { sent: Vec::new() };
+        let today = function("today").unwrap();
+        let v = (today.f)(&mut host, &[]).unwrap();
+        assert_eq!(v.to_display(), "15-Jan-2024");
+        let get = function("geturl").unwrap();
+        let v = (get.f)(&mut host, &[Value::text("https://example.com/x")]).unwrap();
+        assert_eq!(host.sent, ["GET https://example.com/x"]);
+        assert_eq!(v.to_display(), "{\"ok\":true}");
+        // A method that never asks the host.
+        let id = method_id("length").unwrap();
+        let def = method_for(&Value::text("abc"), id).unwrap();
+        assert_eq!(
+            (def.f)(&mut host, &Value::text("abc"), &[])
+                .unwrap()
+                .to_display(),
+            "3"
+        );
+    }
 }

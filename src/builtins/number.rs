@@ -1,7 +1,8 @@
 //! Number and Decimal functions.
 
 use super::{FunctionDef, MethodDef, Recv::Number, arg_int, func, method};
-use crate::eval::{Interpreter, RtError, RtResult};
+use crate::builtins::Host;
+use crate::error::{RtError, RtResult};
 use crate::value::Value;
 
 pub const METHODS: &[MethodDef] = &[
@@ -66,7 +67,7 @@ fn float_arg(args: &[Value], i: usize, name: &str) -> RtResult<f64> {
     }
 }
 
-fn abs(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn abs(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(match r {
         Value::Int(i) => Value::Int(
             i.checked_abs()
@@ -75,13 +76,13 @@ fn abs(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
         _ => Value::Decimal(num(r).abs()),
     })
 }
-fn ceil(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn ceil(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(match r {
         Value::Int(_) => r.clone(),
         _ => Value::Decimal(num(r).ceil()),
     })
 }
-fn floor(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn floor(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(match r {
         Value::Int(_) => r.clone(),
         _ => Value::Decimal(num(r).floor()),
@@ -98,7 +99,7 @@ pub(crate) fn round_to(x: f64, places: i64) -> f64 {
     nudged.round() / factor
 }
 
-fn round(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn round(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let places = if args.is_empty() {
         0
     } else {
@@ -109,7 +110,7 @@ fn round(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
         _ => Value::Decimal(round_to(num(r), places)),
     })
 }
-fn frac(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn frac(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     let x = num(r);
     // Keep the fraction's printed digits (24.6 -> 0.6, not 0.6000000000000014).
     let digits = format!("{x}")
@@ -120,7 +121,7 @@ fn frac(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
 
 /// `truncate(n)`: drop digits after n decimal places (n < 0 zeroes digits
 /// left of the point); a whole result is a Number.
-fn truncate(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn truncate(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let places = if args.is_empty() {
         0
     } else {
@@ -147,7 +148,7 @@ fn truncate(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
 }
 
 /// `signum()`: -1.0, 0.0 or 1.0 (a Decimal, as documented).
-fn signum(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn signum(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     let x = num(r);
     Ok(Value::Decimal(if x > 0.0 {
         1.0
@@ -167,13 +168,13 @@ fn checked(x: f64, name: &str) -> RtResult<Value> {
     }
 }
 /// Documented: "Values below 0 will return null."
-fn sqrt(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn sqrt(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     if num(r) < 0.0 {
         return Ok(Value::Null);
     }
     checked(num(r).sqrt(), "sqrt")
 }
-fn power(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn power(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     if let (Value::Int(b), Some(Value::Int(e))) = (r, args.first())
         && *e >= 0
         && *e <= u32::MAX as i64
@@ -183,56 +184,56 @@ fn power(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
     }
     checked(num(r).powf(float_arg(args, 0, "power")?), "power")
 }
-fn power_fn(i: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn power_fn(i: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     power(i, &args[0], &args[1..])
 }
-fn exp(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn exp(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     checked(num(r).exp(), "exp")
 }
 /// Documented: "Value which is equal to, or below 0, will return null."
-fn ln(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn ln(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     if num(r) <= 0.0 {
         return Ok(Value::Null);
     }
     checked(num(r).ln(), "log")
 }
-fn log10(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn log10(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     checked(num(r).log10(), "log10")
 }
-fn sin(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn sin(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     checked(num(r).sin(), "sin")
 }
-fn cos(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn cos(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     checked(num(r).cos(), "cos")
 }
-fn tan(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn tan(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     checked(num(r).tan(), "tan")
 }
-fn asin(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn asin(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     checked(num(r).asin(), "asin")
 }
-fn acos(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn acos(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     checked(num(r).acos(), "acos")
 }
-fn atan(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn atan(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     checked(num(r).atan(), "atan")
 }
-fn sinh(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn sinh(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     checked(num(r).sinh(), "sinh")
 }
-fn cosh(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn cosh(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     checked(num(r).cosh(), "cosh")
 }
-fn tanh(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn tanh(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     checked(num(r).tanh(), "tanh")
 }
-fn atan2(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn atan2(_: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     checked(
         float_arg(args, 0, "atan2")?.atan2(float_arg(args, 1, "atan2")?),
         "atan2",
     )
 }
-fn to_hex(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn to_hex(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     match r {
         Value::Int(i) => Ok(Value::text(format!("{i:x}"))),
         _ => Err(RtError::runtime("toHex needs a whole Number")),
@@ -310,7 +311,7 @@ fn words(n: u64) -> String {
     }
 }
 
-fn to_words(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn to_words(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     let (i, frac_digits) = match r {
         Value::Int(i) => (*i, String::new()),
         _ => {
@@ -343,28 +344,28 @@ fn pick(a: &Value, b: &Value, want_max: bool) -> Value {
         b.clone()
     }
 }
-fn max2(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn max2(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     Ok(pick(r, &args[0], true))
 }
-fn min2(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn min2(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     Ok(pick(r, &args[0], false))
 }
-fn max_fn(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn max_fn(_: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     Ok(pick(&args[0], &args[1], true))
 }
-fn min_fn(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn min_fn(_: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     Ok(pick(&args[0], &args[1], false))
 }
-fn is_even(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn is_even(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(matches!(r, Value::Int(i) if i % 2 == 0)))
 }
-fn is_odd(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn is_odd(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(matches!(r, Value::Int(i) if i % 2 != 0)))
 }
 
 /// A small xorshift generator seeded from the clock: no crate needed for
 /// Deluge's `randomNumber(min, max)`.
-fn random_number(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn random_number(_: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     // The start is included and the end excluded; a Decimal bound gives a Decimal.
     let decimal = args.iter().any(|a| matches!(a, Value::Decimal(_)));
     let lo = if args.is_empty() {
@@ -403,6 +404,6 @@ fn random_number(_: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
     Ok(Value::Int(lo + (r % span.max(1)) as i64))
 }
 
-fn atan2_method(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn atan2_method(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     Ok(Value::Decimal(num(r).atan2(float_arg(args, 0, "atan2")?)))
 }

@@ -1,7 +1,8 @@
 //! Text functions. Positions are 0-based and count characters, not bytes.
 
 use super::{FunctionDef, MethodDef, Recv::Text, arg_bool, arg_int, arg_text, func, method, text};
-use crate::eval::{Interpreter, RtError, RtResult};
+use crate::builtins::Host;
+use crate::error::{RtError, RtResult};
 use crate::value::Value;
 
 pub const FUNCTIONS: &[FunctionDef] = &[
@@ -98,11 +99,11 @@ fn char_index_of_byte(t: &str, b: usize) -> i64 {
     }
 }
 
-fn length(_: &mut Interpreter, recv: &Value, _: &[Value]) -> RtResult<Value> {
+fn length(_: &mut dyn Host, recv: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::Int(char_len(s(recv)) as i64))
 }
 
-fn sub_string(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn sub_string(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let t = s(recv);
     let len = char_len(t) as i64;
     let start = arg_int(args, 0, "subString")?;
@@ -134,7 +135,7 @@ fn sub_string(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Val
     Ok(text(&t[a..b]))
 }
 
-fn index_of(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn index_of(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let t = s(recv);
     let needle = arg_text(args, 0, "indexOf")?;
     Ok(Value::Int(match t.find(needle.as_ref()) {
@@ -143,7 +144,7 @@ fn index_of(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value
     }))
 }
 
-fn last_index_of(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn last_index_of(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let t = s(recv);
     let needle = arg_text(args, 0, "lastIndexOf")?;
     Ok(Value::Int(match t.rfind(needle.as_ref()) {
@@ -152,7 +153,7 @@ fn last_index_of(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<
     }))
 }
 
-fn get_prefix(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn get_prefix(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let t = s(recv);
     let needle = arg_text(args, 0, "getPrefix")?;
     Ok(match t.find(needle.as_ref()) {
@@ -161,7 +162,7 @@ fn get_prefix(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Val
     })
 }
 
-fn get_suffix(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn get_suffix(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let t = s(recv);
     let needle = arg_text(args, 0, "getSuffix")?;
     Ok(match t.find(needle.as_ref()) {
@@ -196,7 +197,7 @@ fn find_ic(t: &str, needle: &str) -> Option<(usize, usize)> {
     lt.find(&ln).map(|b| (b, b + ln.len()))
 }
 
-fn get_prefix_ic(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn get_prefix_ic(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let t = s(recv);
     let needle = arg_text(args, 0, "getPrefixIgnoreCase")?;
     Ok(match find_ic(t, &needle) {
@@ -205,7 +206,7 @@ fn get_prefix_ic(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<
     })
 }
 
-fn get_suffix_ic(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn get_suffix_ic(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let t = s(recv);
     let needle = arg_text(args, 0, "getSuffixIgnoreCase")?;
     Ok(match find_ic(t, &needle) {
@@ -315,16 +316,16 @@ fn replace_impl(
     Ok(text(out.into_owned()))
 }
 
-fn replace_all(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn replace_all(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     replace_impl(recv, args, "replaceAll", true, false)
 }
-fn replace_first(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn replace_first(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     replace_impl(recv, args, "replaceFirst", false, false)
 }
-fn replace_all_ic(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn replace_all_ic(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     replace_impl(recv, args, "replaceAllIgnoreCase", true, true)
 }
-fn replace_first_ic(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn replace_first_ic(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     replace_impl(recv, args, "replaceFirstIgnoreCase", false, true)
 }
 
@@ -339,7 +340,7 @@ pub fn split_literal(t: &str, sep: &str) -> Vec<String> {
     t.split(sep).map(str::to_string).collect()
 }
 
-fn to_list(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn to_list(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let t = s(recv);
     let sep = match args.first() {
         Some(Value::Null) | None => ",".to_string(),
@@ -361,57 +362,57 @@ fn to_list(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value>
     ))
 }
 
-fn contains(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn contains(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(
         s(recv).contains(arg_text(args, 0, "contains")?.as_ref()),
     ))
 }
-fn not_contains(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn not_contains(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(
         !s(recv).contains(arg_text(args, 0, "notContains")?.as_ref()),
     ))
 }
-fn contains_ic(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn contains_ic(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let n = arg_text(args, 0, "containsIgnoreCase")?;
     Ok(Value::Bool(find_ic(s(recv), &n).is_some()))
 }
-fn starts_with(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn starts_with(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(
         s(recv).starts_with(arg_text(args, 0, "startsWith")?.as_ref()),
     ))
 }
-fn ends_with(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn ends_with(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(
         s(recv).ends_with(arg_text(args, 0, "endsWith")?.as_ref()),
     ))
 }
-fn starts_with_ic(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn starts_with_ic(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let n = arg_text(args, 0, "startsWithIgnoreCase")?.to_lowercase();
     Ok(Value::Bool(s(recv).to_lowercase().starts_with(&n)))
 }
-fn ends_with_ic(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn ends_with_ic(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let n = arg_text(args, 0, "endsWithIgnoreCase")?.to_lowercase();
     Ok(Value::Bool(s(recv).to_lowercase().ends_with(&n)))
 }
-fn equals_ic(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn equals_ic(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(match args.first() {
         Some(Value::Text(o)) => s(recv).to_lowercase() == o.to_lowercase(),
         _ => false,
     }))
 }
-fn equals(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn equals(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(match args.first() {
         Some(Value::Text(o)) => s(recv) == o.as_str(),
         _ => false,
     }))
 }
-fn upper(_: &mut Interpreter, recv: &Value, _: &[Value]) -> RtResult<Value> {
+fn upper(_: &mut dyn Host, recv: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(text(s(recv).to_uppercase()))
 }
-fn lower(_: &mut Interpreter, recv: &Value, _: &[Value]) -> RtResult<Value> {
+fn lower(_: &mut dyn Host, recv: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(text(s(recv).to_lowercase()))
 }
-fn proper(_: &mut Interpreter, recv: &Value, _: &[Value]) -> RtResult<Value> {
+fn proper(_: &mut dyn Host, recv: &Value, _: &[Value]) -> RtResult<Value> {
     let mut out = String::new();
     let mut at_word_start = true;
     for c in s(recv).chars() {
@@ -429,21 +430,21 @@ fn proper(_: &mut Interpreter, recv: &Value, _: &[Value]) -> RtResult<Value> {
     }
     Ok(text(out))
 }
-fn trim(_: &mut Interpreter, recv: &Value, _: &[Value]) -> RtResult<Value> {
+fn trim(_: &mut dyn Host, recv: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(text(s(recv).trim()))
 }
-fn ltrim(_: &mut Interpreter, recv: &Value, _: &[Value]) -> RtResult<Value> {
+fn ltrim(_: &mut dyn Host, recv: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(text(s(recv).trim_start()))
 }
-fn rtrim(_: &mut Interpreter, recv: &Value, _: &[Value]) -> RtResult<Value> {
+fn rtrim(_: &mut dyn Host, recv: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(text(s(recv).trim_end()))
 }
-fn left(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn left(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let t = s(recv);
     let n = arg_int(args, 0, "left")?.max(0) as usize;
     Ok(text(&t[..byte_at(t, n)]))
 }
-fn right(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn right(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let t = s(recv);
     let n = arg_int(args, 0, "right")?.max(0) as usize;
     let len = char_len(t);
@@ -483,7 +484,7 @@ fn padding(pad: &str, missing: usize) -> RtResult<String> {
     Ok(pad.repeat(reps))
 }
 
-fn leftpad(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn leftpad(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let t = s(recv);
     let n = pad_count(args, "leftpad")?;
     let len = char_len(t);
@@ -491,7 +492,7 @@ fn leftpad(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value>
     out.push_str(t);
     Ok(text(out))
 }
-fn rightpad(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn rightpad(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let t = s(recv);
     let n = pad_count(args, "rightpad")?;
     let len = char_len(t);
@@ -499,28 +500,28 @@ fn rightpad(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value
     out.push_str(&padding(&pad_char(args), n.saturating_sub(len))?);
     Ok(text(out))
 }
-fn repeat(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn repeat(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let n = arg_int(args, 0, "repeat")?;
     if !(0..=10_000_000).contains(&(n.saturating_mul(s(recv).len() as i64))) {
         return Err(RtError::runtime("repeat count is out of range"));
     }
     Ok(text(s(recv).repeat(n.max(0) as usize)))
 }
-fn reverse(_: &mut Interpreter, recv: &Value, _: &[Value]) -> RtResult<Value> {
+fn reverse(_: &mut dyn Host, recv: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(text(s(recv).chars().rev().collect::<String>()))
 }
-fn remove(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn remove(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let n = arg_text(args, 0, "remove")?;
     if n.is_empty() {
         return Ok(recv.clone());
     }
     Ok(text(s(recv).replace(n.as_ref(), "")))
 }
-fn remove_first(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn remove_first(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let n = arg_text(args, 0, "removeFirstOccurence")?;
     Ok(text(s(recv).replacen(n.as_ref(), "", 1)))
 }
-fn remove_last(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn remove_last(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let t = s(recv);
     let n = arg_text(args, 0, "removeLastOccurence")?;
     Ok(match t.rfind(n.as_ref()) {
@@ -528,7 +529,7 @@ fn remove_last(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Va
         _ => recv.clone(),
     })
 }
-fn remove_all_alpha(_: &mut Interpreter, recv: &Value, _: &[Value]) -> RtResult<Value> {
+fn remove_all_alpha(_: &mut dyn Host, recv: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(text(
         s(recv)
             .chars()
@@ -536,7 +537,7 @@ fn remove_all_alpha(_: &mut Interpreter, recv: &Value, _: &[Value]) -> RtResult<
             .collect::<String>(),
     ))
 }
-fn remove_all_alnum(_: &mut Interpreter, recv: &Value, _: &[Value]) -> RtResult<Value> {
+fn remove_all_alnum(_: &mut dyn Host, recv: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(text(
         s(recv)
             .chars()
@@ -544,7 +545,7 @@ fn remove_all_alnum(_: &mut Interpreter, recv: &Value, _: &[Value]) -> RtResult<
             .collect::<String>(),
     ))
 }
-fn get_alpha(_: &mut Interpreter, recv: &Value, _: &[Value]) -> RtResult<Value> {
+fn get_alpha(_: &mut dyn Host, recv: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(text(
         s(recv)
             .chars()
@@ -552,7 +553,7 @@ fn get_alpha(_: &mut Interpreter, recv: &Value, _: &[Value]) -> RtResult<Value> 
             .collect::<String>(),
     ))
 }
-fn get_alnum(_: &mut Interpreter, recv: &Value, _: &[Value]) -> RtResult<Value> {
+fn get_alnum(_: &mut dyn Host, recv: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(text(
         s(recv)
             .chars()
@@ -560,14 +561,14 @@ fn get_alnum(_: &mut Interpreter, recv: &Value, _: &[Value]) -> RtResult<Value> 
             .collect::<String>(),
     ))
 }
-fn occurrence_count(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn occurrence_count(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let n = arg_text(args, 0, "getOccurenceCount")?;
     if n.is_empty() {
         return Ok(Value::Int(0));
     }
     Ok(Value::Int(s(recv).matches(n.as_ref()).count() as i64))
 }
-fn matches(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value> {
+fn matches(_: &mut dyn Host, recv: &Value, args: &[Value]) -> RtResult<Value> {
     let pattern = arg_text(args, 0, "matches")?;
     // Validate the pattern alone first, so the message quotes it as written.
     java_regex(&pattern, false, "matches")?;
@@ -576,17 +577,17 @@ fn matches(_: &mut Interpreter, recv: &Value, args: &[Value]) -> RtResult<Value>
         .map(Value::Bool)
         .map_err(|e| regex_failed("matches", &pattern, e))
 }
-fn is_empty(_: &mut Interpreter, recv: &Value, _: &[Value]) -> RtResult<Value> {
+fn is_empty(_: &mut dyn Host, recv: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::Bool(s(recv).is_empty()))
 }
-fn to_char_array(_: &mut Interpreter, recv: &Value, _: &[Value]) -> RtResult<Value> {
+fn to_char_array(_: &mut dyn Host, recv: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::new_list(
         s(recv).chars().map(|c| text(c.to_string())).collect(),
     ))
 }
 
 /// `"1,2,3".toListString()`: the comma-separated values as a list of text.
-fn to_list_string(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn to_list_string(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     let Value::Text(t) = r else {
         unreachable!("registered for text only")
     };
@@ -597,7 +598,7 @@ fn to_list_string(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value
 
 /// `text.getAsString(i)` reads comma-separated text as a collection and
 /// returns element `i` as text; without an index it is the text itself.
-fn get_as_string(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn get_as_string(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let Value::Text(t) = r else {
         unreachable!("registered for text only")
     };
@@ -616,15 +617,15 @@ fn get_as_string(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Val
 }
 
 /// `leftpad(value, n[, c])`: numbers are padded as their text (`leftpad(7, 3, "0")` is `007`).
-fn leftpad_fn(i: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn leftpad_fn(i: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     pad_fn(i, args, "leftpad")
 }
 
-fn rightpad_fn(i: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn rightpad_fn(i: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     pad_fn(i, args, "rightpad")
 }
 
-fn pad_fn(i: &mut Interpreter, args: &[Value], name: &str) -> RtResult<Value> {
+fn pad_fn(i: &mut dyn Host, args: &[Value], name: &str) -> RtResult<Value> {
     let recv = match &args[0] {
         Value::Null => Value::text(""),
         t @ Value::Text(_) => t.clone(),

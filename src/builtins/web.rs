@@ -2,9 +2,10 @@
 //! common in older scripts).
 
 use super::{FunctionDef, arg_bool, arg_text, func};
-use crate::eval::{Interpreter, RtError, RtResult};
-use crate::http::{HttpRequest, RequestBody};
-use crate::value::Value;
+use crate::builtins::Host;
+use crate::error::{RtError, RtResult};
+use crate::http::{HttpRequest, HttpResponse, RequestBody};
+use crate::value::{Key, Value};
 
 pub const FUNCTIONS: &[FunctionDef] = &[
     func("getUrl", 1, 3, get_url),
@@ -19,17 +20,17 @@ fn header_pairs(v: Option<&Value>) -> Vec<(String, String)> {
     }
 }
 
-fn send(interp: &mut Interpreter, req: HttpRequest, simple: bool) -> RtResult<Value> {
-    let resp = interp.http()?.send(req).map_err(RtError::from_diag)?;
+fn send(interp: &mut dyn Host, req: HttpRequest, simple: bool) -> RtResult<Value> {
+    let resp = interp.send_http(req)?;
     if simple {
         Ok(Value::text(resp.body))
     } else {
-        Ok(crate::eval::response_value(resp, true))
+        Ok(response_value(resp, true))
     }
 }
 
 /// `getUrl(url[, headers][, simple])`
-fn get_url(interp: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn get_url(interp: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     let url = arg_text(args, 0, "getUrl")?.into_owned();
     let (headers, simple) = match args.get(1) {
         Some(Value::Bool(b)) => (Vec::new(), *b),
@@ -48,7 +49,7 @@ fn get_url(interp: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
 }
 
 /// `postUrl(url, body[, headers][, simple])`
-fn post_url(interp: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn post_url(interp: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     let url = arg_text(args, 0, "postUrl")?.into_owned();
     let body = match &args[1] {
         Value::Map(m) => RequestBody::Form(crate::value::text_pairs(m)),
@@ -76,7 +77,7 @@ fn post_url(interp: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
 /// query for GET and DELETE, like the task's `parameters`; `simple` (default
 /// true) returns the response body (JSON read as a map or list), false the
 /// detailed map (responseCode, responseText, responseHeader).
-fn invoke_url(interp: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
+fn invoke_url(interp: &mut dyn Host, args: &[Value]) -> RtResult<Value> {
     let url = arg_text(args, 0, "invokeUrl")?.into_owned();
     let method = arg_text(args, 1, "invokeUrl")?.trim().to_ascii_uppercase();
     if !matches!(method.as_str(), "GET" | "POST" | "PUT" | "PATCH" | "DELETE") {
@@ -117,6 +118,37 @@ fn invoke_url(interp: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
         content_type: None,
         connection: None,
     };
-    let resp = interp.http()?.send(req).map_err(RtError::from_diag)?;
-    Ok(crate::eval::response_value(resp, !simple))
+    let resp = interp.send_http(req)?;
+    Ok(response_value(resp, !simple))
+}
+
+/// Deluge's view of a response body: a JSON object becomes a map, a JSON
+/// array a list, anything else text.
+pub fn body_value(body: &str) -> Value {
+    let trimmed = body.trim_start();
+    if (trimmed.starts_with('{') || trimmed.starts_with('['))
+        && let Ok(j) = serde_json::from_str::<serde_json::Value>(body)
+    {
+        return crate::value::from_json(&j);
+    }
+    Value::text(body.to_string())
+}
+
+pub fn response_value(response: HttpResponse, detailed: bool) -> Value {
+    let body = body_value(&response.body);
+    if !detailed {
+        return body;
+    }
+    let mut headers = crate::value::MapData::default();
+    for (k, v) in &response.headers {
+        headers.insert(Key::text(&k.to_ascii_lowercase()), Value::text(v.clone()));
+    }
+    let mut map = crate::value::MapData::default();
+    map.insert(
+        Key::text("responseCode"),
+        Value::Int(response.status as i64),
+    );
+    map.insert(Key::text("responseText"), body);
+    map.insert(Key::text("responseHeader"), Value::new_map(headers));
+    Value::new_map(map)
 }

@@ -9,7 +9,8 @@
 //! input is read as XML under a `<root>` element.
 
 use super::{MethodDef, Recv, arg_text, method};
-use crate::eval::{Interpreter, RtError, RtResult};
+use crate::builtins::Host;
+use crate::error::{RtError, RtResult};
 use crate::value::{Value, parse_json_lenient};
 
 pub const METHODS: &[MethodDef] = &[
@@ -98,7 +99,7 @@ pub fn to_xml(v: &Value) -> String {
     out
 }
 
-fn text_to_xml(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn text_to_xml(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     let t = r.as_str().unwrap_or("");
     match parse_json_lenient(t) {
         Some(v @ (Value::Map(_) | Value::List(_))) => {
@@ -112,7 +113,7 @@ fn text_to_xml(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
     }
 }
 
-fn value_to_xml(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn value_to_xml(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::text(to_xml(r)))
 }
 
@@ -436,7 +437,7 @@ pub fn xpath(input: &str, path: &str) -> RtResult<String> {
     Ok(out)
 }
 
-fn execute_xpath(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn execute_xpath(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let path = arg_text(args, 0, "executeXPath")?;
     Ok(Value::text(xpath(r.as_str().unwrap_or(""), &path)?))
 }

@@ -13,6 +13,7 @@
 //! Secrets are never printed, except the new refresh token once with
 //! `--print`.
 
+use crate::code::Code;
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
@@ -270,7 +271,7 @@ pub fn login(mut args: LoginArgs) -> i32 {
                         let _ = out.flush();
                         crate::diag::eprint(
                             &Diag::new(
-                                "connection::shadowed",
+                                Code::ConnectionShadowed,
                                 format!(
                                     "[connections.{name}] sets refresh_token ({}), which takes precedence over the stored token",
                                     describe_source(&conns.refresh_source(&name))
@@ -576,7 +577,7 @@ fn revoke(args: NameArgs) -> i32 {
     match &r.source {
         RefreshSource::File => crate::diag::eprint(
             &Diag::new(
-                "connection::revoked",
+                Code::ConnectionRevoked,
                 format!("the revoked refresh token is still written in [connections.{name}]"),
             )
             .with_help(format!(
@@ -586,7 +587,7 @@ fn revoke(args: NameArgs) -> i32 {
         ),
         RefreshSource::Env(v) => crate::diag::eprint(
             &Diag::new(
-                "connection::revoked",
+                Code::ConnectionRevoked,
                 format!("the revoked refresh token still comes from ${v}"),
             )
             .with_help(format!(

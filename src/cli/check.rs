@@ -1,5 +1,6 @@
 //! `dlg check PATH…`: parse files and directories, report every syntax error.
 
+use crate::code::Code;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -100,7 +101,7 @@ const MAX_ERRORS_PER_FILE: usize = 20;
 /// Every syntax error of a file, not just the first: after an error, the
 /// top-level statement (or function) holding it is blanked out — newlines
 /// kept, so positions stay true — and the file is parsed again.
-fn syntax_errors(text: &str) -> Vec<crate::syntax::SyntaxError> {
+pub fn syntax_errors(text: &str) -> Vec<crate::syntax::SyntaxError> {
     let mut src = text.to_string();
     let mut errors = Vec::new();
     while errors.len() < MAX_ERRORS_PER_FILE {
@@ -108,7 +109,7 @@ fn syntax_errors(text: &str) -> Vec<crate::syntax::SyntaxError> {
             Ok(_) => break,
             Err(e) => e,
         };
-        let stop = err.at_end || err.code != "deluge::syntax";
+        let stop = err.at_end || err.code != Code::DelugeSyntax;
         let (from, to) = enclosing_statement(&src, err.span.start);
         errors.push(err);
         if stop || to <= from {

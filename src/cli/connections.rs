@@ -2,6 +2,7 @@
 //! check a connection (`authorize` is `dlg auth NAME`, see `auth.rs`).
 //! Secrets are never printed.
 
+use crate::code::Code;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -221,7 +222,7 @@ fn test(args: &TestArgs) -> i32 {
                 let _ = out.flush();
                 return fail(
                     &crate::diag::Diag::new(
-                        "http::status",
+                        Code::HttpStatus,
                         format!("GET {url} answered HTTP {}", r.status),
                     )
                     .with_help("check the scopes of the connection and the URL"),

@@ -1,5 +1,6 @@
 //! `dlg creator import|export|reset|forms`: the local Creator database.
 
+use crate::code::Code;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -100,7 +101,7 @@ pub fn creator(args: CreatorArgs) -> i32 {
 
 fn fail(e: String) -> i32 {
     crate::diag::eprint(
-        &Diag::new("dlg::creator", e)
+        &Diag::new(Code::DlgCreator, e)
             .with_help("check the database path (--creator-db) and the file"),
     );
     1
@@ -116,7 +117,7 @@ fn form_named(store: &Store, strict: bool, name: &str) -> Result<Option<FormDef>
             .map(|h| format!("did you mean `{h}`?"))
             .unwrap_or_else(|| format!("declared forms: {}", names.join(", ")));
         crate::diag::eprint(
-            &Diag::new("dlg::creator", format!("no form named {name}")).with_help(hint),
+            &Diag::new(Code::DlgCreator, format!("no form named {name}")).with_help(hint),
         );
         return Err(1);
     }
@@ -160,7 +161,7 @@ fn export(store: &Store, form: &str) -> i32 {
     let Some(def) = store.form(form) else {
         let names: Vec<&str> = store.forms().iter().map(|f| f.name.as_str()).collect();
         crate::diag::eprint(
-            &Diag::new("dlg::creator", format!("no form named {form}")).with_help(
+            &Diag::new(Code::DlgCreator, format!("no form named {form}")).with_help(
                 match crate::eval::did_you_mean(form, names.iter().copied()) {
                     Some(h) => format!("did you mean `{h}`?"),
                     None => "`dlg creator forms` lists the forms".to_string(),

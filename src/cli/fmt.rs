@@ -2,6 +2,7 @@
 //! (`crate::format`). `--check` lists files that would change (exit 1),
 //! `--diff` prints a unified diff, `-` formats stdin to stdout.
 
+use crate::code::Code;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 
@@ -148,7 +149,7 @@ fn format_one(name: &str, text: &str) -> Option<String> {
             if f.kept {
                 crate::diag::eprint(
                     &crate::diag::Diag::new(
-                        "dlg::fmt",
+                        Code::DlgFmt,
                         format!("{name}: left as written (the new layout could not be verified to mean the same)"),
                     )
                     .with_help("please report this file; `dlg fmt` never changes what a script does")

@@ -2,7 +2,7 @@
 
 mod auth;
 mod builtins_cmd;
-mod check;
+pub mod check;
 pub mod color;
 mod completions;
 mod connections;
@@ -15,9 +15,10 @@ pub mod run;
 mod test;
 mod version;
 
+use crate::code::Code;
 use std::path::{Path, PathBuf};
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 pub use run::parse_arg_value;
 
@@ -75,218 +76,7 @@ pub enum Command {
     Version,
 }
 
-/// Options shared by `run` and `repl`.
-#[derive(Args, Debug, Clone)]
-pub struct RuntimeArgs {
-    /// Stop after this many executed statements (Zoho CRM allows 200000).
-    #[arg(long, value_name = "N", default_value_t = crate::eval::DEFAULT_MAX_STATEMENTS)]
-    pub max_statements: u64,
-    /// Maximum nested function calls (Zoho allows 75; at most 100000).
-    #[arg(long, value_name = "N", default_value_t = crate::eval::DEFAULT_MAX_DEPTH, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_DEPTH_LIMIT as u64))]
-    pub max_depth: usize,
-    /// Time zone for dates, e.g. Asia/Kolkata (default: $TZ, else UTC).
-    #[arg(long, value_name = "ZONE")]
-    pub tz: Option<String>,
-    /// Extra file or directory searched for `standalone.fn(…)` and similar calls.
-    #[arg(long = "lib", value_name = "PATH")]
-    pub lib: Vec<PathBuf>,
-    /// Project file dlg.toml, or its directory (default: $DLG_PROJECT, else
-    /// the nearest dlg.toml above the script, else above the current directory).
-    #[arg(long, value_name = "PATH")]
-    pub project: Option<PathBuf>,
-    /// Connections file (default: $DLG_CONNECTIONS, ./connections.toml or an ancestor's, then ~/.config/dlg/connections.toml).
-    #[arg(long, value_name = "PATH")]
-    pub connections: Option<PathBuf>,
-    /// Answer HTTP calls from a TOML fixture file instead of the network.
-    #[arg(long, value_name = "FILE")]
-    pub mock: Option<PathBuf>,
-    /// Trace HTTP requests (and their bodies) on stderr, secrets redacted.
-    #[arg(long)]
-    pub verbose: bool,
-    /// Write every HTTP request and response of the run to FILE as JSON
-    /// lines (method, URL, headers, body; secrets redacted).
-    #[arg(long, value_name = "FILE")]
-    pub trace: Option<PathBuf>,
-    /// Connection for zoho.crm/books/creator tasks that name none
-    /// (default: the only Zoho connection of the connections file).
-    #[arg(long, value_name = "NAME", env = "DLG_DEFAULT_CONNECTION")]
-    pub default_connection: Option<String>,
-    /// Fix the clock for reproducible runs, e.g. "2024-01-15 10:30:00"
-    /// (also read from $DLG_NOW). Wall time in the --tz zone.
-    #[arg(long, value_name = "DATETIME")]
-    pub now: Option<String>,
-    /// HTTP timeout in seconds (Zoho uses 40).
-    #[arg(long, value_name = "SECONDS", default_value_t = 40, value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    pub timeout: u64,
-    /// Most memory the script may use, in MB; one text may use a quarter of it.
-    #[arg(long, value_name = "MB", default_value_t = (crate::mem::DEFAULT_MAX_MEMORY >> 20) as u64, value_parser = clap::value_parser!(u64).range(16..=1_048_576))]
-    pub max_memory: u64,
-    /// Creator database (default: .dlg/creator.db in the project; `:memory:` for a throw-away one).
-    #[arg(long, value_name = "PATH", env = "DLG_CREATOR_DB")]
-    pub creator_db: Option<String>,
-    /// Roll back every Creator record the script wrote if it fails.
-    #[arg(long)]
-    pub transaction: bool,
-    /// Form submission for `input.Field` (a JSON object).
-    #[arg(long, value_name = "FILE.json")]
-    pub input: Option<PathBuf>,
-}
-
-/// Highest `--max-depth`: the interpreter thread's stack is sized from it
-/// (see [`stack_size_for`]), and beyond this the reservation gets silly.
-pub const MAX_DEPTH_LIMIT: usize = 100_000;
-
-/// Native stack reserved per nested Deluge call, generously (a call with
-/// deeply nested expressions inside it uses several times the plain frame).
-const STACK_PER_CALL: usize = 64 * 1024;
-
-/// Stack of the interpreter thread: 256 MB (parser and expression nesting
-/// limits fit in it), plus room for every call `--max-depth` allows.
-pub fn stack_size_for(max_depth: usize) -> usize {
-    256 * 1024 * 1024 + max_depth.min(MAX_DEPTH_LIMIT) * STACK_PER_CALL
-}
-
-impl RuntimeArgs {
-    // HttpOptions has more fields than the CLI sets; keep their defaults.
-    #[allow(clippy::field_reassign_with_default)]
-    pub fn options(&self, script_dir: Option<&Path>) -> Result<crate::eval::Options, String> {
-        let project = match crate::project::Project::discover(self.project.as_deref(), script_dir) {
-            Ok(p) => p.map(std::sync::Arc::new),
-            Err(d) => {
-                crate::diag::eprint(&d);
-                return Err(format!("cannot use the project file: {}", d.message));
-            }
-        };
-        // --tz, then dlg.toml, then $TZ.
-        let tz_name = self
-            .tz
-            .clone()
-            .or_else(|| project.as_ref().and_then(|p| p.timezone.clone()))
-            .or_else(|| std::env::var("TZ").ok());
-        let tz = match tz_name.as_deref().map(|s| s.trim_start_matches(':')) {
-            None | Some("") => chrono_tz::UTC,
-            Some(name) => name.parse::<chrono_tz::Tz>().map_err(|_| {
-                format!("unknown time zone '{name}' (use an IANA name such as Asia/Kolkata)")
-            })?,
-        };
-        let mut lib_dirs = Vec::new();
-        if let Some(dir) = script_dir {
-            lib_dirs.push(dir.to_path_buf());
-        }
-        for lib in &self.lib {
-            if !lib.exists() {
-                return Err(format!(
-                    "--lib {}: no such file or directory",
-                    lib.display()
-                ));
-            }
-            lib_dirs.push(lib.clone());
-        }
-        // Without dlg.toml, helpers are also looked up in the git work tree
-        // holding the script, else in the current directory when the
-        // script lies under it (a run from the project root).
-        let search_root = if project.is_some() {
-            None
-        } else {
-            let cwd = std::env::current_dir().ok();
-            script_dir
-                .and_then(crate::project::git_root)
-                .or_else(|| cwd.filter(|c| script_dir.is_some_and(|d| d.starts_with(c))))
-        };
-        // A fixed clock for reproducible tests: --now, else DLG_NOW.
-        let now =
-            match &self.now {
-                Some(v) => Some(parse_now(v).ok_or_else(|| {
-                    format!("--now must look like 2024-01-15 10:30:00, got '{v}'")
-                })?),
-                None => match std::env::var("DLG_NOW") {
-                    Ok(v) if !v.is_empty() => Some(parse_now(&v).ok_or_else(|| {
-                        format!("DLG_NOW must look like 2024-01-15 10:30:00, got '{v}'")
-                    })?),
-                    _ => None,
-                },
-            };
-        let mut http = crate::http::HttpOptions::default();
-        http.connections_path = self.connections.clone();
-        http.mock_path = self
-            .mock
-            .clone()
-            .or_else(|| project.as_ref().and_then(|p| p.mock.clone()));
-        http.verbose = self.verbose;
-        http.trace_path = self.trace.clone();
-        http.timeout = std::time::Duration::from_secs(self.timeout);
-        crate::mem::set_max_memory((self.max_memory as usize).saturating_mul(1024 * 1024));
-        let input = match &self.input {
-            None => None,
-            Some(path) => Some(read_input(path)?),
-        };
-        let creator = crate::creator::CreatorOptions {
-            db: self
-                .creator_db
-                .as_deref()
-                .map(crate::creator::DbLocation::from_arg)
-                .unwrap_or_default(),
-            start_dir: script_dir.map(|d| d.to_path_buf()),
-            transaction: self.transaction,
-            input,
-            verbose: self.verbose,
-            config: None,
-        };
-        let mut options = crate::eval::Options {
-            creator,
-            now,
-            max_statements: self.max_statements,
-            max_depth: self.max_depth,
-            tz,
-            lib_dirs,
-            search_root,
-            http,
-            default_connection: self.default_connection.clone(),
-            ..Default::default()
-        };
-        if let Some(p) = &project {
-            let set = |field: &mut String, v: &Option<String>| {
-                if let Some(v) = v {
-                    *field = v.clone();
-                }
-            };
-            set(&mut options.login_user, &p.login_user);
-            set(&mut options.login_user_id, &p.login_user_id);
-            set(&mut options.admin_user, &p.admin_user);
-            set(&mut options.admin_user_id, &p.admin_user_id);
-        }
-        options.project = project;
-        Ok(options)
-    }
-}
-
-/// Read `--input FILE.json`: the form submission, a JSON object.
-fn read_input(path: &Path) -> Result<crate::value::Value, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("--input {}: {e}", path.display()))?;
-    match serde_json::from_str::<serde_json::Value>(&text) {
-        Ok(j @ serde_json::Value::Object(_)) => Ok(crate::value::from_json(&j)),
-        Ok(_) => Err(format!(
-            "--input {}: the submission must be a JSON object ({{\"Field\": value}})",
-            path.display()
-        )),
-        Err(e) => Err(format!("--input {}: not valid JSON: {e}", path.display())),
-    }
-}
-
-/// A fixed clock value: `2024-01-15 10:30:00`, `2024-01-15T10:30:00` or
-/// `2024-01-15` (midnight).
-pub fn parse_now(text: &str) -> Option<chrono::NaiveDateTime> {
-    let t = text.trim();
-    for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
-        if let Ok(at) = chrono::NaiveDateTime::parse_from_str(t, fmt) {
-            return Some(at);
-        }
-    }
-    chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-}
+pub use crate::runner::{MAX_DEPTH_LIMIT, RuntimeArgs, parse_now, stack_size_for};
 
 /// Entry point; returns the process exit code (0 ok, 1 script failed, 2 usage).
 pub fn main() -> i32 {
@@ -464,12 +254,12 @@ pub fn read_script(name: &str, reader: impl std::io::Read) -> Result<String, cra
         .take(MAX_SCRIPT_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| {
-            Diag::new("deluge::io", format!("cannot read {name}: {e}"))
+            Diag::new(Code::DelugeIo, format!("cannot read {name}: {e}"))
                 .with_help("check the path and its permissions")
         })?;
     if bytes.len() as u64 > MAX_SCRIPT_BYTES {
         return Err(Diag::new(
-            "deluge::limit",
+            Code::DelugeLimit,
             format!(
                 "{name} is larger than {} MB; dlg reads scripts up to that size",
                 MAX_SCRIPT_BYTES / (1024 * 1024)
@@ -484,7 +274,7 @@ pub fn read_script(name: &str, reader: impl std::io::Read) -> Result<String, cra
         let line = good.matches('\n').count() + 1;
         let col = good.len() - good.rfind('\n').map_or(0, |i| i + 1) + 1;
         Diag::new(
-            "deluge::encoding",
+            Code::DelugeEncoding,
             format!(
                 "{name} is not UTF-8 text: invalid byte 0x{:02X} at line {line}, column {col}",
                 bytes[at]
@@ -496,23 +286,51 @@ pub fn read_script(name: &str, reader: impl std::io::Read) -> Result<String, cra
     })
 }
 
+/// What a path is when it is neither a regular file, a directory nor a
+/// pipe (`/dev/zero`, `/dev/null`, a socket): such a path never holds a
+/// script. Pipes stay readable (`dlg run <(…)`).
+fn special_file_kind(path: &Path) -> Option<&'static str> {
+    let m = std::fs::metadata(path).ok()?;
+    let t = m.file_type();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_char_device() {
+            return Some("a character device");
+        }
+        if t.is_block_device() {
+            return Some("a block device");
+        }
+        if t.is_socket() {
+            return Some("a socket");
+        }
+        if t.is_fifo() {
+            return None;
+        }
+    }
+    (!t.is_file() && !t.is_dir()).then_some("not a regular file")
+}
+
 /// Read a script file (see [`read_script`]).
 pub fn read_script_file(path: &Path) -> Result<String, crate::diag::Diag> {
     let name = path.display().to_string();
+    if let Some(kind) = special_file_kind(path) {
+        return Err(crate::diag::Diag::new(
+            Code::DelugeIo,
+            format!("{name} is not a script file: it is {kind}"),
+        )
+        .with_help("give the path of a .dg file (or `-` to read a script from standard input)"));
+    }
     match std::fs::File::open(path) {
         Ok(f) => read_script(&name, f),
         Err(e) => Err(
-            crate::diag::Diag::new("deluge::io", format!("cannot read {name}: {e}"))
+            crate::diag::Diag::new(Code::DelugeIo, format!("cannot read {name}: {e}"))
                 .with_help("check the path and its permissions"),
         ),
     }
 }
 
-/// The diagnostic of a usage error.
-pub(crate) fn usage_diag(command: &str, message: impl std::fmt::Display) -> crate::diag::Diag {
-    crate::diag::Diag::new("dlg::usage", format!("dlg {command}: {message}"))
-        .with_help(format!("run `dlg {command} --help` to see the options"))
-}
+pub(crate) use crate::runner::usage_diag;
 
 /// File extensions of Deluge scripts.
 pub const SCRIPT_EXTENSIONS: [&str; 3] = ["dg", "deluge", "ds"];

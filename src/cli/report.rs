@@ -7,30 +7,9 @@
 
 use crate::diag::Diag;
 
-/// Output style chosen with `--format`.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Format {
-    /// Human-readable diagnostics (miette) on stderr.
-    #[default]
-    Text,
-    /// One JSON object per line on stdout.
-    Json,
-    /// GitHub Actions annotations (`::error file=…,line=…::…`) on stdout.
-    Github,
-}
+pub use crate::runner::Format;
 
-/// A 1-based line and column (in characters) of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = before[line_start..].chars().count() + 1;
-    (line, col)
-}
+pub use crate::diag::line_col;
 
 /// Where a diagnostic points: (file, line, column, end line, end column),
 /// taken from its first label. `None` when it has no source or no label.
@@ -136,7 +115,7 @@ pub fn diag_annotation(diag: &Diag) -> String {
         file.as_deref(),
         loc.as_ref().map(|l| l.1),
         loc.as_ref().map(|l| l.2),
-        Some(diag.code),
+        Some(diag.code.as_str()),
         &message,
     )
 }
@@ -158,6 +137,7 @@ pub fn print_diag(format: Format, diag: &Diag) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::code::Code;
     use crate::diag::SourceFile;
 
     #[test]
@@ -177,7 +157,7 @@ mod tests {
             Some("a,b:c.dg"),
             Some(3),
             Some(7),
-            Some("deluge::syntax"),
+            Some(Code::DelugeSyntax.as_str()),
             "50% done\nnext",
         );
         assert_eq!(
@@ -193,7 +173,7 @@ mod tests {
     #[test]
     fn a_diagnostic_carries_its_position_in_json_and_annotations() {
         let source = SourceFile::new("s.dg", "info 1;\nx = ;\n");
-        let d = Diag::new("deluge::syntax", "expected an expression")
+        let d = Diag::new(Code::DelugeSyntax, "expected an expression")
             .with_help("write a value")
             .with_label("here", 12..13)
             .with_source(source);
@@ -201,7 +181,7 @@ mod tests {
         assert_eq!(j["file"], "s.dg");
         assert_eq!(j["line"], 2);
         assert_eq!(j["column"], 5);
-        assert_eq!(j["code"], "deluge::syntax");
+        assert_eq!(j["code"], Code::DelugeSyntax.as_str());
         assert_eq!(j["help"], "write a value");
         assert_eq!(j["severity"], "error");
         assert_eq!(
@@ -212,7 +192,7 @@ mod tests {
 
     #[test]
     fn a_diagnostic_without_source_has_null_positions() {
-        let d = Diag::new("dlg::usage", "bad");
+        let d = Diag::new(Code::DlgUsage, "bad");
         let j = diag_json(&d);
         assert!(j["line"].is_null() && j["file"].is_null());
         assert_eq!(diag_annotation(&d), "::error title=dlg%3A%3Ausage::bad");

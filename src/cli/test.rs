@@ -2,6 +2,7 @@
 //! (`NAME.dg` + `NAME.out`/`NAME.err`), print one line per test and a
 //! summary, optionally write JUnit XML or GitHub annotations.
 
+use crate::code::Code;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -86,7 +87,7 @@ pub fn test(args: TestArgs) -> i32 {
     if cases.is_empty() {
         crate::diag::eprint(
             &crate::diag::Diag::new(
-                "dlg::no_tests",
+                Code::DlgNoTests,
                 format!(
                     "dlg test: no tests found in {}{}",
                     paths

@@ -43,6 +43,7 @@ pub mod oauth_flow;
 pub mod store;
 pub mod token;
 
+use crate::code::Code;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -300,7 +301,7 @@ impl Connections {
                     Ok(Connections::empty())
                 }
                 Err(e) => Err(Diag::new(
-                    "connection::invalid",
+                    Code::ConnectionInvalid,
                     format!("cannot read connections file {}: {e}", path.display()),
                 )
                 .with_help("pass an existing file with --connections, or fix DLG_CONNECTIONS")),
@@ -330,7 +331,7 @@ impl Connections {
                 Some(u) => hosts.push((host.to_ascii_lowercase(), u)),
                 None => {
                     return Err(Diag::new(
-                        "connection::invalid",
+                        Code::ConnectionInvalid,
                         format!("[hosts] entry for `{host}` is not an http(s) base URL"),
                     )
                     .with_help("write it like \"accounts.zoho.in\" = \"http://127.0.0.1:9000\"")
@@ -456,7 +457,7 @@ impl Connections {
         let c = raw.get_ref();
         let src = src.clone();
         let invalid = |msg: String, help: String, span: std::ops::Range<usize>, label: &str| {
-            Diag::new("connection::invalid", msg)
+            Diag::new(Code::ConnectionInvalid, msg)
                 .with_help(help)
                 .with_source(src.clone())
                 .with_label(label.to_string(), span)
@@ -662,7 +663,7 @@ impl Connections {
             Some(Ok(Some(e))) => Some(e),
             Some(Err(e)) => {
                 return Err(Diag::new(
-                    "connection::invalid",
+                    Code::ConnectionInvalid,
                     format!("cannot read the stored refresh token of connection '{name}': {e}"),
                 )
                 .with_help(format!(
@@ -675,7 +676,7 @@ impl Connections {
                 Ok(Secret(e.refresh_token.expect("checked")))
             }
             Some(e) => Err(Diag::new(
-                "oauth::invalid_code",
+                Code::OauthInvalidCode,
                 format!(
                     "connection '{name}' has no refresh token: it was revoked with `dlg auth revoke {name}` {}",
                     when(e.revoked_at.unwrap_or(e.created_at))
@@ -719,7 +720,7 @@ impl Connections {
             return Ok(());
         }
         Err(Diag::new(
-            "connection::invalid",
+            Code::ConnectionInvalid,
             format!(
                 "the stored refresh token of connection '{name}' was issued for client {} at {}, but the connection now uses client {client_id} at {issuer}",
                 e.client_id, e.issuer
@@ -847,7 +848,7 @@ impl Connections {
                 names.join(", ")
             )
         };
-        Diag::new("connection::unknown", msg).with_help(help)
+        Diag::new(Code::ConnectionUnknown, msg).with_help(help)
     }
 }
 
@@ -873,7 +874,7 @@ pub(crate) fn blank_quoted(msg: &str) -> String {
 fn toml_error(source: &SourceFile, e: &toml::de::Error) -> Diag {
     let message = blank_quoted(e.message().trim());
     let mut d = Diag::new(
-        "connection::invalid",
+        Code::ConnectionInvalid,
         format!("invalid connections file {}: {message}", source.name),
     )
     .with_help("fix the TOML: the file holds an optional [hosts] table (host = \"http://base\") and one [connections.NAME] table per connection")
@@ -938,7 +939,7 @@ fn expand_env(
             Ok(v) => out.push_str(&v),
             Err(_) => {
                 return Err(Diag::new(
-                    "connection::invalid",
+                    Code::ConnectionInvalid,
                     format!(
                         "connection '{conn}': environment variable {var} (used by `{field}`) is not set"
                     ),

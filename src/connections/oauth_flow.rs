@@ -355,7 +355,7 @@ pub async fn revoke(
         .form(&[("token", token)])
         .send()
         .await
-        .map_err(|e| crate::http::error_chain(&e.without_url()))?;
+        .map_err(|e| crate::net::error_chain(&e.without_url()))?;
     let status = resp.status().as_u16();
     let body = resp.text().await.unwrap_or_default();
     let json: Option<serde_json::Value> = serde_json::from_str(&body).ok();

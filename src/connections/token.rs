@@ -1,6 +1,7 @@
 //! Access tokens: refresh grant, on-disk cache (absolute expiry, mode 0600,
 //! atomic writes) and a file lock so concurrent `dlg` processes refresh once.
 
+use crate::code::Code;
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::{File, OpenOptions};
@@ -54,6 +55,17 @@ impl CachedToken {
     pub fn is_fresh(&self) -> bool {
         self.expires_at > now_secs() + EXPIRY_MARGIN_SECS
     }
+}
+
+/// The epoch second from which a wait of `secs` from now is over, rounded
+/// up: the window never ends before `secs` have passed (a truncated end
+/// would let a run ask up to a second early).
+pub fn window_end(secs: u64) -> u64 {
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    (now_ms + secs.saturating_mul(1000)).div_ceil(1000)
 }
 
 pub fn now_secs() -> u64 {
@@ -244,7 +256,7 @@ impl TokenStore {
             Ok(Some(fixed)) => {
                 self.warn_once(
                     "dir-mode",
-                    Diag::new("connection::cache", fixed).with_help(
+                    Diag::new(Code::ConnectionCache, fixed).with_help(
                         "the token cache holds access tokens: only you may read it (0700 directory, 0600 files)",
                     ),
                 );
@@ -254,7 +266,7 @@ impl TokenStore {
                 self.warn_once(
                     "dir-unsafe",
                     Diag::new(
-                        "connection::cache",
+                        Code::ConnectionCache,
                         format!("token cache {} not used: {why}", dir.display()),
                     )
                     .with_help("tokens are kept in memory for this run only (every run refreshes); point DLG_CACHE_DIR at a private directory"),
@@ -271,7 +283,7 @@ impl TokenStore {
                 if let Some(f) = fixed {
                     self.warn_once(
                         &format!("mode {}", file.display()),
-                        Diag::new("connection::cache", f).with_help(
+                        Diag::new(Code::ConnectionCache, f).with_help(
                             "the token cache holds access tokens: only you may read it (0600)",
                         ),
                     );
@@ -282,10 +294,10 @@ impl TokenStore {
                 self.warn_once(
                     &format!("unsafe {}", file.display()),
                     Diag::new(
-                        "connection::cache",
+                        Code::ConnectionCache,
                         format!("token cache file {} not used: {why}", file.display()),
                     )
-                    .with_help("remove it; dlg writes a fresh one (mode 0600)"),
+                    .with_help("remove it (dlg then writes a fresh one, mode 0600); until then every run refreshes the token, and Zoho allows about 10 refreshes per 10 minutes"),
                 );
                 None
             }
@@ -304,7 +316,7 @@ impl TokenStore {
         let Some(_) = self.safe_dir() else { return };
         let now = now_secs();
         let b = Backoff {
-            until: now + secs,
+            until: window_end(secs),
             at: now,
             code: d.code.to_string(),
             message: crate::redact::line(&d.message).into_owned(),
@@ -326,13 +338,15 @@ impl TokenStore {
 
     /// The diagnostic for a refresh skipped because of an earlier failure.
     fn backoff_diag(b: &Backoff, file: &Path) -> Diag {
-        let code: &'static str = match b.code.as_str() {
-            "oauth::rate_limited" => "oauth::rate_limited",
-            "oauth::invalid_client" => "oauth::invalid_client",
-            "oauth::invalid_code" => "oauth::invalid_code",
-            "oauth::invalid_scope" => "oauth::invalid_scope",
-            "oauth::access_denied" => "oauth::access_denied",
-            _ => "oauth::error",
+        let code = match Code::parse(&b.code) {
+            Some(
+                c @ (Code::OauthRateLimited
+                | Code::OauthInvalidClient
+                | Code::OauthInvalidCode
+                | Code::OauthInvalidScope
+                | Code::OauthAccessDenied),
+            ) => c,
+            _ => Code::OauthError,
         };
         let wait = b.until.saturating_sub(now_secs());
         let help = if b.help.is_empty() {
@@ -405,6 +419,27 @@ impl TokenStore {
                 trace(&format!(
                     "token cache lock unavailable ({e}); refreshing without it"
                 ));
+                if self.safe_dir().is_some() {
+                    let lock_path = file.with_extension("lock");
+                    let why = if std::fs::symlink_metadata(&lock_path)
+                        .is_ok_and(|m| m.file_type().is_symlink())
+                    {
+                        "it is a symbolic link (not followed)".to_string()
+                    } else {
+                        e.to_string()
+                    };
+                    self.warn_once(
+                        &format!("lock {}", lock_path.display()),
+                        Diag::new(
+                            Code::ConnectionCache,
+                            format!(
+                                "token cache lock {} not used: {why}",
+                                lock_path.display()
+                            ),
+                        )
+                        .with_help("parallel runs may each refresh the token; remove the file (dlg creates a fresh one, mode 0600)"),
+                    );
+                }
                 None
             }
         };
@@ -426,7 +461,7 @@ impl TokenStore {
             Ok(t) => t,
             Err(d) => {
                 // The server answered with an OAuth error: later runs wait.
-                if d.code.starts_with("oauth::") && d.code != "oauth::redirect" {
+                if d.code.family() == "oauth" && d.code != Code::OauthRedirect {
                     let secs = retry_after
                         .unwrap_or(DEFAULT_BACKOFF_SECS)
                         .clamp(1, MAX_BACKOFF_SECS);
@@ -451,14 +486,22 @@ impl TokenStore {
                 "could not write token cache {}: {e}",
                 file.display()
             ));
-            self.warn_once(
+            // One warning per cause: an unsafe directory or cache file was
+            // already reported (and says that every run refreshes).
+            let reported = {
+                let w = self.warned.lock().unwrap();
+                w.contains("dir-unsafe") || w.contains(&format!("unsafe {}", file.display()))
+            };
+            if !reported {
+                self.warn_once(
                 "unwritable",
                 Diag::new(
-                    "connection::cache",
+                    Code::ConnectionCache,
                     format!("cannot write the token cache {}: {e}", file.display()),
                 )
                 .with_help("every run will refresh the token, and Zoho allows about 10 refreshes per 10 minutes: make the cache directory writable, or set DLG_CACHE_DIR"),
             );
+            }
         }
         drop(lock);
         self.mem.lock().unwrap().insert(key, t.clone());
@@ -710,7 +753,7 @@ pub async fn exchange_code(
         } => (client_id, client_secret),
         _ => {
             return Err(Diag::new(
-                "connection::invalid",
+                Code::ConnectionInvalid,
                 format!(
                     "connection '{}' does not use OAuth; there is no grant code to exchange",
                     conn.name
@@ -731,11 +774,11 @@ pub async fn exchange_code(
     let (t, refresh) = grant(http, conn, token_url, &form, trace, &mut None)
         .await
         .map_err(|d| {
-            if d.code != "oauth::invalid_code" {
+            if d.code != Code::OauthInvalidCode {
                 return d;
             }
             Diag::new(
-                "oauth::invalid_code",
+                Code::OauthInvalidCode,
                 format!(
                     "the grant code for connection '{}' was rejected (expired, already used, or issued for another client or data center)",
                     conn.name
@@ -745,7 +788,7 @@ pub async fn exchange_code(
         })?;
     let refresh = refresh.ok_or_else(|| {
         Diag::new(
-            "oauth::error",
+            Code::OauthError,
             format!(
                 "the token endpoint issued an access token but no refresh_token for connection '{}'",
                 conn.name
@@ -801,7 +844,7 @@ async fn grant(
             "< {status} redirect{to} from token endpoint (not followed)"
         ));
         return Err(Diag::new(
-            "oauth::redirect",
+            Code::OauthRedirect,
             format!(
                 "the token endpoint {} answered HTTP {status} (a redirect{to}) for connection '{}'; token requests never follow redirects",
                 strip_query(token_url),
@@ -820,7 +863,7 @@ async fn grant(
         Err(Some(e)) => return Err(transport_error(conn, token_url, e)),
         Err(None) => {
             return Err(Diag::new(
-                "oauth::error",
+                Code::OauthError,
                 format!(
                     "the token endpoint {} answered more than {} KB for connection '{}'; that is not a token response",
                     strip_query(token_url),
@@ -914,14 +957,14 @@ async fn grant(
     let err = err.map(unecho);
     let desc = desc.map(unecho);
     let mut d = oauth_error(conn, token_url, status, err.as_deref(), desc.as_deref());
-    if d.code == "oauth::rate_limited" {
+    if d.code == Code::OauthRateLimited {
         let wait = retry_after
             .unwrap_or(DEFAULT_BACKOFF_SECS)
             .min(MAX_BACKOFF_SECS);
         *retry_after = Some(wait);
         d.help = Some(format!(
             "retry after {} (in {wait} s). {}",
-            clock(now_secs() + wait),
+            clock(window_end(wait)),
             d.help.unwrap_or_default()
         ));
     }
@@ -963,15 +1006,15 @@ pub fn clock(epoch: u64) -> String {
 
 fn transport_error(conn: &Connection, url: &reqwest::Url, e: reqwest::Error) -> Diag {
     if e.is_timeout() {
-        return crate::http::timeout_diag();
+        return crate::net::timeout_diag();
     }
     Diag::new(
-        "http::request",
+        Code::HttpRequest,
         format!(
             "could not reach the token endpoint {} for connection '{}': {}",
             strip_query(url),
             conn.name,
-            crate::http::error_chain(&e.without_url())
+            crate::net::error_chain(&e.without_url())
         ),
     )
     .with_help(
@@ -1011,7 +1054,7 @@ pub fn oauth_error(
         || status == 429;
     match lower.as_deref() {
         _ if throttled => Diag::new(
-            "oauth::rate_limited",
+            Code::OauthRateLimited,
             format!("token refresh for connection '{name}' was rate limited{detail}"),
         )
         .with_help(if is_zoho {
@@ -1020,7 +1063,7 @@ pub fn oauth_error(
             "the authorization server throttled token refreshes; wait a few minutes and retry. dlg caches tokens on disk, so repeated runs should not refresh; check the cache directory is writable"
         }),
         Some("invalid_client") | Some("invalid_client_secret") | Some("unauthorized_client") => Diag::new(
-            "oauth::invalid_client",
+            Code::OauthInvalidClient,
             format!(
                 "the token endpoint {accounts} rejected the client of connection '{name}': {}{detail}",
                 error.unwrap_or_default()
@@ -1030,7 +1073,7 @@ pub fn oauth_error(
             "check client_id and client_secret of [connections.{name}]; the client must belong to {dc_desc} (a client registered in another data center, e.g. a US client id used on .in, gives this error; enable multi-DC for the client in the API console or fix `datacenter`)"
         )),
         Some("invalid_code") | Some("invalid_grant") | Some("invalid_token") => Diag::new(
-            "oauth::invalid_code",
+            Code::OauthInvalidCode,
             format!(
                 "the refresh token of connection '{name}' was rejected: {}{detail}",
                 error.unwrap_or_default()
@@ -1046,36 +1089,36 @@ pub fn oauth_error(
             )
         }),
         Some("invalid_scope") => Diag::new(
-            "oauth::invalid_scope",
+            Code::OauthInvalidScope,
             format!("the token request for connection '{name}' has an invalid scope{detail}"),
         )
         .with_help("scopes look like ZohoBooks.fullaccess.all or ZohoCRM.modules.ALL (Service.scope.OPERATION); scopes are fixed when the grant code is generated, so generate a new code and refresh token with the right scopes"),
         Some("access_denied") => Diag::new(
-            "oauth::access_denied",
+            Code::OauthAccessDenied,
             format!("access was denied for connection '{name}'{detail}"),
         )
         .with_help("the user rejected consent (or the grant-token limit was hit); authorize the client again, accept the consent screen, and store the new refresh token"),
         Some("missing_org_info") => Diag::new(
-            "oauth::missing_org_info",
+            Code::OauthMissingOrgInfo,
             format!("the client_credentials grant of connection '{name}' needs the org{detail}"),
         )
         .with_help(format!(
             "add `soid = \"ZohoCRM.<org id>\"` (or ZohoBooks., ZohoCreator. ...) to [connections.{name}]"
         )),
         Some("invalid_redirect_uri") | Some("redirect_uri_mismatch") => Diag::new(
-            "oauth::invalid_redirect_uri",
+            Code::OauthInvalidRedirectUri,
             format!("redirect URI mismatch for connection '{name}'{detail}"),
         )
         .with_help("the redirect_uri must exactly match one registered for the client in the API console"),
         Some(other) => Diag::new(
-            "oauth::error",
+            Code::OauthError,
             format!("token refresh for connection '{name}' failed: {other}{detail}"),
         )
         .with_help(format!(
             "the token endpoint {accounts} returned an OAuth error; check the connection's client_id, client_secret, refresh_token and data center"
         )),
         None => Diag::new(
-            "oauth::error",
+            Code::OauthError,
             format!(
                 "the token endpoint {} answered HTTP {status} without an access_token for connection '{name}'",
                 strip_query(token_url)

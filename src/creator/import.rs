@@ -76,7 +76,7 @@ fn json_field(v: &serde_json::Value) -> Value {
 fn text_value(s: &str) -> Value {
     if s.len() >= 8
         && s.as_bytes()[0].is_ascii_digit()
-        && let Some(d) = crate::builtins::date::parse_date_literal(s)
+        && let Some(d) = crate::value::date::parse_date_literal(s)
     {
         return Value::date(d);
     }

@@ -13,6 +13,7 @@ pub mod schema;
 pub mod store;
 mod tasks;
 
+use crate::code::Code;
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::{Rc, Weak};
@@ -204,7 +205,7 @@ pub fn open_store_with(opts: &CreatorOptions, config: &CreatorConfig) -> Result<
         Some(p) => Store::open(&p),
     }
     .map_err(|e| {
-        Diag::new("dlg::creator", e)
+        Diag::new(Code::DlgCreator, e)
             .with_help("pass --creator-db PATH (or :memory:) to use another database")
     })?;
     let declare = |store: &mut Store| -> Result<(), String> {
@@ -228,7 +229,7 @@ pub fn open_store_with(opts: &CreatorOptions, config: &CreatorConfig) -> Result<
         store.begin()
     };
     declare(&mut store).map_err(|e| {
-        Diag::new("dlg::creator", e)
+        Diag::new(Code::DlgCreator, e)
             .with_help("check the [creator.forms] tables of the project file")
     })?;
     Ok(store)
@@ -281,7 +282,7 @@ impl Interpreter {
     fn creator_warn(&mut self, key: String, message: String, span: Span, help: &str) {
         if self.creator.warned.insert(key) {
             crate::diag::eprint(
-                &Diag::new("dlg::creator", message)
+                &Diag::new(Code::DlgCreator, message)
                     .warning()
                     .with_help(help)
                     .with_label("here", span.range())

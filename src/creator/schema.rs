@@ -1,6 +1,7 @@
 //! Creator forms and field types: declared in `dlg.toml` / `creator.toml`
 //! (`[creator.forms.NAME]`), or inferred from the first insert.
 
+use crate::code::Code;
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Diag, SourceFile};
@@ -186,7 +187,7 @@ pub fn find_project(start: &Path) -> Option<(PathBuf, PathBuf)> {
 }
 
 fn config_error(file: &SourceFile, message: String, span: Option<std::ops::Range<usize>>) -> Diag {
-    let mut d = Diag::new("dlg::config", message).with_help(
+    let mut d = Diag::new(Code::DlgConfig, message).with_help(
         "declare forms as [creator.forms.Orders] with one `Field = \"type\"` line per field; types: text, number, decimal, date, date-time, boolean, email, lookup:Form, multi-select, subform",
     );
     if let Some(span) = span {
@@ -200,7 +201,7 @@ fn config_error(file: &SourceFile, message: String, span: Option<std::ops::Range
 pub fn load_config(path: &Path) -> Result<CreatorConfig, Diag> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         Diag::new(
-            "dlg::config",
+            Code::DlgConfig,
             format!("cannot read {}: {e}", path.display()),
         )
         .with_help("check the file's permissions")

@@ -598,7 +598,7 @@ pub fn encode(ty: &FieldType, v: &Value) -> Sql {
         },
         (FieldType::Date, Value::Date(d)) => Sql::Text(d.at.format("%Y-%m-%d").to_string()),
         (FieldType::Date | FieldType::DateTime, Value::Text(t)) => {
-            match crate::builtins::date::parse_date_literal(t) {
+            match crate::value::date::parse_date_literal(t) {
                 Some(d) => encode(ty, &Value::date(d)),
                 None => Sql::Text(t.to_string()),
             }

@@ -1,6 +1,7 @@
 //! Calls: user functions in the same file, functions in library files
 //! (`standalone.fn(…)`, `automation.fn(…)`, `thisapp.fn(…)`), builtins.
 
+use crate::code::Code;
 use std::rc::Rc;
 
 use super::{Interpreter, RtError, RtResult};
@@ -248,7 +249,7 @@ impl Interpreter {
             Found::Function(f, src) => Ok(Some((f, src))),
             Found::NotFound => Ok(None),
             Found::Ambiguous(files) => Err(RtError::new(
-                "deluge::ambiguous_function",
+                Code::DelugeAmbiguousFunction,
                 format!(
                     "function `{path}` is defined in {} files: {}",
                     files.len(),
@@ -266,7 +267,7 @@ impl Interpreter {
         let searched: Vec<String> = lib.places().map(|p| p.label.clone()).collect();
         let misses = lib.near_misses(fname);
         let err = RtError::new(
-            "deluge::unknown_function",
+            Code::DelugeUnknownFunction,
             format!("function `{path}` was not found"),
         );
         if let Some((file, why)) = misses.first() {
@@ -287,24 +288,14 @@ impl Interpreter {
     }
 }
 
-pub(crate) fn did_you_mean<'a>(
-    name: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<String> {
-    let lname = name.to_ascii_lowercase();
-    candidates
-        .map(|c| (strsim::jaro_winkler(&lname, &c.to_ascii_lowercase()), c))
-        .filter(|(score, _)| *score > 0.85)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c.to_string())
-}
+pub(crate) use crate::diag::did_you_mean;
 
 pub(crate) fn unknown_function<'a>(
     name: &str,
     candidates: impl Iterator<Item = &'a str>,
 ) -> RtError {
     let err = RtError::new(
-        "deluge::unknown_function",
+        Code::DelugeUnknownFunction,
         format!("function '{name}' is not defined"),
     );
     match did_you_mean(name, candidates) {

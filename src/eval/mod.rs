@@ -3,9 +3,9 @@
 
 mod calls;
 mod compile;
-mod error;
+
 mod expr;
-mod ops;
+use crate::builtins::ops;
 mod stmt;
 mod tasks;
 
@@ -16,8 +16,8 @@ use std::rc::Rc;
 
 use chrono::{NaiveDateTime, TimeZone};
 
+pub use crate::error::{RtError, RtResult};
 pub(crate) use calls::did_you_mean;
-pub use error::{RtError, RtResult};
 pub use ops::binary_op;
 pub(crate) use tasks::body_value;
 pub use tasks::response_value;
@@ -411,18 +411,19 @@ impl Interpreter {
     }
 }
 
-/// Error for `x.unknownMethod()`, with a did-you-mean over known methods.
-pub fn unknown_method(name: &str, recv: &Value) -> RtError {
-    let candidates = crate::builtins::methods_of(Some(recv));
-    let err = RtError::new(
-        "deluge::unknown_function",
-        format!(
-            "'{name}' is not a known function of {}",
-            recv.type_tag().deluge_name()
-        ),
-    );
-    match calls::did_you_mean(name, candidates.iter().copied()) {
-        Some(h) => err.with_help(format!("did you mean `{h}`?")),
-        None => err.with_help("`dlg builtins` lists every supported function"),
+pub use crate::builtins::unknown_method;
+
+impl crate::builtins::Host for Interpreter {
+    fn tz(&self) -> chrono_tz::Tz {
+        self.options.tz
+    }
+    fn now(&self) -> NaiveDateTime {
+        Interpreter::now(self)
+    }
+    fn today(&self) -> DateTime {
+        Interpreter::today(self)
+    }
+    fn send_http(&mut self, req: crate::http::HttpRequest) -> RtResult<crate::http::HttpResponse> {
+        self.http()?.send(req).map_err(RtError::from_diag)
     }
 }

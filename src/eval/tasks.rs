@@ -4,7 +4,7 @@
 use indexmap::IndexMap;
 
 use super::{Interpreter, RtError, RtResult};
-use crate::http::{HttpRequest, HttpResponse, RequestBody};
+use crate::http::{HttpRequest, RequestBody};
 use crate::syntax::ast::{Expr, ExprKind, Span, Task, TaskKind};
 use crate::value::{Key, Value};
 
@@ -172,7 +172,7 @@ impl Interpreter {
             .send(request)
             .map_err(|d| {
                 let at = match connection_span {
-                    Some(s) if d.code.starts_with("connection::") => s,
+                    Some(s) if d.code.family() == "connection" => s,
                     _ => span,
                 };
                 RtError::from_diag(d).at(at, &source)
@@ -204,33 +204,5 @@ impl Interpreter {
     }
 }
 
-/// Deluge's view of a response body: a JSON object becomes a map, a JSON
-/// array a list, anything else text.
-pub(crate) fn body_value(body: &str) -> Value {
-    let trimmed = body.trim_start();
-    if (trimmed.starts_with('{') || trimmed.starts_with('['))
-        && let Ok(j) = serde_json::from_str::<serde_json::Value>(body)
-    {
-        return crate::value::from_json(&j);
-    }
-    Value::text(body.to_string())
-}
-
-pub fn response_value(response: HttpResponse, detailed: bool) -> Value {
-    let body = body_value(&response.body);
-    if !detailed {
-        return body;
-    }
-    let mut headers = crate::value::MapData::default();
-    for (k, v) in &response.headers {
-        headers.insert(Key::text(&k.to_ascii_lowercase()), Value::text(v.clone()));
-    }
-    let mut map = crate::value::MapData::default();
-    map.insert(
-        Key::text("responseCode"),
-        Value::Int(response.status as i64),
-    );
-    map.insert(Key::text("responseText"), body);
-    map.insert(Key::text("responseHeader"), Value::new_map(headers));
-    Value::new_map(map)
-}
+pub(crate) use crate::builtins::web::body_value;
+pub use crate::builtins::web::response_value;

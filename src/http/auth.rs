@@ -3,6 +3,7 @@
 //! refresh-token store, revocation, logout, status, and cache clean-up.
 //! Everything printed goes through the redaction policy (`crate::redact`).
 
+use crate::code::Code;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -99,14 +100,14 @@ impl HttpClient {
         } = c.auth
         {
             return Err(Diag::new(
-                "connection::invalid",
+                Code::ConnectionInvalid,
                 format!("connection '{name}' uses the client_credentials grant; it has no refresh token to authorize"),
             )
             .with_help(format!("dlg gets its access tokens with the client id and secret; `dlg auth status {name} --check` tries it")));
         }
         if !matches!(c.auth, Auth::Zoho { .. } | Auth::OAuth2 { .. }) {
             return Err(Diag::new(
-                "connection::invalid",
+                Code::ConnectionInvalid,
                 format!("connection '{name}' does not use OAuth; there is nothing to authorize"),
             )
             .with_help("dlg auth applies to zoho and oauth2 connections; static credentials (bearer, api_key, basic) are used as written"));
@@ -230,7 +231,7 @@ impl HttpClient {
                 Some(u) => (u, client_id, scopes, " "),
                 None => {
                     return Err(Diag::new(
-                        "connection::invalid",
+                        Code::ConnectionInvalid,
                         format!("connection '{name}' (oauth2) has no `auth_url` for the browser flow"),
                     )
                     .with_help(format!(
@@ -242,7 +243,7 @@ impl HttpClient {
         };
         if scopes.is_empty() && matches!(conn.auth, Auth::Zoho { .. }) {
             return Err(Diag::new(
-                "connection::invalid",
+                Code::ConnectionInvalid,
                 format!("connection '{name}' has no `scopes`; Zoho needs them in the consent request"),
             )
             .with_help(format!(
@@ -251,7 +252,7 @@ impl HttpClient {
         }
         let endpoint = reqwest::Url::parse(&endpoint).map_err(|e| {
             Diag::new(
-                "connection::invalid",
+                Code::ConnectionInvalid,
                 format!("connection '{name}': invalid auth_url: {e}"),
             )
             .with_help("auth_url must be an absolute https:// URL")
@@ -261,7 +262,7 @@ impl HttpClient {
             .block_on(oauth_flow::bind(port))
             .map_err(|e| {
                 Diag::new(
-                    "oauth::listen",
+                    Code::OauthListen,
                     format!("cannot listen on 127.0.0.1:{port} for the OAuth redirect: {e}"),
                 )
                 .with_help("another program uses the port: free it, or pick another with --port N (and register http://127.0.0.1:N/callback as the client's redirect URI)")
@@ -291,7 +292,7 @@ impl HttpClient {
             Ok(cb) => cb,
             Err(CallbackError::StateMismatch) => {
                 return Err(Diag::new(
-                    "oauth::state_mismatch",
+                    Code::OauthStateMismatch,
                     format!("the redirect for connection '{name}' carried a different `state` than dlg sent; it was rejected"),
                 )
                 .with_help(format!(
@@ -309,14 +310,14 @@ impl HttpClient {
             }
             Err(CallbackError::NoCode) => {
                 return Err(Diag::new(
-                    "oauth::error",
+                    Code::OauthError,
                     format!("the redirect for connection '{name}' carried no code"),
                 )
                 .with_help(format!("run `dlg auth {name}` again")));
             }
             Err(CallbackError::Timeout) => {
                 return Err(Diag::new(
-                    "oauth::timeout",
+                    Code::OauthTimeout,
                     format!(
                         "no redirect reached http://127.0.0.1:{port}/callback within {} s",
                         wait.as_secs()
@@ -328,7 +329,7 @@ impl HttpClient {
             }
             Err(CallbackError::Io(e)) => {
                 return Err(Diag::new(
-                    "oauth::listen",
+                    Code::OauthListen,
                     format!("the OAuth redirect listener failed: {e}"),
                 )
                 .with_help(format!("run `dlg auth {name}` again")));
@@ -337,15 +338,18 @@ impl HttpClient {
         let dc = match &conn.auth {
             Auth::Zoho { datacenter, .. } => {
                 let reported = cb.datacenter().map_err(|why| {
-                    Diag::new("oauth::error", format!("{why}; the code was not exchanged"))
-                        .with_help("only Zoho's own accounts servers receive the client secret")
+                    Diag::new(
+                        Code::OauthError,
+                        format!("{why}; the code was not exchanged"),
+                    )
+                    .with_help("only Zoho's own accounts servers receive the client secret")
                 })?;
                 if let Some(r) = reported
                     && r.code != datacenter.code
                 {
                     self.warn(
                         Diag::new(
-                            "connection::datacenter_mismatch",
+                            Code::ConnectionDatacenterMismatch,
                             format!(
                                 "Zoho reports the account of connection '{name}' in data center '{}' ({}), but the connection says '{}'; the code is exchanged at {}",
                                 r.code, r.name, datacenter.code, r.accounts_url
@@ -402,7 +406,7 @@ impl HttpClient {
             })
             .map_err(|e| {
                 Diag::new(
-                    "connection::store",
+                    Code::ConnectionStore,
                     format!(
                         "cannot write the token store {}: {e}",
                         store.dir().display()
@@ -426,7 +430,7 @@ impl HttpClient {
         let source = conns.refresh_source(name);
         if source == RefreshSource::ClientCredentials {
             return Err(Diag::new(
-                "connection::invalid",
+                Code::ConnectionInvalid,
                 format!("connection '{name}' uses the client_credentials grant; there is no refresh token to revoke"),
             )
             .with_help(format!("forget its cached access tokens with `dlg auth logout {name}`")));
@@ -437,7 +441,7 @@ impl HttpClient {
             }
             _ => {
                 return Err(Diag::new(
-                    "connection::invalid",
+                    Code::ConnectionInvalid,
                     format!("connection '{name}' does not use OAuth; there is no token to revoke"),
                 )
                 .with_help("revoke applies to zoho and oauth2 connections"));
@@ -452,7 +456,7 @@ impl HttpClient {
                 e.revoked_at = Some(now_secs());
                 store.save(&e).map_err(|e| {
                     Diag::new(
-                        "connection::store",
+                        Code::ConnectionStore,
                         format!("the token was revoked, but the store could not be updated: {e}"),
                     )
                     .with_help(format!("run `dlg auth logout {name}` to delete the entry"))
@@ -488,7 +492,7 @@ impl HttpClient {
             Ok(oauth_flow::Revoked::AlreadyInvalid(why)) => Ok(Some(self.scrub(&why))),
             Err(why) => Err(self.scrub_diag(
                 Diag::new(
-                    "oauth::revoke",
+                    Code::OauthRevoke,
                     format!(
                         "revoking the refresh token of connection '{}' failed: {why}",
                         conn.name
@@ -511,7 +515,7 @@ impl HttpClient {
             }
             _ => conns.revoke_url(&c.name)?.ok_or_else(|| {
                 Diag::new(
-                    "connection::invalid",
+                    Code::ConnectionInvalid,
                     format!("connection '{}' (oauth2) has no `revoke_url`", c.name),
                 )
                 .with_help(format!(
@@ -522,7 +526,7 @@ impl HttpClient {
         };
         let u = reqwest::Url::parse(&url).map_err(|e| {
             Diag::new(
-                "connection::invalid",
+                Code::ConnectionInvalid,
                 format!("connection '{}': invalid revoke_url: {e}", c.name),
             )
         })?;
@@ -544,7 +548,7 @@ impl HttpClient {
         }
         let removed = store.remove(name).map_err(|e| {
             Diag::new(
-                "connection::store",
+                Code::ConnectionStore,
                 format!("cannot delete the stored token of '{name}': {e}"),
             )
             .with_help(format!(

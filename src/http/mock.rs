@@ -31,6 +31,7 @@
 //! query string; with `?` it is compared with the full URL. The first entry
 //! that matches (and has uses left) wins.
 
+use crate::code::Code;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -142,7 +143,7 @@ impl MockSet {
     pub fn load(path: &Path) -> Result<MockSet, Diag> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             Diag::new(
-                "http::mock_file",
+                Code::HttpMockFile,
                 format!("cannot read mock file {}: {e}", path.display()),
             )
             .with_help("pass an existing TOML file to --mock")
@@ -154,7 +155,7 @@ impl MockSet {
         let source = SourceFile::new(path.display().to_string(), redact_secret_keys(text));
         let raw: RawMockFile = toml::from_str(text).map_err(|e| {
             let mut d = Diag::new(
-                "http::mock_file",
+                Code::HttpMockFile,
                 format!("invalid mock file {}: {}", path.display(), e.message().trim()),
             )
             .with_help("each [[request]] needs `url`, and may have method, query, form, request_body, request_json, request_headers, times, status, headers, json or body, delay_ms, expect = { times | min | max }, optional")
@@ -176,7 +177,7 @@ impl MockSet {
             ];
             if answers.iter().filter(|&&a| a).count() > 1 {
                 return Err(Diag::new(
-                    "http::mock_file",
+                    Code::HttpMockFile,
                     format!(
                         "mock for {} has more than one of `json`, `body`, `json_file`, `body_file`",
                         r.url
@@ -192,7 +193,7 @@ impl MockSet {
             let read = |file: &str, what: &str| -> Result<String, Diag> {
                 std::fs::read_to_string(base.join(file)).map_err(|e| {
                     Diag::new(
-                        "http::mock_file",
+                        Code::HttpMockFile,
                         format!(
                             "{what} = \"{file}\": cannot read {}: {e}",
                             base.join(file).display()
@@ -208,7 +209,7 @@ impl MockSet {
                     let text = read(f, "json_file")?;
                     let parsed: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
                         Diag::new(
-                            "http::mock_file",
+                            Code::HttpMockFile,
                             format!("json_file = \"{f}\" is not valid JSON: {e}"),
                         )
                         .with_help("paste the response body exactly as the API returned it")
@@ -521,7 +522,7 @@ impl MockSet {
             ));
         }
         Err(Diag::new(
-            "http::unmocked",
+            Code::HttpUnmocked,
             format!("no mock for {method} {full} (mock mode never uses the network)"),
         )
         .with_help(help))

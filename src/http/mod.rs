@@ -12,11 +12,14 @@ pub mod mock;
 
 pub use auth::{AuthStatus, Revocation, ServiceCheck};
 
+use crate::code::Code;
 use std::collections::HashSet;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
+
+pub use crate::net::{error_chain, timeout_diag};
 
 use crate::connections::token::{TokenStore, default_cache_dir};
 use crate::connections::{Auth, Connection, Connections, KeyLocation, datacenter};
@@ -162,27 +165,6 @@ pub const MAX_REDIRECTS: usize = 10;
 /// Largest response body read (the largest of Zoho's caps: `postUrl`, 50 MB).
 pub const MAX_RESPONSE_BYTES: usize = 50 * 1024 * 1024;
 
-/// Deluge's timeout error.
-pub fn timeout_diag() -> Diag {
-    Diag::new("http::timeout", "socket timeout error")
-        .with_help("the server did not answer in time (Deluge allows 40 seconds); check the URL and the server, or raise the timeout")
-}
-
-/// Display an error with its sources (reqwest hides the cause otherwise).
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let m = c.to_string();
-        if !s.contains(&m) {
-            s.push_str(": ");
-            s.push_str(&m);
-        }
-        cur = c.source();
-    }
-    s
-}
-
 /// Summary of one connection (see [`HttpClient::describe_connections`]).
 #[derive(Clone, Debug)]
 pub struct ConnectionInfo {
@@ -263,32 +245,7 @@ impl fmt::Debug for HttpClient {
 
 impl HttpClient {
     pub fn new(opts: HttpOptions) -> Result<HttpClient, Diag> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                Diag::new(
-                    "http::request",
-                    format!("cannot start the HTTP runtime: {e}"),
-                )
-            })?;
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("dlg/", env!("CARGO_PKG_VERSION")))
-            .timeout(opts.timeout)
-            .connect_timeout(opts.timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
-            // Never automatic: token, revoke and code-exchange requests
-            // (client secret, refresh token in the body) must not follow a
-            // redirect at all, and API requests follow them by hand in
-            // `execute`, dropping credentials across origins.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| {
-                Diag::new(
-                    "http::request",
-                    format!("cannot build the HTTP client: {}", error_chain(&e)),
-                )
-            })?;
+        let (rt, http) = crate::net::runtime_and_client(opts.timeout)?;
         let mocks = match &opts.mock_path {
             Some(p) => Some(MockSet::load(p)?),
             None => None,
@@ -367,7 +324,7 @@ impl HttpClient {
             {
                 self.warn(
                     Diag::new(
-                        "connection::untrusted_api_domain",
+                        Code::ConnectionUntrustedApiDomain,
                         format!(
                             "the token cache of connection '{}' names api_domain `{d}`, which is not a Zoho API domain of data center '{}'; using {}",
                             conn.name, dc.code, dc.api_domain
@@ -507,7 +464,7 @@ impl HttpClient {
 
     /// The redaction policy ([`crate::redact`]) over a diagnostic.
     fn scrub_diag(&self, d: Diag) -> Diag {
-        crate::redact::diag(d)
+        d.redacted()
     }
 
     /// Print the token cache's warnings (unsafe modes, unwritable cache).
@@ -630,19 +587,19 @@ impl HttpClient {
             }
             other => {
                 return Err(Diag::new(
-                    "http::request",
+                    Code::HttpRequest,
                     format!("unsupported request type `{other}`"),
                 )
                 .with_help("use one of GET, POST, PUT, PATCH, DELETE"));
             }
         };
         let mut url = reqwest::Url::parse(req.url.trim()).map_err(|e| {
-            Diag::new("http::request", format!("invalid URL `{}`: {e}", req.url))
+            Diag::new(Code::HttpRequest, format!("invalid URL `{}`: {e}", req.url))
                 .with_help("invokeurl needs an absolute http:// or https:// URL")
         })?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(Diag::new(
-                "http::request",
+                Code::HttpRequest,
                 format!("unsupported URL scheme in `{}`", req.url),
             )
             .with_help("invokeurl needs an absolute http:// or https:// URL"));
@@ -658,7 +615,7 @@ impl HttpClient {
             Some(name) if !name.trim().is_empty() => {
                 let c = conns.resolve(name.trim(), !self.is_mock()).map_err(|d| {
                     match (&self.mocks, d.code) {
-                        (Some(m), "connection::unknown") => {
+                        (Some(m), Code::ConnectionUnknown) => {
                             let help = d.help.clone().unwrap_or_default();
                             d.with_help(format!(
                                 "{help}\nin mock mode it may also be declared in {} (no secrets needed):\n[connections.{}]\ndatacenter = \"in\"",
@@ -815,14 +772,14 @@ impl HttpClient {
             Auth::OAuth2 { token_url, .. } => token_url.clone(),
             _ => {
                 return Err(Diag::new(
-                    "connection::invalid",
+                    Code::ConnectionInvalid,
                     format!("connection '{}' has no token endpoint", conn.name),
                 ));
             }
         };
         let parsed = reqwest::Url::parse(&token_url).map_err(|e| {
             Diag::new(
-                "connection::invalid",
+                Code::ConnectionInvalid,
                 format!(
                     "connection '{}': invalid token_url `{token_url}`: {e}",
                     conn.name
@@ -925,7 +882,7 @@ impl HttpClient {
                     if hops >= MAX_REDIRECTS {
                         return Err(Failure::Diag(
                             Diag::new(
-                                "http::request",
+                                Code::HttpRequest,
                                 format!(
                                     "{} {shown} was redirected more than {MAX_REDIRECTS} times",
                                     req.method
@@ -939,7 +896,7 @@ impl HttpClient {
                     if !matches!(next.scheme(), "http" | "https") {
                         return Err(Failure::Diag(
                             Diag::new(
-                                "http::request",
+                                Code::HttpRequest,
                                 format!(
                                     "{} {shown} was redirected to a `{}:` URL",
                                     req.method,
@@ -1002,14 +959,14 @@ impl HttpClient {
             Ok(Err(Failure::Net(e))) if e.is_timeout() => return Err(timeout_diag()),
             Ok(Err(Failure::Net(e))) => {
                 return Err(Diag::new(
-                    "http::request",
+                    Code::HttpRequest,
                     format!("{method} {shown} failed: {}", error_chain(&e.without_url())),
                 )
                 .with_help("check the URL, your network connection, and the [hosts] table of connections.toml"));
             }
             Ok(Err(Failure::TooLarge)) => {
                 return Err(Diag::new(
-                    "http::response_too_large",
+                    Code::HttpResponseTooLarge,
                     format!(
                         "the response of {method} {shown} is larger than {} MB",
                         MAX_RESPONSE_BYTES / (1024 * 1024)
@@ -1074,7 +1031,7 @@ impl HttpClient {
             None => "the token was rejected after a refresh; check the connection's scopes and the API host".into(),
         };
         Err(Diag::new(
-            "zoho::not_authorized",
+            Code::ZohoNotAuthorized,
             format!(
                 "Zoho answered 401 (code 57: {msg}) for {host} with connection '{}'",
                 conn.name
@@ -1104,7 +1061,7 @@ impl HttpClient {
         }
         self.warn(
             Diag::new(
-                "zoho::datacenter_mismatch",
+                Code::ZohoDatacenterMismatch,
                 format!(
                     "{host} belongs to Zoho data center '{}' ({}), but connection '{}' is in '{}' ({})",
                     host_dc.code, host_dc.name, conn.name, dc.code, dc.name

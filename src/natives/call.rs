@@ -2,6 +2,7 @@
 //! the default for its service), and REST requests through it.
 
 use super::TaskDef;
+use crate::code::Code;
 use crate::eval::{Interpreter, RtError, RtResult};
 use crate::http::{HttpRequest, RequestBody};
 use crate::value::{Key, KeyRef, MapData, Value, to_json};
@@ -124,7 +125,7 @@ impl<'a> TaskCall<'a> {
         match http.api_domain(&name) {
             Some(d) => Ok(d.trim_end_matches('/').to_string()),
             None => Err(RtError::new(
-                "connection::invalid",
+                Code::ConnectionInvalid,
                 format!(
                     "{}: connection '{name}' is not a Zoho OAuth connection, so it has no Zoho data center",
                     self.path

@@ -15,6 +15,7 @@
 //!
 //! The first entry that matches (and has uses left) answers.
 
+use crate::code::Code;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -73,7 +74,7 @@ pub struct State {
 
 fn invalid(source: &SourceFile, message: String, span: std::ops::Range<usize>) -> Diag {
     Diag::new(
-        "http::mock_file",
+        Code::HttpMockFile,
         format!("invalid [[task]] fixture in {}: {message}", source.name),
     )
     .with_help(
@@ -265,7 +266,7 @@ fn load(interp: &mut Interpreter) -> Result<Option<Rc<TaskFixtures>>, Diag> {
         let loaded = std::fs::read_to_string(&path)
             .map_err(|e| {
                 Diag::new(
-                    "http::mock_file",
+                    Code::HttpMockFile,
                     format!("cannot read mock file {}: {e}", path.display()),
                 )
                 .with_help("pass an existing TOML file to --mock")

@@ -10,6 +10,7 @@
 
 pub mod lookup;
 
+use crate::code::Code;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -143,7 +144,7 @@ fn project_error(
     span: Option<std::ops::Range<usize>>,
 ) -> Diag {
     let mut d = Diag::new(
-        "project::invalid",
+        Code::ProjectInvalid,
         format!("invalid project file {}: {message}", source.name),
     )
     .with_help("`dlg init` writes a commented dlg.toml showing every setting")
@@ -166,7 +167,7 @@ impl Project {
         if let Some(key) = find_secret_key(&value, "") {
             let span = text.find(key.rsplit('.').next().unwrap_or(&key));
             return Err(Diag::new(
-                "project::invalid",
+                Code::ProjectInvalid,
                 format!("{} must not hold secrets, found `{key}`", source.name),
             )
             .with_help("dlg.toml is meant to be committed: keep client secrets, refresh tokens and passwords in connections.toml (outside the repository, or as ${ENV_VAR} references)")
@@ -221,7 +222,7 @@ impl Project {
     pub fn load(path: &Path) -> Result<Project, Diag> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             Diag::new(
-                "project::invalid",
+                Code::ProjectInvalid,
                 format!("cannot read project file {}: {e}", path.display()),
             )
             .with_help("pass an existing dlg.toml (or its directory) to --project")
@@ -376,7 +377,7 @@ Name = "text"
     #[test]
     fn rejects_typos_and_secrets() {
         let e = Project::parse(Path::new("dlg.toml"), "[run]\ntimezon = \"UTC\"\n").unwrap_err();
-        assert_eq!(e.code, "project::invalid");
+        assert_eq!(e.code, Code::ProjectInvalid);
         assert!(e.message.contains("timezon"), "{}", e.message);
         let e = Project::parse(
             Path::new("dlg.toml"),

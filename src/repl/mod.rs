@@ -422,15 +422,36 @@ pub fn type_label(v: &Value) -> String {
 /// accumulate until the parser says the entry is complete; a following line
 /// starting with `else` joins the `if` before it. Blank lines inside an
 /// incomplete entry are kept (scripts have them).
+///
+/// A line that is not UTF-8 is reported (`deluge::encoding`, with its line
+/// number) and skipped together with the entry it belongs to; the session
+/// goes on and exits 1 at the end.
 pub fn run_piped(session: &mut Session, input: impl BufRead) -> i32 {
-    let mut lines = input.lines().map_while(Result::ok).peekable();
+    let mut lines = PipedLines::new(input).peekable();
     let mut pending = PendingEntry::default();
+    // The entry being gathered holds a line that was not UTF-8: it is read
+    // to its end (so the lines after it are not taken for new entries) and
+    // then dropped.
+    let mut poisoned = false;
     while let Some(line) = lines.next() {
+        let line = match line {
+            Ok(l) => l,
+            Err((lossy, d)) => {
+                session.report(&d);
+                poisoned = true;
+                lossy
+            }
+        };
         pending.push(&line);
         if !pending.is_complete() {
             continue;
         }
-        if let Some(next) = lines.peek()
+        if poisoned {
+            pending.clear();
+            poisoned = false;
+            continue;
+        }
+        if let Some(Ok(next) | Err((next, _))) = lines.peek()
             && starts_with_word(next, "else")
         {
             continue;
@@ -439,10 +460,79 @@ pub fn run_piped(session: &mut Session, input: impl BufRead) -> i32 {
             return i32::from(session.errors > 0);
         }
     }
-    if !pending.is_empty() {
+    if !pending.is_empty() && !poisoned {
         session.entry(&pending.take());
     }
     i32::from(session.errors > 0)
+}
+
+/// The lines of piped input (without `\n` / `\r\n`); a line that is not
+/// UTF-8 comes with a diagnostic (and its lossy text), a read error is a
+/// diagnostic that ends the input.
+struct PipedLines<R> {
+    input: R,
+    line_no: usize,
+    done: bool,
+}
+
+impl<R: BufRead> PipedLines<R> {
+    fn new(input: R) -> Self {
+        PipedLines {
+            input,
+            line_no: 0,
+            done: false,
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for PipedLines<R> {
+    type Item = Result<String, (String, Diag)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let mut buf = Vec::new();
+        match self.input.read_until(b'\n', &mut buf) {
+            Ok(0) => {
+                self.done = true;
+                return None;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                self.done = true;
+                return Some(Err((
+                    String::new(),
+                    Diag::new(
+                        crate::code::Code::DelugeIo,
+                        format!("cannot read standard input: {e}"),
+                    ),
+                )));
+            }
+        }
+        self.line_no += 1;
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+            if buf.last() == Some(&b'\r') {
+                buf.pop();
+            }
+        }
+        Some(String::from_utf8(buf).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            let col = String::from_utf8_lossy(&e.as_bytes()[..at]).chars().count() + 1;
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let d = Diag::new(
+                crate::code::Code::DelugeEncoding,
+                format!(
+                    "line {} of the input is not UTF-8 text: invalid byte 0x{:02X} at column {col}; the entry was skipped",
+                    self.line_no,
+                    e.as_bytes()[at]
+                ),
+            )
+            .with_help("Deluge source is UTF-8: convert the input first (e.g. `iconv -f latin1 -t utf-8`)");
+            (lossy, d)
+        }))
+    }
 }
 
 /// Lines gathered into one entry until the parser says it is complete.

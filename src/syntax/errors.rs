@@ -1,6 +1,7 @@
 //! Syntax errors in words rather than pest rule names, and the pre-parse
 //! nesting guard.
 
+use crate::code::Code;
 use crate::diag::{Diag, SourceFile};
 
 use pest::Parser;
@@ -10,7 +11,7 @@ use super::scan::{Skip, skip_at};
 
 #[derive(Clone, Debug)]
 pub struct SyntaxError {
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub help: String,
     pub span: std::ops::Range<usize>,
@@ -297,7 +298,7 @@ pub(super) fn from_pest(err: pest::error::Error<Rule>, rule: Rule, src: &str) ->
         .map(|(i, _)| at + i)
         .unwrap_or(at);
     SyntaxError {
-        code: "deluge::syntax",
+        code: Code::DelugeSyntax,
         message,
         help,
         span: at..end.max(at),
@@ -321,7 +322,7 @@ pub fn check_nesting(src: &str) -> Result<(), SyntaxError> {
             }
             Skip::UnclosedComment => {
                 return Err(SyntaxError {
-                    code: "deluge::syntax",
+                    code: Code::DelugeSyntax,
                     message: "Comment Task is not closed properly".into(),
                     help: "close the block comment with `*/`".into(),
                     span: i..i + 2,
@@ -356,7 +357,7 @@ pub fn check_nesting(src: &str) -> Result<(), SyntaxError> {
 
 fn limit_error(at: usize) -> SyntaxError {
     SyntaxError {
-        code: "deluge::limit",
+        code: Code::DelugeLimit,
         message: format!("code nested deeper than {MAX_NESTING} levels of brackets, braces or parentheses"),
         help: "flatten the code: move inner expressions into variables and inner blocks into functions".into(),
         span: at..at + 1,

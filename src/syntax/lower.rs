@@ -1,5 +1,6 @@
 //! pest pairs → typed AST, resolving variables to frame slots.
 
+use crate::code::Code;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -94,7 +95,7 @@ fn span_of(p: &Pair<Rule>) -> Span {
 
 fn err_at(span: Span, message: impl Into<String>, help: impl Into<String>) -> SyntaxError {
     SyntaxError {
-        code: "deluge::syntax",
+        code: Code::DelugeSyntax,
         message: message.into(),
         help: help.into(),
         span: span.range(),
@@ -118,7 +119,7 @@ fn parse_rule(rule: Rule, src: &str) -> Result<Pair<'_, Rule>, SyntaxError> {
     let mut pairs = parsed.map_err(|e| {
         if matches!(&e.variant, pest::error::ErrorVariant::CustomError { message } if message.contains("call limit")) {
             return SyntaxError {
-                code: "deluge::limit",
+                code: Code::DelugeLimit,
                 message: "the script is too complex to parse (parser step limit reached)".into(),
                 help: "look for deeply nested or unclosed brackets near the reported position".into(),
                 span: match e.location {
@@ -989,7 +990,8 @@ impl<'s> Lowerer<'s> {
         };
         let mut parts = first.clone().into_inner();
         let name = parts.next().map(|p| p.as_str().to_ascii_lowercase());
-        parts.next().is_some() && name.is_some_and(|n| crate::builtins::method_id(&n).is_some())
+        parts.next().is_some()
+            && name.is_some_and(|n| crate::syntax::names::method_id(&n).is_some())
     }
 
     fn task(&self, pair: Pair<Rule>) -> Result<Task, SyntaxError> {
@@ -1082,7 +1084,7 @@ impl<'s> Lowerer<'s> {
             .count();
         if operators > MAX_OPERATORS {
             return Err(SyntaxError {
-                code: "deluge::limit",
+                code: Code::DelugeLimit,
                 message: format!("expression has more than {MAX_OPERATORS} operators"),
                 help: "split the expression into smaller statements using variables".into(),
                 span: span_of(&pair).range(),
@@ -1297,7 +1299,7 @@ impl<'s> Lowerer<'s> {
                         ExprKind::Const(Value::Decimal(9_223_372_036_854_775_808.0))
                     } else {
                         return Err(SyntaxError {
-                            code: "deluge::syntax",
+                            code: Code::DelugeSyntax,
                             message: format!(
                                 "number {} is out of range for a 64-bit Number",
                                 pair.as_str()
@@ -1323,7 +1325,7 @@ impl<'s> Lowerer<'s> {
             Rule::quoted => {
                 let inner = pair.into_inner().next().map(|p| p.as_str()).unwrap_or("");
                 let text = inner.replace("\\'", "'");
-                match crate::builtins::date::parse_date_literal(&text) {
+                match crate::value::date::parse_date_literal(&text) {
                     Some(d) => ExprKind::Const(Value::date(d)),
                     None => ExprKind::Const(Value::text(text)),
                 }
@@ -1568,7 +1570,7 @@ fn method_expr(receiver: Expr, name: &str, lname: &str, args: Vec<Expr>, span: S
     Expr::new(
         ExprKind::Method {
             receiver: Box::new(receiver),
-            method: crate::builtins::method_id(lname),
+            method: crate::syntax::names::method_id(lname),
             name: Rc::from(name),
             args,
         },

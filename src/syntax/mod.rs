@@ -3,6 +3,7 @@
 pub mod ast;
 mod errors;
 mod lower;
+pub mod names;
 mod parser;
 pub mod scan;
 

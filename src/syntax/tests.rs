@@ -4,6 +4,7 @@
 
 use super::ast::*;
 use super::{SyntaxError, parse_program};
+use crate::code::Code;
 use crate::value::Value;
 
 fn sexp(f: &Function, e: &Expr) -> String {
@@ -471,7 +472,7 @@ fn creator_syntax_parses() {
 fn missing_semicolon_points_at_the_next_token() {
     let src = "x = 1;\ny = x + 2\ninfo y;\n";
     let e = error(src);
-    assert_eq!(e.code, "deluge::syntax");
+    assert_eq!(e.code, Code::DelugeSyntax);
     assert_eq!(line_col(src, e.span.start), (3, 1));
     assert!(e.message.starts_with("expected `;`"), "{}", e.message);
     assert!(e.message.contains("found `info`"), "{}", e.message);

@@ -19,6 +19,7 @@
 //! A failed check raises `dlg::assert`, which the script's own try/catch
 //! cannot catch.
 
+use crate::code::Code;
 use crate::eval::{Interpreter, RtError, RtResult};
 use crate::value::{Key, MapData, Value};
 
@@ -74,7 +75,7 @@ pub fn call(interp: &mut Interpreter, name: &str, args: &[Value]) -> Option<RtRe
 }
 
 fn failure(message: String, help: Option<String>) -> RtError {
-    let e = RtError::new("dlg::assert", message);
+    let e = RtError::new(Code::DlgAssert, message);
     match help {
         Some(h) => e.with_help(h),
         None => e.with_help("a test check failed"),
@@ -221,7 +222,7 @@ fn assert_throws(interp: &mut Interpreter, args: &[Value]) -> RtResult<Value> {
             ),
             None,
         )),
-        Err(e) if e.code == "dlg::assert" => Err(e),
+        Err(e) if e.code == Code::DlgAssert => Err(e),
         Err(e) => match fragment {
             Some(f) if !e.message.contains(&f) => Err(failure(
                 format!(

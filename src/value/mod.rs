@@ -2,6 +2,7 @@
 //! as in Deluge where `b = a; b.add(1);` changes `a` too. Text is an
 //! `Rc<String>` so `s = s + x` can append in place when `s` is the only owner.
 
+pub mod date;
 mod display;
 mod json;
 mod key;

@@ -5,18 +5,17 @@
 //! date argument (`"2024-01-15".addDay(1)`, `daysBetween("1-Jan-2019",
 //! "31-Dec-2019")`), as Zoho's services other than Creator do.
 
-pub mod format;
-pub mod parse;
-mod zone;
+pub use crate::value::date::{format, parse, parse_date_literal, parse_date_text};
 
 use chrono::{Datelike, Days, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike};
 
 use super::{FunctionDef, MethodDef, Recv, arg_int, arg_text, func, method};
-use crate::eval::{Interpreter, RtError, RtResult};
+use crate::builtins::Host;
+use crate::error::{RtError, RtResult};
+use crate::value::date::format::{DAY_NAMES, us_week_from, weekday0};
+use crate::value::date::parse::{Fail, parse_default, parse_with_pattern, weekday_from_name};
+use crate::value::date::zone::{Zone, localize, to_utc, zone_named};
 use crate::value::{DateTime, Value};
-use format::{DAY_NAMES, us_week_from, weekday0};
-use parse::{Fail, parse_default, parse_with_pattern, weekday_from_name};
-use zone::{Zone, localize, to_utc, zone_named};
 
 /// Register `$f` for date receivers and for date-like text.
 macro_rules! methods {
@@ -109,21 +108,6 @@ const DATE_HELP: &str = "use a layout such as dd-MMM-yyyy, yyyy-MM-dd or MM/dd/y
 
 // ------------------------------------------------------------ parsing API
 
-/// Parse date/date-time text in Zoho's layouts, or with a Java pattern.
-pub fn parse_date_text(text: &str, pattern: Option<&str>) -> Option<DateTime> {
-    let at = match pattern {
-        Some(p) => parse_with_pattern(text, p).ok()?,
-        None => parse_default(text).ok()?,
-    };
-    Some(DateTime { at, has_time: true })
-}
-
-/// A single-quoted literal such as `'15-Aug-1947 19:00:00'`; `None` when
-/// the text is not a valid date (the literal is then text).
-pub fn parse_date_literal(text: &str) -> Option<DateTime> {
-    parse_date_text(text, None)
-}
-
 fn parse_error(text: &str, pattern: Option<&str>, fail: Fail) -> RtError {
     match (fail, pattern) {
         (Fail::Invalid(why), _) => {
@@ -185,7 +169,7 @@ fn out_of_range() -> RtError {
         .with_help("dates must fall between the years -99999 and 99999")
 }
 
-pub fn from_epoch_millis(interp: &Interpreter, ms: i64) -> RtResult<DateTime> {
+pub fn from_epoch_millis(interp: &dyn Host, ms: i64) -> RtResult<DateTime> {
     // About ±190,000 years: keeps every later conversion in range.
     const LIMIT: i64 = 6_000_000_000_000_000;
     let utc = (-LIMIT..=LIMIT)
@@ -193,36 +177,32 @@ pub fn from_epoch_millis(interp: &Interpreter, ms: i64) -> RtResult<DateTime> {
         .then(|| chrono::DateTime::from_timestamp_millis(ms))
         .flatten()
         .ok_or_else(|| RtError::runtime(format!("{ms} is out of range for a date-time")))?;
-    let (at, _) = localize(&Zone::Named(interp.options.tz), &utc);
+    let (at, _) = localize(&Zone::Named(interp.tz()), &utc);
     Ok(DateTime { at, has_time: true })
 }
 
-pub fn to_epoch_millis(interp: &Interpreter, d: &DateTime) -> i64 {
-    to_utc(&interp.options.tz, &d.at).timestamp_millis()
+pub fn to_epoch_millis(interp: &dyn Host, d: &DateTime) -> i64 {
+    to_utc(&interp.tz(), &d.at).timestamp_millis()
 }
 
 // ------------------------------------------------------------- formatting
 
 /// Format with a Java SimpleDateFormat pattern in the run's time zone.
-pub fn format_java(interp: &Interpreter, at: &NaiveDateTime, pattern: &str) -> Option<String> {
-    let utc = to_utc(&interp.options.tz, at);
-    let (_, info) = localize(&Zone::Named(interp.options.tz), &utc);
+pub fn format_java(interp: &dyn Host, at: &NaiveDateTime, pattern: &str) -> Option<String> {
+    let utc = to_utc(&interp.tz(), at);
+    let (_, info) = localize(&Zone::Named(interp.tz()), &utc);
     format::format(at, pattern, &info)
 }
 
 /// `d.toString(pattern[, timeZone])`: null when the pattern is invalid.
-pub fn to_string_with_pattern(
-    interp: &mut Interpreter,
-    d: &Value,
-    args: &[Value],
-) -> RtResult<Value> {
+pub fn to_string_with_pattern(interp: &mut dyn Host, d: &Value, args: &[Value]) -> RtResult<Value> {
     let Value::Date(d) = d else {
         return Ok(Value::text(d.to_display()));
     };
     let pattern = arg_text(args, 0, "toString")?;
     let out = match args.get(1) {
         Some(Value::Text(tz)) if !tz.trim().is_empty() => {
-            let utc = to_utc(&interp.options.tz, &d.at);
+            let utc = to_utc(&interp.tz(), &d.at);
             let (at, info) = localize(&zone_named(tz), &utc);
             format::format(&at, &pattern, &info)
         }
@@ -231,7 +211,7 @@ pub fn to_string_with_pattern(
     Ok(out.map(Value::text).unwrap_or(Value::Null))
 }
 
-fn date_to_string(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn date_to_string(i: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     if args.is_empty() {
         return Ok(Value::text(r.to_display()));
     }
@@ -287,13 +267,13 @@ fn trailing_time(t: &str) -> Option<NaiveTime> {
         .ok()
 }
 
-fn text_to_date(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn text_to_date(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     convert_text(r, args, false)
 }
 /// `text.toTime([pattern][, timeZone])`: with a time zone, the text is a
 /// wall time in that zone, converted to the run's zone (`--tz`), as the
 /// toTime page describes.
-fn text_to_datetime(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn text_to_datetime(i: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let v = convert_text(r, &args[..args.len().min(1)], true)?;
     match (args.get(1), &v) {
         (Some(Value::Text(zone)), Value::Date(d)) if !zone.trim().is_empty() => {
@@ -305,16 +285,16 @@ fn text_to_datetime(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<
                         .and_utc()
                 }
             };
-            let (at, _) = localize(&Zone::Named(i.options.tz), &utc);
+            let (at, _) = localize(&Zone::Named(i.tz()), &utc);
             Ok(Value::date(DateTime { at, has_time: true }))
         }
         _ => Ok(v),
     }
 }
-fn date_to_date(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn date_to_date(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(date_only(recv_date(r, "toDate")?.at))
 }
-fn date_to_datetime(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn date_to_datetime(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     let d = recv_date(r, "toDateTime")?;
     Ok(Value::date(DateTime {
         at: d.at,
@@ -331,14 +311,14 @@ fn millis_of(r: &Value) -> RtResult<i64> {
         ))),
     }
 }
-fn millis_to_date(i: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn millis_to_date(i: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(date_only(from_epoch_millis(i, millis_of(r)?)?.at))
 }
-fn millis_to_datetime(i: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn millis_to_datetime(i: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(Value::date(from_epoch_millis(i, millis_of(r)?)?))
 }
 
-fn is_date(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn is_date(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     Ok(match r {
         Value::Date(_) => Value::Bool(true),
         Value::Text(t) => Value::Bool(parse_default(t).is_ok()),
@@ -347,7 +327,7 @@ fn is_date(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
     })
 }
 
-fn unix_epoch(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn unix_epoch(i: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let at = match r {
         Value::Date(d) => d.at,
         Value::Text(t) => match parse_default(t) {
@@ -376,15 +356,15 @@ fn unix_epoch(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value>
                 .unwrap_or(at)
                 .and_utc(),
         },
-        _ => to_utc(&i.options.tz, &at),
+        _ => to_utc(&i.tz(), &at),
     };
     Ok(Value::Int(utc.timestamp_millis()))
 }
 
-fn today_fn(i: &mut Interpreter, _: &[Value]) -> RtResult<Value> {
+fn today_fn(i: &mut dyn Host, _: &[Value]) -> RtResult<Value> {
     Ok(Value::date(i.today()))
 }
-fn now_fn(i: &mut Interpreter, _: &[Value]) -> RtResult<Value> {
+fn now_fn(i: &mut dyn Host, _: &[Value]) -> RtResult<Value> {
     let now = i.now();
     Ok(Value::date(DateTime {
         at: now.with_nanosecond(0).unwrap_or(now),
@@ -441,7 +421,7 @@ fn add_unit(r: &Value, args: &[Value], fname: &str, unit: Unit, sign: i64) -> Rt
 macro_rules! adders {
     ($( $f:ident, $name:literal, $unit:ident, $sign:expr; )*) => {
         $(
-            fn $f(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+            fn $f(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
                 add_unit(r, args, $name, Unit::$unit, $sign)
             }
         )*
@@ -532,7 +512,7 @@ fn step_business_days(
     in_range(at)
 }
 
-fn add_business_day(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn add_business_day(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let d = recv_date(r, "addBusinessDay")?;
     let n = arg_int(args, 0, "addBusinessDay")?;
     let at = step_business_days(d.at, n, args, "addBusinessDay")?;
@@ -543,7 +523,7 @@ fn add_business_day(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<
 /// `addBusinessHour(n[, weekends[, holidays[, {"start": h, "end": h}]]])`:
 /// move n working hours forward, counting only the business hours
 /// (default 9 to 17) of days that are neither weekends nor holidays.
-fn add_business_hour(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn add_business_hour(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     const FNAME: &str = "addBusinessHour";
     let d = recv_date(r, FNAME)?;
     let n = arg_int(args, 0, FNAME)?;
@@ -610,7 +590,7 @@ fn add_business_hour(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult
     }))
 }
 
-fn sub_business_day(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn sub_business_day(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let d = recv_date(r, "subBusinessDay")?;
     let n = arg_int(args, 0, "subBusinessDay")?;
     let n = n.checked_neg().ok_or_else(out_of_range)?;
@@ -619,7 +599,7 @@ fn sub_business_day(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<
 }
 
 /// `workday(n)`: date only; a negative count returns the date unchanged.
-fn workday(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn workday(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let d = recv_date(r, "workday")?;
     let n = arg_int(args, 0, "workday")?;
     if n < 0 {
@@ -633,7 +613,7 @@ fn workday(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
 macro_rules! getters {
     ($( $f:ident, $name:literal, |$at:ident| $e:expr; )*) => {
         $(
-            fn $f(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+            fn $f(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
                 let $at = recv_date(r, $name)?.at;
                 Ok(Value::Int($e as i64))
             }
@@ -654,7 +634,7 @@ getters! {
 
 /// `getWeekOfYear([startDay])`: weeks start on Sunday unless a day name
 /// (or number, 1 = Sunday) says otherwise.
-fn get_week_of_year(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn get_week_of_year(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let at = recv_date(r, "getWeekOfYear")?.at;
     let first = match args.first() {
         None | Some(Value::Null) => 0,
@@ -679,22 +659,22 @@ fn day_span(r: &Value, args: &[Value], fname: &str) -> RtResult<i64> {
 }
 
 /// Whole calendar days from the receiver to the argument (times ignored).
-fn days_between(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn days_between(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     Ok(Value::Int(day_span(r, args, "daysBetween")?))
 }
 
-fn hours_between(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn hours_between(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let (a, b) = span(r, args, "hoursBetween")?;
     Ok(Value::Int(b.signed_duration_since(a).num_hours()))
 }
 
 /// Zoho counts a month as 30 days here (`monthsDiff` is the calendar one).
-fn months_between(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn months_between(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     Ok(Value::Int(day_span(r, args, "monthsBetween")? / 30))
 }
 
 /// Zoho counts a year as 365 days here (`yearsDiff` is the calendar one).
-fn years_between(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn years_between(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     Ok(Value::Int(day_span(r, args, "yearsBetween")? / 365))
 }
 
@@ -710,19 +690,19 @@ fn calendar_months(a: NaiveDate, b: NaiveDate) -> i64 {
     }
 }
 
-fn months_diff(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn months_diff(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let (a, b) = span(r, args, "monthsDiff")?;
     Ok(Value::Int(calendar_months(a.date(), b.date())))
 }
 
-fn years_diff(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn years_diff(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let (a, b) = span(r, args, "yearsDiff")?;
     Ok(Value::Int(calendar_months(a.date(), b.date()) / 12))
 }
 
 // ------------------------------------------------------------- boundaries
 
-fn to_start_of_month(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn to_start_of_month(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     let d = recv_date(r, "toStartOfMonth")?;
     let first = d.at.date().with_day(1).unwrap_or(d.at.date());
     Ok(Value::date(DateTime {
@@ -732,7 +712,7 @@ fn to_start_of_month(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Va
 }
 
 /// Weeks start on Sunday.
-fn to_start_of_week(_: &mut Interpreter, r: &Value, _: &[Value]) -> RtResult<Value> {
+fn to_start_of_week(_: &mut dyn Host, r: &Value, _: &[Value]) -> RtResult<Value> {
     let d = recv_date(r, "toStartOfWeek")?;
     let date = d.at.date();
     let start = date
@@ -752,13 +732,13 @@ fn month_shift(r: &Value, args: &[Value], fname: &str) -> RtResult<NaiveDate> {
 }
 
 /// `edate(n)`: n months later (clamped to the month's end), date only.
-fn edate(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn edate(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let d = month_shift(r, args, "edate")?;
     Ok(date_only(d.and_time(NaiveTime::MIN)))
 }
 
 /// `eomonth(n)`: the last day of the month n months later, date only.
-fn eomonth(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn eomonth(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let d = month_shift(r, args, "eomonth")?;
     let last = d
         .with_day(1)
@@ -777,12 +757,12 @@ fn target_weekday(args: &[Value], fname: &str) -> RtResult<u32> {
 }
 
 /// The next date strictly after the receiver that falls on the given day.
-fn next_week_day(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn next_week_day(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     step_to_week_day(r, args, "nextWeekDay", true)
 }
 
 /// The latest date strictly before the receiver that falls on the given day.
-fn previous_week_day(_: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn previous_week_day(_: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     step_to_week_day(r, args, "previousWeekDay", false)
 }
 
@@ -808,10 +788,10 @@ fn step_to_week_day(r: &Value, args: &[Value], fname: &str, forward: bool) -> Rt
 
 /// `yearFraction(end)`: the days between the two values (fractional days
 /// included) divided by 365; negative when the end is earlier.
-fn year_fraction(i: &mut Interpreter, r: &Value, args: &[Value]) -> RtResult<Value> {
+fn year_fraction(i: &mut dyn Host, r: &Value, args: &[Value]) -> RtResult<Value> {
     let (a, b) = span(r, args, "yearFraction")?;
     // Elapsed time in the script's zone: a DST change adds or drops an hour.
-    let tz = &i.options.tz;
+    let tz = &i.tz();
     let ms = (to_utc(tz, &b) - to_utc(tz, &a)).num_milliseconds() as f64;
     Ok(Value::Decimal(ms / 86_400_000.0 / 365.0))
 }

@@ -4,7 +4,7 @@
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use super::{RtError, RtResult};
+use crate::error::{RtError, RtResult};
 use crate::syntax::ast::BinOp;
 use crate::value::{Value, compare_values, values_equal};
 

@@ -1,6 +1,9 @@
-//! Runtime errors. Each carries a diagnostic code, a Deluge-like message, a
-//! help line and (once known) the span of the expression that failed.
+//! Runtime errors, raised by the built-ins and the interpreter (both sit
+//! above this module). Each carries a diagnostic code, a Deluge-like
+//! message, a help line and (once known) the span of the expression that
+//! failed.
 
+use crate::code::Code;
 use crate::diag::{Diag, SourceFile};
 use crate::syntax::ast::Span;
 
@@ -10,7 +13,7 @@ pub struct RtError(Box<RtErrorData>);
 
 #[derive(Clone, Debug)]
 pub struct RtErrorData {
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub help: Option<String>,
     pub span: Option<Span>,
@@ -27,7 +30,7 @@ impl From<crate::mem::Exceeded> for RtError {
 }
 
 impl RtError {
-    pub fn new(code: &'static str, message: impl Into<String>) -> RtError {
+    pub fn new(code: Code, message: impl Into<String>) -> RtError {
         RtError(Box::new(RtErrorData {
             code,
             message: message.into(),
@@ -40,15 +43,15 @@ impl RtError {
 
     /// A Deluge runtime error (catchable with try/catch).
     pub fn runtime(message: impl Into<String>) -> RtError {
-        RtError::new("deluge::runtime", message)
+        RtError::new(Code::DelugeRuntime, message)
     }
 
     pub fn limit(message: impl Into<String>) -> RtError {
-        RtError::new("deluge::limit", message)
+        RtError::new(Code::DelugeLimit, message)
     }
 
     pub fn unsupported(message: impl Into<String>) -> RtError {
-        RtError::new("deluge::unsupported", message)
+        RtError::new(Code::DelugeUnsupported, message)
     }
 
     pub fn from_diag(diag: Diag) -> RtError {
@@ -107,16 +110,14 @@ impl RtError {
     /// The reader of stdout went away (`dlg run x | head -1`): the run
     /// stops, quietly, like `grep` does.
     pub fn output_closed() -> RtError {
-        RtError::new("dlg::output_closed", "standard output was closed")
+        RtError::new(Code::DlgOutputClosed, "standard output was closed")
     }
 
     /// Limits (and a closed stdout) are not catchable: the script must stop.
     pub fn is_catchable(&self) -> bool {
         // Test assertions are not catchable either: a failed check fails
         // the test even inside the script's own try/catch.
-        self.code != "deluge::limit"
-            && self.code != "dlg::assert"
-            && self.code != "dlg::output_closed"
+        self.code.catchable()
     }
 
     pub fn line(&self) -> i64 {
@@ -127,21 +128,6 @@ impl RtError {
     }
 
     pub fn to_diag(&self) -> Diag {
-        let default_help = match self.code {
-            "deluge::runtime" => {
-                "wrap the statement in try { … } catch (e) { … } to handle the error"
-            }
-            "deluge::limit" => {
-                "raise the limit with --max-statements / --max-depth if the script is meant to run this long"
-            }
-            "deluge::unsupported" => {
-                "this works only inside Zoho; run that part on the platform or mock it"
-            }
-            "deluge::unknown_function" => {
-                "check the spelling; `dlg builtins` lists every supported function"
-            }
-            _ => "",
-        };
         if let Some(ext) = &self.external {
             let mut d = (**ext).clone();
             if d.source.is_none()
@@ -157,7 +143,7 @@ impl RtError {
         if let Some(h) = self
             .help
             .clone()
-            .or_else(|| (!default_help.is_empty()).then(|| default_help.to_string()))
+            .or_else(|| self.code.default_help().map(str::to_string))
         {
             d = d.with_help(h);
         }

@@ -8,7 +8,7 @@ use super::format::ZoneInfo;
 
 /// The instant a wall-clock time in `tz` denotes (the earlier one when the
 /// clock repeats, the offset before the jump when it skips).
-pub(super) fn to_utc(tz: &Tz, at: &NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+pub fn to_utc(tz: &Tz, at: &NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
     match tz.from_local_datetime(at) {
         chrono::LocalResult::Single(t) => t.to_utc(),
         chrono::LocalResult::Ambiguous(a, _) => a.to_utc(),
@@ -22,7 +22,7 @@ pub(super) fn to_utc(tz: &Tz, at: &NaiveDateTime) -> chrono::DateTime<chrono::Ut
 }
 
 /// A zone named in a `toString`/`unixEpoch` argument.
-pub(super) enum Zone {
+pub enum Zone {
     Named(Tz),
     Fixed(chrono::FixedOffset),
 }
@@ -45,7 +45,7 @@ const LEGACY_ZONES: &[(&str, &str)] = &[
 
 /// Resolve a zone name; unknown names fall back to GMT, as Java's
 /// `TimeZone.getTimeZone` (and Zoho's `unixEpoch` doc) do.
-pub(super) fn zone_named(name: &str) -> Zone {
+pub fn zone_named(name: &str) -> Zone {
     let n = name.trim();
     if let Ok(tz) = n.parse::<Tz>() {
         return Zone::Named(tz);
@@ -92,10 +92,7 @@ fn parse_offset(s: &str) -> Option<chrono::FixedOffset> {
     chrono::FixedOffset::east_opt(sign * (h * 3600 + m * 60))
 }
 
-pub(super) fn localize(
-    zone: &Zone,
-    utc: &chrono::DateTime<chrono::Utc>,
-) -> (NaiveDateTime, ZoneInfo) {
+pub fn localize(zone: &Zone, utc: &chrono::DateTime<chrono::Utc>) -> (NaiveDateTime, ZoneInfo) {
     match zone {
         Zone::Named(tz) => {
             let off = tz.offset_from_utc_datetime(&utc.naive_utc());

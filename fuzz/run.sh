@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Run every fuzz target for a fixed number of executions (default 1,000,000)
+# and print one line of figures per target: executions, seconds, crashes.
+#
+#   fuzz/run.sh                 # all targets, 1M runs each
+#   RUNS=10000 fuzz/run.sh parse_check
+#
+# Needs a nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`).
+# Corpora are seeded from tests/cases (scripts), the *.mock.toml files of
+# tests/ and scripts/, and fuzz/seeds/connections; they grow in
+# fuzz/corpus/<target> (not committed). A crash is saved under
+# fuzz/artifacts/<target>/ and makes the script exit 1: turn it into a
+# regression case (tests/cases or tests/no_panic.rs) before fixing it.
+set -u
+cd "$(dirname "$0")"
+ROOT=$(cd .. && pwd)
+RUNS=${RUNS:-1000000}
+TARGETS=("$@")
+if [ ${#TARGETS[@]} -eq 0 ]; then
+  TARGETS=(parse_check eval_limits connections_toml mocks_toml)
+fi
+
+seed() {
+  local target=$1 dir=corpus/$1
+  mkdir -p "$dir"
+  case $target in
+    parse_check|eval_limits)
+      find "$ROOT/tests/cases" "$ROOT/scripts" -name '*.dg' -type f -exec cp -t "$dir" {} + ;;
+    connections_toml)
+      cp -t "$dir" seeds/connections/*.toml ;;
+    mocks_toml)
+      find "$ROOT/tests" "$ROOT/scripts" -name '*.mock.toml' -type f -exec cp -t "$dir" {} + ;;
+  esac
+}
+
+status=0
+cargo +nightly fuzz build -s none -O || exit 2
+for t in "${TARGETS[@]}"; do
+  seed "$t"
+  log=$(mktemp)
+  start=$(date +%s)
+  cargo +nightly fuzz run -s none -O "$t" "corpus/$t" -- \
+    -runs="$RUNS" -timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 >"$log" 2>&1
+  rc=$?
+  secs=$(( $(date +%s) - start ))
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  crashes=$(ls "artifacts/$t" 2>/dev/null | wc -l)
+  echo "$t: ${execs:-?} executions in ${secs}s, exit $rc, ${crashes} crash artifacts"
+  if [ $rc -ne 0 ]; then
+    status=1
+    grep -E 'panicked|ERROR|SUMMARY|Test unit written' "$log" | head -20
+  fi
+  rm -f "$log"
+done
+exit $status
