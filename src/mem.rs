@@ -36,29 +36,6 @@ fn is_large(size: usize) -> bool {
     size >= LARGE
 }
 
-/// Blocks at least this large are backed by transparent huge pages where
-/// the system allows it (`madvise` mode, the usual default): the hash
-/// index and entries of a million-entry map are read at random, and with
-/// 4 KiB pages nearly every lookup also missed the TLB.
-const HUGE: usize = 4 << 20;
-
-#[cfg(target_os = "linux")]
-fn advise_huge(p: *mut u8, size: usize) {
-    const PAGE: usize = 4096;
-    if p.is_null() || size < HUGE {
-        return;
-    }
-    let start = (p as usize).div_ceil(PAGE) * PAGE;
-    let end = (p as usize + size) / PAGE * PAGE;
-    if end > start {
-        // Advice only: an error (no THP, another page size) changes nothing.
-        unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE) };
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn advise_huge(_: *mut u8, _: usize) {}
-
 /// Global allocator that keeps a count of live heap bytes.
 pub struct CountingAlloc;
 
@@ -66,9 +43,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = if is_large(layout.size()) {
-            let p = unsafe { System.alloc(layout) };
-            advise_huge(p, layout.size());
-            p
+            unsafe { System.alloc(layout) }
         } else {
             unsafe { SMALL.alloc(layout) }
         };
@@ -101,11 +76,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let p = match (is_large(layout.size()), is_large(new_size)) {
-            (true, true) => {
-                let p = unsafe { System.realloc(ptr, layout, new_size) };
-                advise_huge(p, new_size);
-                p
-            }
+            (true, true) => unsafe { System.realloc(ptr, layout, new_size) },
             (false, false) => unsafe { SMALL.realloc(ptr, layout, new_size) },
             // Crossing the threshold: move the block to the other allocator.
             _ => {
