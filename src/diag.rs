@@ -168,6 +168,19 @@ impl Diagnostic for Diag {
     }
 }
 
+/// A 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before[line_start..].chars().count() + 1;
+    (line, col)
+}
+
 /// `range` clamped into `text` and widened to char boundaries, so any span
 /// (from any producer) can slice the text safely.
 pub fn char_span(text: &str, range: &std::ops::Range<usize>) -> std::ops::Range<usize> {

@@ -351,6 +351,44 @@ fn golden_cases_compare_output_and_update_rewrites_them() {
 }
 
 #[test]
+fn err_snapshots_pin_the_whole_diagnostic_and_update_writes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "div.dg", "info \"before\";\ninfo 1 / 0;\n");
+    // The legacy form (code and fragments) still passes.
+    write(
+        d,
+        "div.err",
+        "deluge::runtime\nDivision by zero\nstdout: before\n",
+    );
+    let o = dlg_in(d, &["test"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = dlg_in(d, &["test", "--update"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let snapshot = std::fs::read_to_string(d.join("div.err")).unwrap();
+    let lines: Vec<&str> = snapshot.lines().collect();
+    assert_eq!(lines[0], "deluge::runtime", "{snapshot}");
+    assert!(
+        lines[1].starts_with("message: ") && lines[1].contains("Division by zero"),
+        "{snapshot}"
+    );
+    assert!(lines.contains(&"at: div.dg:2:6-2:11 here"), "{snapshot}");
+    assert!(lines.iter().any(|l| l.starts_with("help: ")), "{snapshot}");
+    assert!(snapshot.ends_with("stdout:\n| before\n"), "{snapshot}");
+    let o = dlg_in(d, &["test"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // Any difference in the snapshot (here the column) fails, with a diff.
+    write(d, "div.err", &snapshot.replace("2:6-2:11", "2:7-2:11"));
+    let o = dlg_in(d, &["test"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("- at: div.dg:2:7-2:11 here") && out.contains("+ at: div.dg:2:6-2:11 here"),
+        "{out}"
+    );
+}
+
+#[test]
 fn nothing_collected_is_not_success_and_filter_and_skip_work() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -9,18 +9,7 @@ use crate::diag::Diag;
 
 pub use crate::runner::Format;
 
-/// A 1-based line and column (in characters) of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = before[line_start..].chars().count() + 1;
-    (line, col)
-}
+pub use crate::diag::line_col;
 
 /// Where a diagnostic points: (file, line, column, end line, end column),
 /// taken from its first label. `None` when it has no source or no label.

@@ -725,17 +725,11 @@ fn run_golden(case: &Case, cfg: &Config) -> Outcome {
             std::fs::write(&out_file, &ran.stdout)
         } else {
             let _ = std::fs::remove_file(&out_file);
-            let (code, message) = ran
-                .diag
-                .as_ref()
-                .map(|d| {
-                    (
-                        d.code.to_string(),
-                        d.message.lines().next().unwrap_or("").to_string(),
-                    )
-                })
-                .unwrap_or_default();
-            std::fs::write(&err_file, format!("{code}\n{message}\n"))
+            let snapshot = match &ran.diag {
+                Some(d) => diag_snapshot(d, &ran.stdout, case.file.parent()),
+                None => format!("(no diagnostic, exit {})\n", ran.code),
+            };
+            std::fs::write(&err_file, snapshot)
         };
         if let Err(e) = written {
             return Outcome::failed(format!("cannot update expectations: {e}"), 1);
@@ -748,6 +742,12 @@ fn run_golden(case: &Case, cfg: &Config) -> Outcome {
         };
         let mut lines = expected.lines().filter(|l| !l.trim().is_empty());
         let code = lines.next().unwrap_or("").trim();
+        // A snapshot (`message:` on its second line) pins the whole
+        // diagnostic; otherwise the lines are fragments to find.
+        let exact = expected
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("message: "));
         let want_exit = if code.starts_with(Code::DlgUsage.as_str()) {
             2
         } else {
@@ -761,6 +761,23 @@ fn run_golden(case: &Case, cfg: &Config) -> Outcome {
                 ),
                 err_line,
             );
+        }
+        if exact {
+            let actual = match &ran.diag {
+                Some(d) => diag_snapshot(d, &ran.stdout, case.file.parent()),
+                None => format!("(no diagnostic, exit {})\n", ran.code),
+            };
+            if actual != expected {
+                return Outcome::failed(
+                    format!(
+                        "diagnostic differs from {} (- expected, + actual):\n{}",
+                        err_file.display(),
+                        line_diff(&expected, &actual)
+                    ),
+                    err_line,
+                );
+            }
+            return passed();
         }
         if !ran.stderr.contains(code) {
             return Outcome::failed(
@@ -821,6 +838,67 @@ fn run_golden(case: &Case, cfg: &Config) -> Outcome {
         return Outcome::failed(problems.join("\n"), 1);
     }
     passed()
+}
+
+/// A golden `.err` snapshot of a diagnostic: the code, the message, each
+/// label as `at: FILE:LINE:COL-LINE:COL label` (columns in characters),
+/// the help, then the stdout printed before the error. Continuation lines
+/// are indented; paths under `dir` are shown relative to it, and its git
+/// work tree as `<root>`.
+pub fn diag_snapshot(diag: &Diag, stdout: &str, dir: Option<&Path>) -> String {
+    use std::fmt::Write as _;
+    // The case's folder becomes `.`, the enclosing git work tree `<root>`,
+    // so snapshots do not depend on where the repository is checked out.
+    let root = dir.and_then(crate::project::git_root);
+    let rel = |s: &str| -> String {
+        let mut s = s.to_string();
+        if let Some(d) = dir {
+            s = s.replace(&format!("{}/", d.display()), "");
+            s = s.replace(&d.display().to_string(), ".");
+        }
+        if let Some(r) = &root {
+            s = s.replace(&r.display().to_string(), "<root>");
+        }
+        s
+    };
+    let mut out = format!("{}\n", diag.code);
+    let mut field = |name: &str, text: &str| {
+        let text = rel(text);
+        let mut lines = text.lines();
+        let _ = writeln!(out, "{name}: {}", lines.next().unwrap_or(""));
+        for l in lines {
+            let _ = writeln!(out, "  {l}");
+        }
+    };
+    field("message", &diag.message);
+    if let Some(src) = &diag.source {
+        for (label, range) in &diag.labels {
+            let (l1, c1) = crate::diag::line_col(&src.text, range.start);
+            let (l2, c2) = crate::diag::line_col(&src.text, range.end.max(range.start));
+            let name = rel(&src.name);
+            let label = label.as_deref().unwrap_or("");
+            field(
+                "at",
+                format!("{name}:{l1}:{c1}-{l2}:{c2} {label}").trim_end(),
+            );
+        }
+    }
+    if let Some(h) = &diag.help {
+        field("help", h);
+    }
+    if diag.severity == miette::Severity::Warning {
+        field("severity", "warning");
+    }
+    if !stdout.is_empty() {
+        out.push_str("stdout:\n");
+        for l in stdout.lines() {
+            let _ = writeln!(out, "| {l}");
+        }
+        if !stdout.ends_with('\n') {
+            out.push_str("(no newline at end)\n");
+        }
+    }
+    out
 }
 
 fn passed() -> Outcome {
