@@ -21,16 +21,17 @@ if [ ${#TARGETS[@]} -eq 0 ]; then
 fi
 
 seed() {
-  local target=$1 dir=corpus/$1
+  local target=$1 dir=corpus/$1 f
   mkdir -p "$dir"
   case $target in
-    parse_check|eval_limits)
-      find "$ROOT/tests/cases" "$ROOT/scripts" -name '*.dg' -type f -exec cp -t "$dir" {} + ;;
-    connections_toml)
-      cp -t "$dir" seeds/connections/*.toml ;;
-    mocks_toml)
-      find "$ROOT/tests" "$ROOT/scripts" -name '*.mock.toml' -type f -exec cp -t "$dir" {} + ;;
+    parse_check|eval_limits) set -- $(find "$ROOT/tests/cases" "$ROOT/scripts" -name '*.dg' -type f) ;;
+    connections_toml) set -- seeds/connections/*.toml ;;
+    mocks_toml) set -- $(find "$ROOT/tests" "$ROOT/scripts" -name '*.mock.toml' -type f) ;;
   esac
+  # One seed per file, named after its path (names repeat across folders).
+  for f in "$@"; do
+    cp "$f" "$dir/seed_$(echo "${f#"$ROOT"/}" | tr '/' '_')"
+  done
 }
 
 status=0
@@ -43,7 +44,7 @@ for t in "${TARGETS[@]}"; do
     -runs="$RUNS" -timeout=10 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 >"$log" 2>&1
   rc=$?
   secs=$(( $(date +%s) - start ))
-  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  execs=$(grep -ao 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
   crashes=$(ls "artifacts/$t" 2>/dev/null | wc -l)
   echo "$t: ${execs:-?} executions in ${secs}s, exit $rc, ${crashes} crash artifacts"
   if [ $rc -ne 0 ]; then

@@ -21,9 +21,6 @@ fuzz_target!(|data: &[u8]| {
     let Ok(src) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(program) = dlg::syntax::parse_program(src) else {
-        return;
-    };
     dlg::mem::enable_counting();
     dlg::mem::set_max_memory(64 * 1024 * 1024);
     let src = src.to_string();
@@ -31,6 +28,10 @@ fuzz_target!(|data: &[u8]| {
     std::thread::Builder::new()
         .stack_size(64 * 1024 * 1024)
         .spawn(move || {
+            // Parsed on this thread: a program is not Send.
+            let Ok(program) = dlg::syntax::parse_program(&src) else {
+                return;
+            };
             let mut options = dlg::eval::Options {
                 max_statements: 2_000,
                 max_depth: 20,

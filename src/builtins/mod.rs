@@ -446,3 +446,28 @@ mod host_tests {
         );
     }
 }
+
+#[cfg(test)]
+mod duplicate_tests {
+    use super::*;
+
+    /// One row per name and receiver: a second row would be silently
+    /// shadowed by the first (the registry keeps the first it sees).
+    #[test]
+    fn no_built_in_is_registered_twice() {
+        let mut seen = std::collections::HashSet::new();
+        let mut dups = Vec::new();
+        for m in all_methods() {
+            if !seen.insert((m.recv as usize, m.name.to_ascii_lowercase())) {
+                dups.push(format!("{}.{}", m.recv.name(), m.name));
+            }
+        }
+        let mut fseen = std::collections::HashSet::new();
+        for f in all_functions() {
+            if !fseen.insert(f.name.to_ascii_lowercase()) {
+                dups.push(f.name.to_string());
+            }
+        }
+        assert!(dups.is_empty(), "registered twice: {dups:?}");
+    }
+}

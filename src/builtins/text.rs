@@ -16,7 +16,6 @@ pub const METHODS: &[MethodDef] = &[
     method(Text, "getAsString", 0, 1, get_as_string),
     method(Text, "len", 0, 0, length),
     method(Text, "subString", 1, 2, sub_string),
-    method(Text, "substring", 1, 2, sub_string),
     method(Text, "subText", 1, 2, sub_string),
     method(Text, "mid", 1, 2, sub_string),
     method(Text, "indexOf", 1, 1, index_of),

@@ -20,7 +20,7 @@ pub use crate::error::{RtError, RtResult};
 pub(crate) use calls::did_you_mean;
 pub use ops::binary_op;
 pub(crate) use tasks::body_value;
-pub use tasks::response_value;
+pub use tasks::{INVOKEURL_KEYS, response_value};
 
 use crate::diag::SourceFile;
 use crate::http::{HttpClient, HttpOptions};

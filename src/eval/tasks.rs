@@ -8,7 +8,8 @@ use crate::http::{HttpRequest, RequestBody};
 use crate::syntax::ast::{Expr, ExprKind, Span, Task, TaskKind};
 use crate::value::{Key, Value};
 
-const INVOKEURL_KEYS: &[&str] = &[
+/// The parameters `invokeurl [ … ]` accepts (the REPL completes the same set).
+pub const INVOKEURL_KEYS: &[&str] = &[
     "url",
     "type",
     "parameters",

@@ -61,6 +61,7 @@ const TASK_KEYS: &[&str] = &[
     "files",
     "detailed",
     "response-format",
+    "response-decoding",
 ];
 
 /// Colours follow `--color`, `NO_COLOR`, `CLICOLOR_FORCE` and whether stdout
@@ -520,6 +521,16 @@ mod tests {
         // Outside a task the keyword is offered.
         s.pending.clear();
         assert!(complete(&s, "con", 3).1.contains(&"continue".to_string()));
+    }
+
+    /// The REPL completes exactly the parameters the interpreter accepts.
+    #[test]
+    fn invokeurl_keys_match_the_interpreter() {
+        let mut repl: Vec<&str> = TASK_KEYS.to_vec();
+        let mut interp: Vec<&str> = crate::eval::INVOKEURL_KEYS.to_vec();
+        repl.sort_unstable();
+        interp.sort_unstable();
+        assert_eq!(repl, interp);
     }
 
     fn names(line: &str) -> Vec<String> {
