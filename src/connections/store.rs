@@ -166,13 +166,19 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 /// Atomic private write: temp file (0600) in the same directory, fsync,
 /// rename over `file` (a link at `file` is replaced, never followed).
 pub fn write_private(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_private_as(file, bytes, ".store")
+}
+
+/// [`write_private`] with the temp file's name prefix (the token cache's
+/// `.tok` temp files are recognised and cleaned up by that prefix).
+pub(crate) fn write_private_as(file: &Path, bytes: &[u8], prefix: &str) -> std::io::Result<()> {
     let dir = file
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     create_private_dir(dir)?;
     let mut tmp = tempfile::Builder::new()
-        .prefix(".store")
+        .prefix(prefix)
         .suffix(".tmp")
         .tempfile_in(dir)?;
     #[cfg(unix)]

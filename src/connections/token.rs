@@ -5,13 +5,13 @@ use crate::code::Code;
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::store::create_private_dir;
 use super::{Auth, Connection};
 use crate::diag::Diag;
 
@@ -620,17 +620,6 @@ fn read_private(file: &Path) -> Result<(Option<String>, Option<String>), String>
     Ok((Some(text), fixed))
 }
 
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(dir)
-}
-
 /// A cache file's token (no safety checks; see [`TokenStore`]).
 pub fn read_cache(file: &Path) -> Option<CachedToken> {
     let (text, _) = read_private(file).ok()?;
@@ -643,22 +632,7 @@ pub fn write_cache(file: &Path, t: &CachedToken) -> std::io::Result<()> {
 }
 
 fn write_atomic(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = file.parent().expect("cache file has a parent");
-    create_private_dir(dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tok")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(file).map_err(|e| e.error)?;
-    Ok(())
+    super::store::write_private_as(file, bytes, ".tok")
 }
 
 /// POST the refresh-token grant and parse the answer. Zoho reports errors as
