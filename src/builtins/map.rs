@@ -60,8 +60,8 @@ pub(crate) fn lookup<'m>(
     k: &Value,
 ) -> Option<(&'m Key, &'m Value)> {
     let found = match KeyRef::of(k) {
-        Some(r) => map.get_key_value(&r),
-        None => map.get_key_value(&Key::from_value(k)),
+        Some(r) => map.find(&r),
+        None => map.find(&Key::from_value(k)),
     };
     if found.is_some() {
         return found;

@@ -83,17 +83,20 @@ pub fn main() -> i32 {
     let args = with_run_shortcut(std::env::args_os().collect());
     // Decided before parsing so that clap's own help and errors follow it.
     color::apply(color::from_args(&args));
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = with_closer_suggestion(e).print();
-            return code;
-        }
+    let command = match parse_run_only(&args) {
+        Some(run) => Command::Run(run),
+        None => match Cli::try_parse_from(args) {
+            Ok(cli) => cli.command,
+            Err(e) => {
+                let code = if e.use_stderr() { 2 } else { 0 };
+                let _ = with_closer_suggestion(e).print();
+                return code;
+            }
+        },
     };
     quiet_broken_pipe();
     // The interpreter and pest recurse on the native stack; give them room.
-    let depth = match &cli.command {
+    let depth = match &command {
         Command::Run(a) => a.runtime.max_depth,
         Command::Repl(a) => a.runtime.max_depth,
         _ => 0,
@@ -101,7 +104,7 @@ pub fn main() -> i32 {
     let worker = std::thread::Builder::new()
         .name("dlg".into())
         .stack_size(stack_size_for(depth))
-        .spawn(move || match cli.command {
+        .spawn(move || match command {
             Command::Run(args) => run::run(args),
             Command::Check(args) => check::check(args),
             Command::Test(args) => test::test(args),
@@ -125,6 +128,46 @@ pub fn main() -> i32 {
         }
     }
 }
+
+/// `dlg run …` alone, the common case, parsed without building the other
+/// eleven subcommands: clap's whole command tree was a fifth of a one-line
+/// script's start-up. Anything this parser does not accept (help, a
+/// mistake) returns `None`, and the full parser then reports it exactly as
+/// before. A test checks that both parsers agree.
+#[derive(Parser, Debug)]
+#[command(name = "dlg run")]
+struct RunOnly {
+    #[command(flatten)]
+    run: run::RunArgs,
+    /// Global in [`Cli`]; already applied by [`color::from_args`].
+    #[arg(long, value_enum, default_value_t = color::When::Auto)]
+    color: color::When,
+}
+
+fn parse_run_only(args: &[std::ffi::OsString]) -> Option<run::RunArgs> {
+    if args.get(1).is_none_or(|a| a != "run") {
+        return None;
+    }
+    RunOnly::try_parse_from(&args[1..]).ok().map(|r| r.run)
+}
+
+/// The subcommand names (and `help`), for the `dlg FILE.dg` shortcut
+/// without building clap's command tree. A test keeps it equal to [`Cli`].
+const SUBCOMMANDS: [&str; 13] = [
+    "run",
+    "check",
+    "test",
+    "builtins",
+    "repl",
+    "init",
+    "connections",
+    "auth",
+    "creator",
+    "fmt",
+    "completions",
+    "version",
+    "help",
+];
 
 fn is_broken_pipe_panic(p: &(dyn std::any::Any + Send)) -> bool {
     let msg = p
@@ -180,7 +223,6 @@ fn with_closer_suggestion(e: clap::Error) -> clap::Error {
 /// when the first argument is not a subcommand or an option but names a
 /// script (by extension) or an existing file, `run` is inserted.
 pub fn with_run_shortcut(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    use clap::CommandFactory;
     let Some(first) = args.get(1) else {
         return args;
     };
@@ -188,12 +230,7 @@ pub fn with_run_shortcut(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsS
     if first_str.starts_with('-') {
         return args;
     }
-    let cmd = Cli::command();
-    let is_subcommand = cmd
-        .get_subcommands()
-        .any(|c| c.get_name() == first_str || c.get_all_aliases().any(|a| a == first_str))
-        || first_str == "help";
-    if is_subcommand {
+    if SUBCOMMANDS.contains(&first_str.as_ref()) {
         return args;
     }
     let path = Path::new(first);
@@ -364,6 +401,90 @@ pub fn collect_script_files(path: &Path, out: &mut Vec<PathBuf>) {
         let p = entry.path();
         if entry.file_type().is_some_and(|t| t.is_file()) && is_script(p) {
             out.push(p.to_path_buf());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn os(args: &[&str]) -> Vec<std::ffi::OsString> {
+        args.iter().map(Into::into).collect()
+    }
+
+    #[test]
+    fn subcommand_list_matches_the_parser() {
+        let cmd = Cli::command();
+        let mut names: Vec<String> = cmd
+            .get_subcommands()
+            .flat_map(|c| {
+                std::iter::once(c.get_name().to_string())
+                    .chain(c.get_all_aliases().map(str::to_string))
+            })
+            .collect();
+        names.push("help".into());
+        names.sort();
+        let mut listed: Vec<String> = SUBCOMMANDS.iter().map(|s| s.to_string()).collect();
+        listed.sort();
+        assert_eq!(names, listed);
+    }
+
+    /// The `run` fast path accepts exactly what the full parser accepts, with
+    /// the same result, and leaves everything else to it.
+    #[test]
+    fn run_fast_path_agrees_with_the_full_parser() {
+        let accepted: &[&[&str]] = &[
+            &["dlg", "run", "a.dg"],
+            &["dlg", "run", "-"],
+            &["dlg", "run", "a.dg", "--arg", "x=1", "--arg", "y={\"a\":1}"],
+            &["dlg", "run", "--color", "never", "a.dg", "--format", "json"],
+            &["dlg", "run", "a.dg", "--color=always", "--max-depth", "50"],
+            &[
+                "dlg",
+                "run",
+                "a.dg",
+                "--mock",
+                "m.mock.toml",
+                "--function",
+                "f",
+            ],
+            &[
+                "dlg",
+                "run",
+                "--timeout",
+                "5",
+                "--max-statements",
+                "10",
+                "a.dg",
+            ],
+        ];
+        for args in accepted {
+            let fast = parse_run_only(&os(args)).expect("fast path accepts");
+            let full = match Cli::try_parse_from(os(args))
+                .expect("full parser accepts")
+                .command
+            {
+                Command::Run(r) => r,
+                other => panic!("not run: {other:?}"),
+            };
+            assert_eq!(format!("{fast:?}"), format!("{full:?}"), "{args:?}");
+        }
+        let refused: &[&[&str]] = &[
+            &["dlg", "run"],
+            &["dlg", "run", "--help"],
+            &["dlg", "run", "-h"],
+            &["dlg", "run", "a.dg", "--no-such-flag"],
+            &["dlg", "run", "a.dg", "--format", "xml"],
+            &[
+                "dlg", "run", "a.dg", "--record", "r.toml", "--mock", "m.toml",
+            ],
+            &["dlg", "check", "a.dg"],
+            &["dlg", "--color", "never", "run", "a.dg"],
+        ];
+        for args in refused {
+            assert!(parse_run_only(&os(args)).is_none(), "{args:?}");
         }
     }
 }

@@ -153,10 +153,7 @@ impl Interpreter {
                 Ok(Value::new_list(out))
             }
             ExprKind::Map(entries) => {
-                let mut map = crate::value::MapData::with_capacity_and_hasher(
-                    entries.len(),
-                    Default::default(),
-                );
+                let mut map = crate::value::MapData::with_capacity(entries.len());
                 for (k, v) in entries {
                     let key = self.eval(k, frame)?;
                     let value = self.eval(v, frame)?;

@@ -17,7 +17,7 @@ pub fn from_json(j: &serde_json::Value) -> Value {
         serde_json::Value::String(s) => Value::text(s.clone()),
         serde_json::Value::Array(items) => Value::new_list(items.iter().map(from_json).collect()),
         serde_json::Value::Object(obj) => {
-            let mut map = super::MapData::with_capacity_and_hasher(obj.len(), Default::default());
+            let mut map = super::MapData::with_capacity(obj.len());
             for (k, v) in obj {
                 map.insert(Key::text(k), from_json(v));
             }

@@ -6,6 +6,7 @@ pub mod date;
 mod display;
 mod json;
 mod key;
+mod map;
 #[cfg(test)]
 mod tests;
 
@@ -13,16 +14,13 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use chrono::NaiveDateTime;
-use indexmap::IndexMap;
 
 pub use display::{DEFAULT_DATE_FORMAT, DEFAULT_DATETIME_FORMAT, format_decimal};
 pub use json::{from_json, parse_json_lenient, to_json};
 pub use key::{Key, KeyRef};
 
 pub type List = Rc<RefCell<Vec<Value>>>;
-/// Map storage: insertion-ordered, hashed with FxHash (keys are script data,
-/// not attacker-chosen network input, and Fx is several times faster).
-pub type MapData = IndexMap<Key, Value, rustc_hash::FxBuildHasher>;
+pub use map::MapData;
 pub type Map = Rc<RefCell<MapData>>;
 
 /// A date-time value. `has_time` is false for values that came from
