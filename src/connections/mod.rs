@@ -1004,7 +1004,21 @@ fn redact_with(text: &str, keep: &dyn Fn(&str) -> bool) -> String {
     let n = b.len();
     let mut out = b.to_vec();
     let bare = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.';
+    // Byte positions from the scan below may fall inside a multi-byte
+    // character (unclosed strings, fuzzed input): ranges shrink to whole
+    // characters, so slicing never panics and the output stays UTF-8.
+    let chars = |s: usize, e: usize| -> (usize, usize) {
+        let (mut s, mut e) = (s.min(n), e.min(n));
+        while s < e && !text.is_char_boundary(s) {
+            s += 1;
+        }
+        while e > s && !text.is_char_boundary(e) {
+            e -= 1;
+        }
+        (s, e.max(s))
+    };
     let blank = |out: &mut Vec<u8>, s: usize, e: usize| {
+        let (s, e) = chars(s, e);
         let v = &text[s..e];
         let env_only = v.starts_with("${") && v.ends_with('}') && !v[2..].contains('{');
         if !env_only {
@@ -1072,7 +1086,8 @@ fn redact_with(text: &str, keep: &dyn Fn(&str) -> bool) -> String {
                 // key
                 let (key, mut j) = if c == b'"' || c == b'\'' {
                     let e = string_end(i);
-                    (&text[i + 1..e.saturating_sub(1).max(i + 1)], resume(e))
+                    let (s, e2) = chars(i + 1, e.saturating_sub(1).max(i + 1));
+                    (&text[s..e2], resume(e))
                 } else {
                     let mut j = i;
                     while j < n && bare(b[j]) {
@@ -1163,6 +1178,26 @@ fn redact_with(text: &str, keep: &dyn Fn(&str) -> bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by `fuzz/run.sh connections_toml`: an unclosed triple-quoted
+    /// key whose scan ended inside a multi-byte character panicked.
+    #[test]
+    fn redaction_never_splits_a_character() {
+        for t in [
+            "\'\'\'é",
+            "\"\"\"é",
+            "\'\'\'c→",
+            "k = \'\'\'é",
+            "client_secret = \'\'\'é→",
+            "client_secret = \"é",
+            "client_secret = [\"é",
+            "[hosts] x: host → y\n\'\'\'counts.zoho.in\"secret = \"é\"\n",
+        ] {
+            let r = redact_source(t);
+            assert_eq!(r.len(), t.len(), "{t:?}");
+            let _ = Connections::parse(Path::new("connections.toml"), t).map_err(|d| d.render());
+        }
+    }
 
     #[test]
     fn redacts_secret_values_keeping_length() {
