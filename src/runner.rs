@@ -67,7 +67,7 @@ pub struct RuntimeArgs {
     #[arg(long, value_name = "DATETIME")]
     pub now: Option<String>,
     /// HTTP timeout in seconds (Zoho uses 40).
-    #[arg(long, value_name = "SECONDS", default_value_t = 40, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
     /// Most memory the script may use, in MB; one text may use a quarter of it.
     #[arg(long, value_name = "MB", default_value_t = (crate::mem::DEFAULT_MAX_MEMORY >> 20) as u64, value_parser = clap::value_parser!(u64).range(16..=1_048_576))]
@@ -82,6 +82,9 @@ pub struct RuntimeArgs {
     #[arg(long, value_name = "FILE.json")]
     pub input: Option<PathBuf>,
 }
+
+/// Default `--timeout` (Zoho's invokeurl timeout).
+pub const DEFAULT_TIMEOUT_SECS: u64 = 40;
 
 /// Highest `--max-depth`: the interpreter thread's stack is sized from it
 /// (see [`stack_size_for`]), and beyond this the reservation gets silly.

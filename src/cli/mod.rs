@@ -12,6 +12,7 @@ mod init;
 mod repl;
 pub mod report;
 pub mod run;
+mod run_args;
 mod test;
 mod version;
 
@@ -83,7 +84,7 @@ pub fn main() -> i32 {
     let args = with_run_shortcut(std::env::args_os().collect());
     // Decided before parsing so that clap's own help and errors follow it.
     color::apply(color::from_args(&args));
-    let command = match parse_run_only(&args) {
+    let command = match run_args::parse(&args) {
         Some(run) => Command::Run(run),
         None => match Cli::try_parse_from(args) {
             Ok(cli) => cli.command,
@@ -127,28 +128,6 @@ pub fn main() -> i32 {
             70
         }
     }
-}
-
-/// `dlg run …` alone, the common case, parsed without building the other
-/// eleven subcommands: clap's whole command tree was a fifth of a one-line
-/// script's start-up. Anything this parser does not accept (help, a
-/// mistake) returns `None`, and the full parser then reports it exactly as
-/// before. A test checks that both parsers agree.
-#[derive(Parser, Debug)]
-#[command(name = "dlg run")]
-struct RunOnly {
-    #[command(flatten)]
-    run: run::RunArgs,
-    /// Global in [`Cli`]; already applied by [`color::from_args`].
-    #[arg(long, value_enum, default_value_t = color::When::Auto)]
-    color: color::When,
-}
-
-fn parse_run_only(args: &[std::ffi::OsString]) -> Option<run::RunArgs> {
-    if args.get(1).is_none_or(|a| a != "run") {
-        return None;
-    }
-    RunOnly::try_parse_from(&args[1..]).ok().map(|r| r.run)
 }
 
 /// The subcommand names (and `help`), for the `dlg FILE.dg` shortcut
@@ -410,10 +389,6 @@ mod tests {
     use super::*;
     use clap::CommandFactory;
 
-    fn os(args: &[&str]) -> Vec<std::ffi::OsString> {
-        args.iter().map(Into::into).collect()
-    }
-
     #[test]
     fn subcommand_list_matches_the_parser() {
         let cmd = Cli::command();
@@ -429,62 +404,5 @@ mod tests {
         let mut listed: Vec<String> = SUBCOMMANDS.iter().map(|s| s.to_string()).collect();
         listed.sort();
         assert_eq!(names, listed);
-    }
-
-    /// The `run` fast path accepts exactly what the full parser accepts, with
-    /// the same result, and leaves everything else to it.
-    #[test]
-    fn run_fast_path_agrees_with_the_full_parser() {
-        let accepted: &[&[&str]] = &[
-            &["dlg", "run", "a.dg"],
-            &["dlg", "run", "-"],
-            &["dlg", "run", "a.dg", "--arg", "x=1", "--arg", "y={\"a\":1}"],
-            &["dlg", "run", "--color", "never", "a.dg", "--format", "json"],
-            &["dlg", "run", "a.dg", "--color=always", "--max-depth", "50"],
-            &[
-                "dlg",
-                "run",
-                "a.dg",
-                "--mock",
-                "m.mock.toml",
-                "--function",
-                "f",
-            ],
-            &[
-                "dlg",
-                "run",
-                "--timeout",
-                "5",
-                "--max-statements",
-                "10",
-                "a.dg",
-            ],
-        ];
-        for args in accepted {
-            let fast = parse_run_only(&os(args)).expect("fast path accepts");
-            let full = match Cli::try_parse_from(os(args))
-                .expect("full parser accepts")
-                .command
-            {
-                Command::Run(r) => r,
-                other => panic!("not run: {other:?}"),
-            };
-            assert_eq!(format!("{fast:?}"), format!("{full:?}"), "{args:?}");
-        }
-        let refused: &[&[&str]] = &[
-            &["dlg", "run"],
-            &["dlg", "run", "--help"],
-            &["dlg", "run", "-h"],
-            &["dlg", "run", "a.dg", "--no-such-flag"],
-            &["dlg", "run", "a.dg", "--format", "xml"],
-            &[
-                "dlg", "run", "a.dg", "--record", "r.toml", "--mock", "m.toml",
-            ],
-            &["dlg", "check", "a.dg"],
-            &["dlg", "--color", "never", "run", "a.dg"],
-        ];
-        for args in refused {
-            assert!(parse_run_only(&os(args)).is_none(), "{args:?}");
-        }
     }
 }
