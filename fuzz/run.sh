@@ -45,9 +45,22 @@ for t in "${TARGETS[@]}"; do
   rc=$?
   secs=$(( $(date +%s) - start ))
   execs=$(grep -ao 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-  crashes=$(ls "artifacts/$t" 2>/dev/null | wc -l)
+  # A timeout or slow unit can come from a starved or paused run (libFuzzer
+  # times units by the wall clock): re-run each such input once, alone.
+  for a in artifacts/"$t"/timeout-* artifacts/"$t"/slow-unit-*; do
+    [ -f "$a" ] || continue
+    if "target/x86_64-unknown-linux-gnu/release/$t" -timeout=10 "$a" >/dev/null 2>&1; then
+      echo "$t: $(basename "$a") does not reproduce alone (the run was starved); moved to artifacts/$t/unreproduced/"
+      mkdir -p "artifacts/$t/unreproduced"
+      mv "$a" "artifacts/$t/unreproduced/"
+    fi
+  done
+  crashes=$(find "artifacts/$t" -maxdepth 1 -type f 2>/dev/null | wc -l)
   echo "$t: ${execs:-?} executions in ${secs}s, exit $rc, ${crashes} crash artifacts"
-  if [ $rc -ne 0 ]; then
+  if [ $rc -ne 0 ] && [ "$crashes" -eq 0 ]; then
+    echo "$t: stopped early by an input that does not reproduce; run it again"
+    status=1
+  elif [ $rc -ne 0 ]; then
     status=1
     grep -E 'panicked|ERROR|SUMMARY|Test unit written' "$log" | head -20
   fi

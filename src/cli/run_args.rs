@@ -1,7 +1,7 @@
 //! `dlg run …`, the common command line, parsed without building clap's
 //! whole command tree: on a one-line script, clap's setup (twelve
 //! subcommands, every option with its help text) was a fifth of the
-//! start-up. Two steps, each falling back to the next:
+//! start-up. Each step falls back to the next:
 //!
 //! 1. [`plain`]: the plainest lines (a script, `--arg`, the two limits,
 //!    `--color`) by hand, with clap's exact defaults;

@@ -1184,14 +1184,14 @@ mod tests {
     #[test]
     fn redaction_never_splits_a_character() {
         for t in [
-            "\'\'\'é",
+            "'''é",
             "\"\"\"é",
-            "\'\'\'c→",
-            "k = \'\'\'é",
-            "client_secret = \'\'\'é→",
+            "'''c→",
+            "k = '''é",
+            "client_secret = '''é→",
             "client_secret = \"é",
             "client_secret = [\"é",
-            "[hosts] x: host → y\n\'\'\'counts.zoho.in\"secret = \"é\"\n",
+            "[hosts] x: host → y\n'''counts.zoho.in\"secret = \"é\"\n",
         ] {
             let r = redact_source(t);
             assert_eq!(r.len(), t.len(), "{t:?}");
