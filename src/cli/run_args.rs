@@ -72,7 +72,7 @@ fn plain(args: &[OsString]) -> Option<RunArgs> {
             Some(v) => v,
             None => it.next()?.to_str()?,
         };
-        // clap takes neither an empty value nor one that looks like an option.
+        // Empty values and values that look like options: clap's rules decide.
         if value.is_empty() || value.starts_with('-') {
             return None;
         }
