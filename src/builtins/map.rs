@@ -67,8 +67,8 @@ pub(crate) fn lookup<'m>(
         return found;
     }
     match k {
-        Value::Int(i) => map.get_key_value(&KeyRef::Text(&i.to_string())),
-        Value::Text(t) => map.get_key_value(&KeyRef::Int(t.parse::<i64>().ok()?)),
+        Value::Int(i) => map.find(&KeyRef::Text(&i.to_string())),
+        Value::Text(t) => map.find(&KeyRef::Int(t.parse::<i64>().ok()?)),
         _ => None,
     }
 }
