@@ -46,11 +46,143 @@ impl<'a> Block<'a> {
     }
 }
 
+/// `if (c) { return e; }`, the guard clause: one step that counts both
+/// statements.
+struct Guard<'a> {
+    cond: Cond<'a>,
+    value: Operand<'a>,
+    if_span: Span,
+    return_span: Span,
+}
+
+impl<'a> Guard<'a> {
+    fn new(s: &'a Stmt) -> Option<Guard<'a>> {
+        if let StmtKind::If {
+            branches,
+            otherwise: None,
+        } = &s.kind
+            && let [(c, body)] = branches.as_slice()
+            && let [ret] = body.as_slice()
+            && let StmtKind::Return(Some(e)) = &ret.kind
+        {
+            return Some(Guard {
+                cond: Cond::new(c),
+                value: Operand::new(e),
+                if_span: s.span,
+                return_span: ret.span,
+            });
+        }
+        None
+    }
+
+    /// The returned value when the condition holds.
+    #[inline(always)]
+    fn run(&self, i: &mut Interpreter, f: &mut [Value]) -> RtResult<Option<Value>> {
+        i.tick(self.if_span)?;
+        if self.cond.eval(i, f)? {
+            i.tick(self.return_span)?;
+            return Ok(Some(self.value.eval(i, f)?));
+        }
+        Ok(None)
+    }
+}
+
+/// A statement of a function body before its final `return`.
+enum Step<'a> {
+    Guard(Guard<'a>),
+    Stmt(SFn<'a>),
+}
+
+/// What a function body's final `return` gives.
+enum Tail<'a> {
+    /// No final `return`: null.
+    Null,
+    Value(Operand<'a>),
+    /// `return l op r` (not `&&`/`||`, which short-circuit).
+    Binary(BinOp, Operand<'a>, Operand<'a>, Span),
+}
+
+impl<'a> Tail<'a> {
+    fn new(e: &'a Expr) -> Tail<'a> {
+        match &e.kind {
+            ExprKind::Binary(op, l, r) if !matches!(op, BinOp::And | BinOp::Or) => {
+                Tail::Binary(*op, Operand::new(l), Operand::new(r), e.span)
+            }
+            _ => Tail::Value(Operand::new(e)),
+        }
+    }
+}
+
+/// A compiled function body. Guard clauses and the final `return` (most
+/// functions have them) run inside the call itself rather than through
+/// statement closures: fewer native frames per user call.
+struct Body<'a> {
+    steps: Box<[Step<'a>]>,
+    tail: Tail<'a>,
+    /// The final `return` statement's span.
+    tail_span: Span,
+}
+
+impl<'a> Body<'a> {
+    fn new(stmts: &'a [Stmt]) -> Body<'a> {
+        let (init, tail, tail_span) = match stmts {
+            [init @ .., last] => match &last.kind {
+                StmtKind::Return(Some(e)) => (init, Tail::new(e), last.span),
+                _ => (stmts, Tail::Null, Span::default()),
+            },
+            [] => (stmts, Tail::Null, Span::default()),
+        };
+        let steps = init
+            .iter()
+            .map(|s| match Guard::new(s) {
+                Some(g) => Step::Guard(g),
+                None => Step::Stmt(stmt(s)),
+            })
+            .collect();
+        Body {
+            steps,
+            tail,
+            tail_span,
+        }
+    }
+
+    /// The function's result: what a `return` gives, else null (a stray
+    /// `break` or `continue` also ends the body, as in the walker).
+    #[inline(always)]
+    fn run(&self, i: &mut Interpreter, f: &mut [Value]) -> RtResult<Value> {
+        for step in self.steps.iter() {
+            match step {
+                Step::Guard(g) => {
+                    if let Some(v) = g.run(i, f)? {
+                        return Ok(v);
+                    }
+                }
+                Step::Stmt(s) => match s(i, f)? {
+                    Flow::Next => {}
+                    Flow::Return(v) => return Ok(v),
+                    Flow::Break | Flow::Continue => return Ok(Value::Null),
+                },
+            }
+        }
+        match &self.tail {
+            Tail::Null => Ok(Value::Null),
+            Tail::Value(x) => {
+                i.tick(self.tail_span)?;
+                x.eval(i, f)
+            }
+            Tail::Binary(op, l, r, span) => {
+                i.tick(self.tail_span)?;
+                operand_pair(i, f, *op, l, r, *span)
+            }
+        }
+    }
+}
+
 /// A compiled user function.
 pub(crate) struct CompiledFn {
     /// Borrows from `function`'s syntax tree; declared first so it is
     /// dropped before the tree.
-    body: Block<'static>,
+    body: Body<'static>,
     slots: usize,
     source: SourceFile,
     /// Keeps the syntax tree that `body` borrows alive.
@@ -59,12 +191,11 @@ pub(crate) struct CompiledFn {
 
 impl CompiledFn {
     fn new(function: &Rc<Function>, source: &SourceFile) -> CompiledFn {
-        let body = Block::new(&function.body);
+        let body = Body::new(&function.body);
         // SAFETY: `body` borrows nodes of `function`'s syntax tree, which is
         // immutable and heap-allocated behind the `Rc` stored alongside it
         // (and dropped after it), so the borrowed nodes outlive `body`.
-        let body: Block<'static> =
-            unsafe { std::mem::transmute::<Block<'_>, Block<'static>>(body) };
+        let body: Body<'static> = unsafe { std::mem::transmute::<Body<'_>, Body<'static>>(body) };
         CompiledFn {
             body,
             slots: function.slot_names.len(),
@@ -79,33 +210,27 @@ impl CompiledFn {
         interp: &mut Interpreter,
         frame: &mut [Value],
     ) -> RtResult<Value> {
-        match self.body.run(interp, frame)? {
-            Flow::Return(v) => Ok(v),
-            _ => Ok(Value::Null),
-        }
+        self.body.run(interp, frame)
     }
 
     /// Call with the frame already filled (parameters first). The caller
-    /// has checked arity.
-    #[inline]
+    /// has checked arity. Inlined into each call site's frame-size variant,
+    /// so a user call costs one native frame.
+    #[inline(always)]
     pub(crate) fn invoke(&self, interp: &mut Interpreter, frame: &mut [Value]) -> RtResult<Value> {
         if interp.depth >= interp.options.max_depth {
             return Err(super::calls::depth_error(interp));
         }
         interp.depth += 1;
-        let result = if SourceFile::ptr_eq(&interp.source, &self.source) {
-            self.body.run(interp, frame)
-        } else {
-            let saved = std::mem::replace(&mut interp.source, self.source.clone());
-            let r = self.body.run(interp, frame);
+        // A function of another file (a helper) reports errors in its own.
+        let caller_source = (!SourceFile::ptr_eq(&interp.source, &self.source))
+            .then(|| std::mem::replace(&mut interp.source, self.source.clone()));
+        let result = self.body.run(interp, frame);
+        if let Some(saved) = caller_source {
             interp.source = saved;
-            r
-        };
-        interp.depth -= 1;
-        match result? {
-            Flow::Return(v) => Ok(v),
-            _ => Ok(Value::Null),
         }
+        interp.depth -= 1;
+        result
     }
 }
 
@@ -196,18 +321,10 @@ fn stmt(s: &Stmt) -> SFn<'_> {
             otherwise,
         } => {
             // `if (c) { return e; }`: one closure (counts both statements).
-            if let ([(c, body)], None) = (branches.as_slice(), otherwise)
-                && let [ret] = body.as_slice()
-                && let StmtKind::Return(Some(e)) = &ret.kind
-            {
-                let (c, x, rspan) = (Cond::new(c), Operand::new(e), ret.span);
-                return Box::new(move |i, f| {
-                    i.tick(span)?;
-                    if c.eval(i, f)? {
-                        i.tick(rspan)?;
-                        return Ok(Flow::Return(x.eval(i, f)?));
-                    }
-                    Ok(Flow::Next)
+            if let Some(g) = Guard::new(s) {
+                return Box::new(move |i, f| match g.run(i, f)? {
+                    Some(v) => Ok(Flow::Return(v)),
+                    None => Ok(Flow::Next),
                 });
             }
             let branches: Vec<(Cond<'_>, Block<'_>)> = branches
@@ -537,6 +654,48 @@ fn expr(e: &Expr) -> XFn<'_> {
     }
 }
 
+/// An operator as a const parameter: `binary` and `cond` are instantiated
+/// per operator, so their integer fast paths do not dispatch on it at run
+/// time.
+const fn op_from_code(code: u8) -> BinOp {
+    match code {
+        0 => BinOp::Add,
+        1 => BinOp::Sub,
+        2 => BinOp::Mul,
+        3 => BinOp::Div,
+        4 => BinOp::Rem,
+        5 => BinOp::Eq,
+        6 => BinOp::Ne,
+        7 => BinOp::Lt,
+        8 => BinOp::Le,
+        9 => BinOp::Gt,
+        10 => BinOp::Ge,
+        11 => BinOp::And,
+        _ => BinOp::Or,
+    }
+}
+
+/// Call `$f::<code of $op>($args)`.
+macro_rules! with_op_code {
+    ($op:expr, $f:ident($($arg:expr),*)) => {
+        match $op {
+            BinOp::Add => $f::<0>($($arg),*),
+            BinOp::Sub => $f::<1>($($arg),*),
+            BinOp::Mul => $f::<2>($($arg),*),
+            BinOp::Div => $f::<3>($($arg),*),
+            BinOp::Rem => $f::<4>($($arg),*),
+            BinOp::Eq => $f::<5>($($arg),*),
+            BinOp::Ne => $f::<6>($($arg),*),
+            BinOp::Lt => $f::<7>($($arg),*),
+            BinOp::Le => $f::<8>($($arg),*),
+            BinOp::Gt => $f::<9>($($arg),*),
+            BinOp::Ge => $f::<10>($($arg),*),
+            BinOp::And => $f::<11>($($arg),*),
+            BinOp::Or => $f::<12>($($arg),*),
+        }
+    };
+}
+
 fn binary<'a>(op: BinOp, lhs: &'a Expr, rhs: &'a Expr, span: Span) -> XFn<'a> {
     // Constant folding (only when it succeeds: errors stay at run time).
     if let (ExprKind::Const(a), ExprKind::Const(b)) = (&lhs.kind, &rhs.kind)
@@ -544,6 +703,11 @@ fn binary<'a>(op: BinOp, lhs: &'a Expr, rhs: &'a Expr, span: Span) -> XFn<'a> {
     {
         return Box::new(move |_, _| Ok(v.clone()));
     }
+    with_op_code!(op, binary_for(lhs, rhs, span))
+}
+
+fn binary_for<'a, const OP: u8>(lhs: &'a Expr, rhs: &'a Expr, span: Span) -> XFn<'a> {
+    let op = op_from_code(OP);
     match (&lhs.kind, &rhs.kind) {
         (ExprKind::Var { slot }, ExprKind::Const(Value::Int(k))) => {
             let (slot, k) = (*slot as usize, *k);
@@ -611,55 +775,102 @@ fn binary<'a>(op: BinOp, lhs: &'a Expr, rhs: &'a Expr, span: Span) -> XFn<'a> {
         }
         _ => {
             let (l, r) = (Operand::new(lhs), Operand::new(rhs));
-            if op == BinOp::Add {
-                return Box::new(move |i, f| {
-                    let a = l.eval(i, f)?;
-                    let b = r.eval(i, f)?;
-                    if let (Value::Int(x), Value::Int(y)) = (&a, &b)
-                        && let Some(v) = x.checked_add(*y)
-                    {
-                        release(a);
-                        release(b);
-                        return Ok(Value::Int(v));
-                    }
-                    let r = add_owned(a, &b).map_err(|err| err.at(span, &i.source));
-                    release(b);
-                    r
-                });
-            }
-            Box::new(move |i, f| {
-                let a = l.eval(i, f)?;
-                let b = r.eval(i, f)?;
-                if let (Value::Int(x), Value::Int(y)) = (&a, &b)
-                    && let Some(v) = int_op(op, *x, *y)
-                {
-                    release(a);
-                    release(b);
-                    return Ok(v);
-                }
-                let v = generic_binary(i, op, &a, &b, span);
-                release(a);
-                release(b);
-                v
-            })
+            Box::new(move |i, f| operand_pair(i, f, op, &l, &r, span))
         }
     }
+}
+
+/// `l op r` for two operands: the general binary case (also a function
+/// body's final `return l op r`). A text `+` appends in place when `l` is
+/// a temporary.
+#[inline(always)]
+fn operand_pair(
+    i: &mut Interpreter,
+    f: &mut [Value],
+    op: BinOp,
+    l: &Operand<'_>,
+    r: &Operand<'_>,
+    span: Span,
+) -> RtResult<Value> {
+    let a = l.eval(i, f)?;
+    let b = r.eval(i, f)?;
+    if let (Value::Int(x), Value::Int(y)) = (&a, &b)
+        && let Some(v) = int_op(op, *x, *y)
+    {
+        release(a);
+        release(b);
+        return Ok(v);
+    }
+    if op == BinOp::Add {
+        let v = add_owned(a, &b).map_err(|err| err.at(span, &i.source));
+        release(b);
+        return v;
+    }
+    let v = generic_binary(i, op, &a, &b, span);
+    release(a);
+    release(b);
+    v
 }
 
 /// A condition evaluated inline by its statement: `var < int` and the like
 /// (loop guards, recursion bases) without a dynamic call.
 enum Cond<'a> {
-    SlotCmpInt(BinOp, usize, i64, Span),
+    SlotCmpInt(SlotCmpInt),
     Dyn(CFn<'a>),
+}
+
+/// `var op k` for a comparison `op`, as "the integer is (not) in
+/// `lo..=hi`": one unsigned comparison whatever the operator.
+struct SlotCmpInt {
+    slot: usize,
+    lo: i64,
+    /// `hi - lo`, as the unsigned width of the range.
+    width: u64,
+    negate: bool,
+    op: BinOp,
+    k: i64,
+    span: Span,
+}
+
+impl SlotCmpInt {
+    fn new(op: BinOp, slot: usize, k: i64, span: Span) -> Option<SlotCmpInt> {
+        let (lo, hi, negate) = match op {
+            BinOp::Lt => (i64::MIN, k.checked_sub(1)?, false),
+            BinOp::Le => (i64::MIN, k, false),
+            BinOp::Gt => (k.checked_add(1)?, i64::MAX, false),
+            BinOp::Ge => (k, i64::MAX, false),
+            BinOp::Eq => (k, k, false),
+            BinOp::Ne => (k, k, true),
+            _ => return None,
+        };
+        Some(SlotCmpInt {
+            slot,
+            lo,
+            width: hi.wrapping_sub(lo) as u64,
+            negate,
+            op,
+            k,
+            span,
+        })
+    }
+
+    #[inline(always)]
+    fn eval(&self, i: &mut Interpreter, f: &mut [Value]) -> RtResult<bool> {
+        if let Value::Int(x) = f[self.slot] {
+            return Ok((x.wrapping_sub(self.lo) as u64 <= self.width) != self.negate);
+        }
+        let v = generic_binary(i, self.op, &f[self.slot], &Value::Int(self.k), self.span)?;
+        v.truthy().ok_or_else(|| i.condition_error(&v, self.span))
+    }
 }
 
 impl<'a> Cond<'a> {
     fn new(e: &'a Expr) -> Cond<'a> {
         if let ExprKind::Binary(op, lhs, rhs) = &e.kind
-            && int_cmp(*op, 0, 0).is_some()
             && let (ExprKind::Var { slot }, ExprKind::Const(Value::Int(k))) = (&lhs.kind, &rhs.kind)
+            && let Some(c) = SlotCmpInt::new(*op, *slot as usize, *k, e.span)
         {
-            return Cond::SlotCmpInt(*op, *slot as usize, *k, e.span);
+            return Cond::SlotCmpInt(c);
         }
         Cond::Dyn(cond(e))
     }
@@ -667,15 +878,7 @@ impl<'a> Cond<'a> {
     #[inline(always)]
     fn eval(&self, i: &mut Interpreter, f: &mut [Value]) -> RtResult<bool> {
         match self {
-            Cond::SlotCmpInt(op, slot, k, span) => {
-                if let Value::Int(x) = f[*slot]
-                    && let Some(b) = int_cmp(*op, x, *k)
-                {
-                    return Ok(b);
-                }
-                let v = generic_binary(i, *op, &f[*slot], &Value::Int(*k), *span)?;
-                v.truthy().ok_or_else(|| i.condition_error(&v, *span))
-            }
+            Cond::SlotCmpInt(c) => c.eval(i, f),
             Cond::Dyn(c) => c(i, f),
         }
     }
@@ -690,39 +893,33 @@ fn cond(e: &Expr) -> CFn<'_> {
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne
         )
     {
-        let op = *op;
-        match (&lhs.kind, &rhs.kind) {
-            (ExprKind::Var { slot }, ExprKind::Const(Value::Int(k))) => {
-                let (slot, k) = (*slot as usize, *k);
-                return Box::new(move |i, f| {
-                    if let Value::Int(x) = f[slot]
-                        && let Some(b) = int_cmp(op, x, k)
-                    {
-                        return Ok(b);
-                    }
-                    let v = generic_binary(i, op, &f[slot], &Value::Int(k), span)?;
-                    v.truthy().ok_or_else(|| i.condition_error(&v, span))
-                });
-            }
-            _ => {
-                let (l, r) = (expr(lhs), expr(rhs));
-                return Box::new(move |i, f| {
-                    let a = l(i, f)?;
-                    let b = r(i, f)?;
-                    if let (Value::Int(x), Value::Int(y)) = (&a, &b)
-                        && let Some(b) = int_cmp(op, *x, *y)
-                    {
-                        return Ok(b);
-                    }
-                    let v = generic_binary(i, op, &a, &b, span)?;
-                    v.truthy().ok_or_else(|| i.condition_error(&v, span))
-                });
-            }
+        if let (ExprKind::Var { slot }, ExprKind::Const(Value::Int(k))) = (&lhs.kind, &rhs.kind)
+            && let Some(c) = SlotCmpInt::new(*op, *slot as usize, *k, span)
+        {
+            return Box::new(move |i, f| c.eval(i, f));
         }
+        return with_op_code!(*op, compare_for(lhs, rhs, span));
     }
     let x = expr(e);
     Box::new(move |i, f| {
         let v = x(i, f)?;
+        v.truthy().ok_or_else(|| i.condition_error(&v, span))
+    })
+}
+
+/// A comparison of two general operands, as a `bool`.
+fn compare_for<'a, const OP: u8>(lhs: &'a Expr, rhs: &'a Expr, span: Span) -> CFn<'a> {
+    let op = op_from_code(OP);
+    let (l, r) = (expr(lhs), expr(rhs));
+    Box::new(move |i, f| {
+        let a = l(i, f)?;
+        let b = r(i, f)?;
+        if let (Value::Int(x), Value::Int(y)) = (&a, &b)
+            && let Some(b) = int_cmp(op, *x, *y)
+        {
+            return Ok(b);
+        }
+        let v = generic_binary(i, op, &a, &b, span)?;
         v.truthy().ok_or_else(|| i.condition_error(&v, span))
     })
 }
@@ -796,8 +993,11 @@ fn call_in<const N: usize>(
     span: Span,
 ) -> RtResult<Value> {
     let mut frame = StackFrame::<N>::new();
-    for (slot, a) in frame.0.iter_mut().zip(argv) {
-        *slot = a.eval(i, f)?;
+    for (k, a) in argv.iter().enumerate().take(N) {
+        let v = a.eval(i, f)?;
+        // SAFETY: `k < N`; the slot holds the `Null` it was made with, which
+        // owns nothing, so overwriting it without a drop leaks nothing.
+        unsafe { std::ptr::write(frame.0.as_mut_ptr().add(k), v) };
     }
     target
         .invoke(i, &mut frame.0[..target.slots])
@@ -1076,6 +1276,59 @@ mod tests {
         let (result, out, _) = run(Engine::Compiled, src, 1000);
         assert!(result.is_ok());
         assert_eq!(out, "x\nx\nxy1z\nkxy1zxy1z\n");
+    }
+
+    /// Run `main` of `src` (a file of functions) with `engine`.
+    fn run_main(engine: Engine, src: &str, max_statements: u64) -> (RtResult<String>, String, u64) {
+        let (mut interp, out) = interpreter(engine, max_statements);
+        let program = parse_program(src).expect("parses");
+        let source = SourceFile::new("lib.dg", src);
+        interp.register_program(&program, &source);
+        let main = program
+            .functions
+            .iter()
+            .find(|f| f.name == "main")
+            .expect("main");
+        let result = interp
+            .call_function(main, &source, Vec::new(), None)
+            .map(|v| v.to_display());
+        let text = String::from_utf8(out.0.borrow().clone()).expect("utf-8");
+        (result, text, interp.statements_executed())
+    }
+
+    #[test]
+    fn guard_clauses_and_final_returns_match_the_walker() {
+        // Guards (`if (c) { return e; }`) and a final `return` run inside
+        // the call; their counts, results and error spans must not change.
+        let src = "int fact(int n) {\n  if (n <= 1) { return 1; }\n  if (n == 99) { return 0; }\n  x = n - 1;\n  return n * fact(x);\n}\n\
+                   string twice(string s) {\n  if (s == \"\") { return \"empty\"; }\n  t = s + \"-\";\n  return t + s;\n}\n\
+                   void noreturn(int n) {\n  info n;\n}\n\
+                   int bad(int n) {\n  if (n > 0) { return n - \"a\"; }\n  return {1} - n;\n}\n\
+                   string main() {\n  info fact(6);\n  info twice(\"ab\") + twice(\"\");\n  noreturn(3);\n  info bad(-1);\n  return \"done\";\n}\n";
+        let walker = run_main(Engine::Walker, src, 10_000);
+        let compiled = run_main(Engine::Compiled, src, 10_000);
+        let (w, c) = (walker.0.unwrap_err(), compiled.0.unwrap_err());
+        assert_eq!(walker.1, "720\nab-abempty\n3\n");
+        assert_eq!(walker.1, compiled.1);
+        assert_eq!((&w.message, w.span), (&c.message, c.span));
+        assert!(
+            c.span.is_some(),
+            "the failing `return {{1}} - n` has a span"
+        );
+        assert_eq!(walker.2, compiled.2, "statement counts differ");
+        // A limit stops both engines at the same statement: in a guard's
+        // `if`, in its `return`, and in a final `return`.
+        for limit in 1..walker.2 {
+            let walker = run_main(Engine::Walker, src, limit);
+            let compiled = run_main(Engine::Compiled, src, limit);
+            assert_eq!(walker.1, compiled.1, "output at limit {limit}");
+            assert_eq!(walker.2, compiled.2, "count at limit {limit}");
+            assert_eq!(
+                walker.0.map_err(|e| (e.message.clone(), e.span)),
+                compiled.0.map_err(|e| (e.message.clone(), e.span)),
+                "result at limit {limit}"
+            );
+        }
     }
 
     #[test]
