@@ -87,60 +87,110 @@ impl<'a> Guard<'a> {
     }
 }
 
-/// A statement of a function body before its final `return`.
+/// A statement of a function body before its final statement.
 enum Step<'a> {
     Guard(Guard<'a>),
+    /// `x = e` (not the in-place `s = s + t`).
+    Assign(usize, Operand<'a>, Span),
     Stmt(SFn<'a>),
 }
 
-/// What a function body's final `return` gives.
+impl<'a> Step<'a> {
+    fn new(s: &'a Stmt) -> Step<'a> {
+        if let Some(g) = Guard::new(s) {
+            return Step::Guard(g);
+        }
+        if let StmtKind::Assign {
+            slot,
+            op: None,
+            value,
+        } = &s.kind
+            && !is_append_to(*slot, value)
+        {
+            return Step::Assign(*slot as usize, Operand::new(value), s.span);
+        }
+        Step::Stmt(stmt(s))
+    }
+}
+
+/// `s = s + x`, which `stmt` compiles to an in-place append.
+fn is_append_to(slot: u32, value: &Expr) -> bool {
+    matches!(&value.kind, ExprKind::Binary(BinOp::Add, lhs, _)
+        if matches!(lhs.kind, ExprKind::Var { slot: v } if v == slot))
+}
+
+/// What a function body's final statement gives.
 enum Tail<'a> {
-    /// No final `return`: null.
+    /// Not a `return` or an `if`: null after running it (a step).
     Null,
+    /// `return e`.
     Value(Operand<'a>),
     /// `return l op r` (not `&&`/`||`, which short-circuit).
     Binary(BinOp, Operand<'a>, Operand<'a>, Span),
+    /// A final `if`/`else if`/`else`: each branch is a function body of its
+    /// own (one that ends without `return` ends the function with null).
+    If(Box<[(Cond<'a>, Body<'a>)]>, Option<Box<Body<'a>>>),
 }
 
 impl<'a> Tail<'a> {
-    fn new(e: &'a Expr) -> Tail<'a> {
-        match &e.kind {
-            ExprKind::Binary(op, l, r) if !matches!(op, BinOp::And | BinOp::Or) => {
-                Tail::Binary(*op, Operand::new(l), Operand::new(r), e.span)
-            }
-            _ => Tail::Value(Operand::new(e)),
+    /// The tail for a final statement, if it has one.
+    fn new(last: &'a Stmt) -> Option<Tail<'a>> {
+        match &last.kind {
+            StmtKind::Return(Some(e)) => Some(match &e.kind {
+                ExprKind::Binary(op, l, r) if !matches!(op, BinOp::And | BinOp::Or) => {
+                    Tail::Binary(*op, Operand::new(l), Operand::new(r), e.span)
+                }
+                _ => Tail::Value(Operand::new(e)),
+            }),
+            StmtKind::If {
+                branches,
+                otherwise,
+            } => Some(Tail::If(
+                branches
+                    .iter()
+                    .map(|(c, body)| (Cond::new(c), Body::new(body)))
+                    .collect(),
+                otherwise.as_ref().map(|b| Box::new(Body::new(b))),
+            )),
+            _ => None,
         }
     }
 }
 
-/// A compiled function body. Guard clauses and the final `return` (most
-/// functions have them) run inside the call itself rather than through
-/// statement closures: fewer native frames per user call.
+/// A compiled function body. Guard clauses, plain assignments and the
+/// final `return` or `if` (most functions have them) run inside the call
+/// itself rather than through statement closures: fewer native frames per
+/// user call.
 struct Body<'a> {
+    /// The guard clauses the body starts with (checked without a dispatch
+    /// on the step kind).
+    guards: Box<[Guard<'a>]>,
     steps: Box<[Step<'a>]>,
     tail: Tail<'a>,
-    /// The final `return` statement's span.
+    /// The final statement's span (when it is the tail).
     tail_span: Span,
 }
 
 impl<'a> Body<'a> {
     fn new(stmts: &'a [Stmt]) -> Body<'a> {
         let (init, tail, tail_span) = match stmts {
-            [init @ .., last] => match &last.kind {
-                StmtKind::Return(Some(e)) => (init, Tail::new(e), last.span),
-                _ => (stmts, Tail::Null, Span::default()),
+            [init @ .., last] => match Tail::new(last) {
+                Some(tail) => (init, tail, last.span),
+                None => (stmts, Tail::Null, Span::default()),
             },
             [] => (stmts, Tail::Null, Span::default()),
         };
-        let steps = init
-            .iter()
-            .map(|s| match Guard::new(s) {
-                Some(g) => Step::Guard(g),
-                None => Step::Stmt(stmt(s)),
-            })
-            .collect();
+        let mut guards = Vec::new();
+        let mut steps = Vec::new();
+        for s in init {
+            match Step::new(s) {
+                Step::Guard(g) if steps.is_empty() => guards.push(g),
+                step => steps.push(step),
+            }
+        }
         Body {
-            steps,
+            guards: guards.into(),
+            steps: steps.into(),
             tail,
             tail_span,
         }
@@ -150,12 +200,22 @@ impl<'a> Body<'a> {
     /// `break` or `continue` also ends the body, as in the walker).
     #[inline(always)]
     fn run(&self, i: &mut Interpreter, f: &mut [Value]) -> RtResult<Value> {
+        for g in self.guards.iter() {
+            if let Some(v) = g.run(i, f)? {
+                return Ok(v);
+            }
+        }
         for step in self.steps.iter() {
             match step {
                 Step::Guard(g) => {
                     if let Some(v) = g.run(i, f)? {
                         return Ok(v);
                     }
+                }
+                Step::Assign(slot, x, span) => {
+                    i.tick(*span)?;
+                    let v = x.eval(i, f)?;
+                    f[*slot] = v;
                 }
                 Step::Stmt(s) => match s(i, f)? {
                     Flow::Next => {}
@@ -174,7 +234,25 @@ impl<'a> Body<'a> {
                 i.tick(self.tail_span)?;
                 operand_pair(i, f, *op, l, r, *span)
             }
+            Tail::If(branches, otherwise) => {
+                i.tick(self.tail_span)?;
+                for (c, body) in branches.iter() {
+                    if c.eval(i, f)? {
+                        return body.run_nested(i, f);
+                    }
+                }
+                match otherwise {
+                    Some(body) => body.run_nested(i, f),
+                    None => Ok(Value::Null),
+                }
+            }
         }
+    }
+
+    /// `run` for a branch of a final `if` (not inlined: bodies nest).
+    #[inline(never)]
+    fn run_nested(&self, i: &mut Interpreter, f: &mut [Value]) -> RtResult<Value> {
+        self.run(i, f)
     }
 }
 
@@ -218,8 +296,8 @@ impl CompiledFn {
     /// so a user call costs one native frame.
     #[inline(always)]
     pub(crate) fn invoke(&self, interp: &mut Interpreter, frame: &mut [Value]) -> RtResult<Value> {
-        if interp.depth >= interp.options.max_depth {
-            return Err(super::calls::depth_error(interp));
+        if interp.depth >= interp.options.max_depth || Interpreter::stop_requested() {
+            return Err(refused_call(interp));
         }
         interp.depth += 1;
         // A function of another file (a helper) reports errors in its own.
@@ -232,6 +310,16 @@ impl CompiledFn {
         interp.depth -= 1;
         result
     }
+}
+
+/// Why a call does not start: Ctrl-C, else the depth limit.
+#[cold]
+#[inline(never)]
+fn refused_call(interp: &mut Interpreter) -> super::RtError {
+    if Interpreter::stop_requested() {
+        return interp.stop_error();
+    }
+    super::calls::depth_error(interp)
 }
 
 impl Interpreter {
@@ -259,8 +347,8 @@ fn stmt(s: &Stmt) -> SFn<'_> {
         } => {
             let slot = *slot as usize;
             // `s = s + x`: append in place when `s` holds text (the walker's rule).
-            if let ExprKind::Binary(BinOp::Add, lhs, rhs) = &value.kind
-                && matches!(lhs.kind, ExprKind::Var { slot: v } if v as usize == slot)
+            if let ExprKind::Binary(BinOp::Add, _, rhs) = &value.kind
+                && is_append_to(slot as u32, value)
             {
                 // (Evaluating `x` cannot assign to `s`, so reading `s` after
                 // it is the same as reading it first.)
@@ -491,7 +579,7 @@ fn run_loop(
         };
         if n > 0 {
             // The loop header counts as a statement on each iteration.
-            i.tick(ispan)?;
+            i.tick_polling(ispan)?;
         }
         f[slot] = item;
         match body.run(i, f)? {
@@ -1298,17 +1386,19 @@ mod tests {
 
     #[test]
     fn guard_clauses_and_final_returns_match_the_walker() {
-        // Guards (`if (c) { return e; }`) and a final `return` run inside
-        // the call; their counts, results and error spans must not change.
+        // Guards (`if (c) { return e; }`), plain assignments and a final
+        // `return` or `if`/`else` run inside the call; their counts, results
+        // and error spans must not change.
         let src = "int fact(int n) {\n  if (n <= 1) { return 1; }\n  if (n == 99) { return 0; }\n  x = n - 1;\n  return n * fact(x);\n}\n\
                    string twice(string s) {\n  if (s == \"\") { return \"empty\"; }\n  t = s + \"-\";\n  return t + s;\n}\n\
                    void noreturn(int n) {\n  info n;\n}\n\
+                   int sign(int n) {\n  y = n;\n  if (y == 7) { return 70; }\n  if (n > 0) {\n    return 1;\n  } else if (n < 0) {\n    x = 0 - 1;\n    return x;\n  } else {\n    info \"zero\";\n  }\n}\n\
                    int bad(int n) {\n  if (n > 0) { return n - \"a\"; }\n  return {1} - n;\n}\n\
-                   string main() {\n  info fact(6);\n  info twice(\"ab\") + twice(\"\");\n  noreturn(3);\n  info bad(-1);\n  return \"done\";\n}\n";
+                   string main() {\n  info fact(6);\n  info twice(\"ab\") + twice(\"\");\n  noreturn(3);\n  info sign(7) + sign(5) + sign(-5);\n  info sign(0);\n  info bad(-1);\n  return \"done\";\n}\n";
         let walker = run_main(Engine::Walker, src, 10_000);
         let compiled = run_main(Engine::Compiled, src, 10_000);
         let (w, c) = (walker.0.unwrap_err(), compiled.0.unwrap_err());
-        assert_eq!(walker.1, "720\nab-abempty\n3\n");
+        assert_eq!(walker.1, "720\nab-abempty\n3\n70\nzero\nnull\n");
         assert_eq!(walker.1, compiled.1);
         assert_eq!((&w.message, w.span), (&c.message, c.span));
         assert!(

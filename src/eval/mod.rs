@@ -366,23 +366,40 @@ impl Interpreter {
         Ok(())
     }
 
-    /// Count one statement, failing at `span` past the limit (compiled engine).
+    /// Count one statement, failing at `span` past the limit (compiled
+    /// engine). Ctrl-C is looked for where running code can repeat (each
+    /// loop iteration, `tick_polling`, and each user call, `stop_requested`),
+    /// not at every statement.
     #[inline(always)]
     pub(crate) fn tick(&mut self, span: Span) -> RtResult<()> {
         self.statements += 1;
-        if self.statements > self.options.max_statements
-            || INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed)
-        {
+        if self.statements > self.options.max_statements {
             return Err(self.stop_error().at(span, &self.source));
         }
         Ok(())
+    }
+
+    /// `tick`, and stop here if Ctrl-C was pressed.
+    #[inline(always)]
+    pub(crate) fn tick_polling(&mut self, span: Span) -> RtResult<()> {
+        self.statements += 1;
+        if self.statements > self.options.max_statements || Self::stop_requested() {
+            return Err(self.stop_error().at(span, &self.source));
+        }
+        Ok(())
+    }
+
+    /// Whether Ctrl-C asked the running evaluation to stop (the REPL).
+    #[inline(always)]
+    pub(crate) fn stop_requested() -> bool {
+        INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Why `tick` stops: Ctrl-C first (as `count_statement` checks), else
     /// the statement limit.
     #[cold]
     #[inline(never)]
-    fn stop_error(&mut self) -> RtError {
+    pub(crate) fn stop_error(&mut self) -> RtError {
         if INTERRUPTED.swap(false, std::sync::atomic::Ordering::Relaxed) {
             return RtError::limit("interrupted (Ctrl-C)")
                 .with_help("the REPL keeps its variables; the entry stopped here");
