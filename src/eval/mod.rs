@@ -123,8 +123,9 @@ pub(crate) enum Flow {
     Return(Value),
 }
 
-/// Set by the REPL's Ctrl-C handler: the running evaluation stops at its
-/// next statement with a `deluge::limit` error (the process goes on).
+/// Set by the REPL's Ctrl-C handler: the running evaluation stops with a
+/// `deluge::limit` error (the process goes on) at its next user call or
+/// loop iteration (the walker: at its next statement).
 pub static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 pub struct Interpreter {
