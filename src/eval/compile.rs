@@ -3,6 +3,8 @@
 //! paths for `var op const`, conditions that yield a `bool` directly, user
 //! calls bound to their compiled target (no lookup by name per call) whose
 //! frames live on the native stack, in-place text append for temporaries.
+//! A function body's guard clauses, plain assignments and final `return`
+//! or `if` run in the call's own frame (`Body`), not through closures.
 //!
 //! Anything not specialised here runs through the tree walker
 //! (`Interpreter::eval` / `Interpreter::exec`), so diagnostics, spans and
@@ -1419,6 +1421,62 @@ mod tests {
                 "result at limit {limit}"
             );
         }
+    }
+
+    #[test]
+    fn range_comparisons_agree_with_integer_comparisons() {
+        use super::SlotCmpInt;
+        use crate::syntax::ast::{BinOp, Span};
+        use crate::value::Value;
+        let edges = [
+            i64::MIN,
+            i64::MIN + 1,
+            -2,
+            -1,
+            0,
+            1,
+            2,
+            i64::MAX - 1,
+            i64::MAX,
+        ];
+        let ops = [
+            BinOp::Lt,
+            BinOp::Le,
+            BinOp::Gt,
+            BinOp::Ge,
+            BinOp::Eq,
+            BinOp::Ne,
+        ];
+        let (mut interp, _) = interpreter(Engine::Compiled, 10);
+        let mut checked = 0;
+        for op in ops {
+            for k in edges {
+                // `x < MIN` and `x > MAX` have no range: they take the generic path.
+                let Some(c) = SlotCmpInt::new(op, 0, k, Span::default()) else {
+                    assert!(matches!(
+                        (op, k),
+                        (BinOp::Lt, i64::MIN) | (BinOp::Gt, i64::MAX)
+                    ));
+                    continue;
+                };
+                for x in edges {
+                    let expected = match op {
+                        BinOp::Lt => x < k,
+                        BinOp::Le => x <= k,
+                        BinOp::Gt => x > k,
+                        BinOp::Ge => x >= k,
+                        BinOp::Eq => x == k,
+                        _ => x != k,
+                    };
+                    let got = c
+                        .eval(&mut interp, &mut [Value::Int(x)])
+                        .expect("integers compare");
+                    assert_eq!(got, expected, "{x} {} {k}", op.symbol());
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, (6 * 9 - 2) * 9);
     }
 
     #[test]
