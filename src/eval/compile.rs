@@ -217,7 +217,7 @@ impl<'a> Body<'a> {
                 Step::Assign(slot, x, span) => {
                     i.tick(*span)?;
                     let v = x.eval(i, f)?;
-                    f[*slot] = v;
+                    store(f, *slot, v);
                 }
                 Step::Stmt(s) => match s(i, f)? {
                     Flow::Next => {}
@@ -362,6 +362,7 @@ fn stmt(s: &Stmt) -> SFn<'_> {
                     match (&mut f[slot], &r) {
                         (Value::Int(x), Value::Int(y)) if x.checked_add(*y).is_some() => {
                             *x += *y;
+                            release(r);
                         }
                         (Value::Text(_), _) => {
                             i.append_in_place(slot, BinOp::Add, r, f)
@@ -369,7 +370,7 @@ fn stmt(s: &Stmt) -> SFn<'_> {
                         }
                         _ => {
                             let v = generic_binary(i, BinOp::Add, &f[slot], &r, vspan)?;
-                            f[slot] = v;
+                            store(f, slot, v);
                         }
                     }
                     Ok(Flow::Next)
@@ -379,7 +380,7 @@ fn stmt(s: &Stmt) -> SFn<'_> {
             Box::new(move |i, f| {
                 i.tick(span)?;
                 let v = x(i, f)?;
-                f[slot] = v;
+                store(f, slot, v);
                 Ok(Flow::Next)
             })
         }
@@ -583,7 +584,7 @@ fn run_loop(
             // The loop header counts as a statement on each iteration.
             i.tick_polling(ispan)?;
         }
-        f[slot] = item;
+        store(f, slot, item);
         match body.run(i, f)? {
             Flow::Break => break,
             Flow::Return(v) => return Ok(Flow::Return(v)),
@@ -829,6 +830,7 @@ fn binary_for<'a, const OP: u8>(lhs: &'a Expr, rhs: &'a Expr, span: Span) -> XFn
                 if let (Value::Int(x), Value::Int(y)) = (&f[slot], &b)
                     && let Some(v) = int_op(op, *x, *y)
                 {
+                    release(b);
                     return Ok(v);
                 }
                 generic_binary(i, op, &f[slot], &b, span)
@@ -842,6 +844,7 @@ fn binary_for<'a, const OP: u8>(lhs: &'a Expr, rhs: &'a Expr, span: Span) -> XFn
                 if let (Value::Int(x), Value::Int(y)) = (&a, &f[slot])
                     && let Some(v) = int_op(op, *x, *y)
                 {
+                    release(a);
                     return Ok(v);
                 }
                 if op == BinOp::Add {
@@ -858,6 +861,7 @@ fn binary_for<'a, const OP: u8>(lhs: &'a Expr, rhs: &'a Expr, span: Span) -> XFn
                 if let Value::Int(x) = a
                     && let Some(v) = int_op(op, x, k)
                 {
+                    release(a);
                     return Ok(v);
                 }
                 generic_binary(i, op, &a, &Value::Int(k), span)
@@ -1005,9 +1009,11 @@ fn compare_for<'a, const OP: u8>(lhs: &'a Expr, rhs: &'a Expr, span: Span) -> CF
         let a = l(i, f)?;
         let b = r(i, f)?;
         if let (Value::Int(x), Value::Int(y)) = (&a, &b)
-            && let Some(b) = int_cmp(op, *x, *y)
+            && let Some(truth) = int_cmp(op, *x, *y)
         {
-            return Ok(b);
+            release(a);
+            release(b);
+            return Ok(truth);
         }
         let v = generic_binary(i, op, &a, &b, span)?;
         v.truthy().ok_or_else(|| i.condition_error(&v, span))
@@ -1115,6 +1121,13 @@ impl<const N: usize> Drop for StackFrame<N> {
             release(unsafe { std::ptr::read(v) });
         }
     }
+}
+
+/// Put `v` in a slot; the old value's drop glue runs only if it owns a heap
+/// object.
+#[inline(always)]
+fn store(f: &mut [Value], slot: usize, v: Value) {
+    release(std::mem::replace(&mut f[slot], v));
 }
 
 /// Drop a value, calling the drop glue only when it owns a heap object.
