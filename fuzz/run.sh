@@ -57,7 +57,10 @@ for t in "${TARGETS[@]}"; do
   done
   crashes=$(find "artifacts/$t" -maxdepth 1 -type f 2>/dev/null | wc -l)
   echo "$t: ${execs:-?} executions in ${secs}s, exit $rc, ${crashes} crash artifacts"
-  if [ $rc -ne 0 ] && [ "$crashes" -eq 0 ]; then
+  if [ $rc -ne 0 ] && grep -aq 'libFuzzer: run interrupted' "$log"; then
+    echo "$t: interrupted (Ctrl-C or SIGINT) after ${execs:-?} executions"
+    status=1
+  elif [ $rc -ne 0 ] && [ "$crashes" -eq 0 ]; then
     echo "$t: stopped early by an input that does not reproduce; run it again"
     status=1
   elif [ $rc -ne 0 ]; then
