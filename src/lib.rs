@@ -21,6 +21,7 @@ pub mod error;
 pub mod eval;
 pub mod format;
 pub mod http;
+pub mod lsp;
 pub mod mem;
 pub mod natives;
 pub mod net;

@@ -27,6 +27,8 @@ const LAYERS: &[&[&str]] = &[
     // Running a script as `dlg run` does (options, arguments, execute).
     &["runner"],
     &["testing", "repl"],
+    // The editor's Language Server (`dlg lsp`).
+    &["lsp"],
     &["cli"],
 ];
 

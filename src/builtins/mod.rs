@@ -5,6 +5,7 @@
 
 pub mod common;
 pub mod date;
+pub mod docs;
 pub mod encoding;
 pub mod json;
 pub mod list;
@@ -118,7 +119,8 @@ struct Registry {
     functions: HashMap<String, &'static FunctionDef>,
 }
 
-fn all_methods() -> impl Iterator<Item = &'static MethodDef> {
+/// Every method of every receiver table, in registration order.
+pub fn all_methods() -> impl Iterator<Item = &'static MethodDef> {
     text::METHODS
         .iter()
         .chain(number::METHODS)
@@ -130,7 +132,8 @@ fn all_methods() -> impl Iterator<Item = &'static MethodDef> {
         .chain(encoding::METHODS)
         .chain(xml::METHODS)
 }
-fn all_functions() -> impl Iterator<Item = &'static FunctionDef> {
+/// Every free function, in registration order.
+pub fn all_functions() -> impl Iterator<Item = &'static FunctionDef> {
     common::FUNCTIONS
         .iter()
         .chain(number::FUNCTIONS)
@@ -200,13 +203,20 @@ pub fn method_for(recv: &Value, id: u16) -> Option<&'static MethodDef> {
 
 /// Methods available on a value (REPL completion).
 pub fn methods_of(recv: Option<&Value>) -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = all_methods()
-        .filter(|m| match recv {
-            None => true,
-            Some(v) => m.recv == Recv::Any || Recv::of(v) == Some(m.recv),
-        })
-        .map(|m| m.name)
-        .collect();
+    method_names_where(|m| match recv {
+        None => true,
+        Some(v) => m.recv == Recv::Any || Recv::of(v) == Some(m.recv),
+    })
+}
+
+/// Methods a receiver type offers (its table's and `any`'s); every method
+/// for `None` (editor completion on a value of unknown type).
+pub fn methods_for_type(recv: Option<Recv>) -> Vec<&'static str> {
+    method_names_where(|m| recv.is_none_or(|r| m.recv == r || m.recv == Recv::Any))
+}
+
+fn method_names_where(keep: impl Fn(&MethodDef) -> bool) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = all_methods().filter(|m| keep(m)).map(|m| m.name).collect();
     out.sort_unstable_by_key(|n| n.to_ascii_lowercase());
     out.dedup();
     out

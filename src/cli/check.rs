@@ -1,13 +1,11 @@
 //! `dlg check PATH…`: parse files and directories, report every syntax error.
 
-use crate::code::Code;
 use std::path::PathBuf;
 
 use clap::Args;
 
 use super::report::{self, Format};
 use crate::diag::SourceFile;
-use crate::syntax::scan::{Skip, skip_at};
 
 #[derive(Args, Debug)]
 #[command(after_help = "EXAMPLES:
@@ -95,79 +93,10 @@ pub fn check(args: CheckArgs) -> i32 {
     if failed > 0 { 1 } else { 0 }
 }
 
-/// Most errors reported for one file.
-const MAX_ERRORS_PER_FILE: usize = 20;
-
-/// Every syntax error of a file, not just the first: after an error, the
-/// top-level statement (or function) holding it is blanked out — newlines
-/// kept, so positions stay true — and the file is parsed again.
+/// Every syntax error of a file, not just the first (see
+/// [`crate::syntax::recover`]).
 pub fn syntax_errors(text: &str) -> Vec<crate::syntax::SyntaxError> {
-    let mut src = text.to_string();
-    let mut errors = Vec::new();
-    while errors.len() < MAX_ERRORS_PER_FILE {
-        let err = match crate::syntax::parse_program(&src) {
-            Ok(_) => break,
-            Err(e) => e,
-        };
-        let stop = err.at_end || err.code != Code::DelugeSyntax;
-        let (from, to) = enclosing_statement(&src, err.span.start);
-        errors.push(err);
-        if stop || to <= from {
-            break;
-        }
-        src = src
-            .char_indices()
-            .map(|(i, c)| {
-                if (from..to).contains(&i) && c != '\n' {
-                    // One space per byte: positions stay byte-exact.
-                    " ".repeat(c.len_utf8())
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect();
-    }
-    errors
-}
-
-/// Byte range of the top-level statement around `pos`: from the previous
-/// `;` or `}` at brace depth 0 to the next one (strings and comments
-/// skipped).
-fn enclosing_statement(src: &str, pos: usize) -> (usize, usize) {
-    let bytes = src.as_bytes();
-    let mut depth = 0i64;
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        match skip_at(src, i) {
-            Skip::Past(next) => {
-                i = next;
-                continue;
-            }
-            Skip::UnclosedComment => break,
-            Skip::Code => {}
-        }
-        match bytes[i] {
-            // Only braces nest statements: Deluge has no `;` inside
-            // parentheses, so an unclosed `(` must not swallow the file.
-            b'{' => depth += 1,
-            b'}' | b';' => {
-                if bytes[i] == b'}' {
-                    depth -= 1;
-                }
-                if depth <= 0 {
-                    depth = 0;
-                    if i >= pos {
-                        return (start, i + 1);
-                    }
-                    start = i + 1;
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    (start, bytes.len())
+    crate::syntax::syntax_errors(text)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod connections;
 mod creator;
 mod fmt;
 mod init;
+mod lsp;
 mod repl;
 pub mod report;
 pub mod run;
@@ -73,6 +74,8 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(completions::CompletionsArgs),
+    /// Language Server for editors, on stdin/stdout (see docs/editor.md).
+    Lsp(lsp::LspArgs),
     /// Show the version, commit and build date.
     Version,
 }
@@ -117,6 +120,7 @@ pub fn main() -> i32 {
             Command::Creator(args) => creator::creator(args),
             Command::Fmt(args) => fmt::fmt(args),
             Command::Completions(args) => completions::completions(args),
+            Command::Lsp(args) => lsp::lsp(args),
             Command::Version => version::print(),
         });
     match worker.map(|h| h.join()) {
@@ -132,7 +136,7 @@ pub fn main() -> i32 {
 
 /// The subcommand names (and `help`), for the `dlg FILE.dg` shortcut
 /// without building clap's command tree. A test keeps it equal to [`Cli`].
-const SUBCOMMANDS: [&str; 13] = [
+const SUBCOMMANDS: [&str; 14] = [
     "run",
     "check",
     "test",
@@ -144,6 +148,7 @@ const SUBCOMMANDS: [&str; 13] = [
     "creator",
     "fmt",
     "completions",
+    "lsp",
     "version",
     "help",
 ];

@@ -14,7 +14,7 @@
 //! input is returned unchanged with [`Formatted::kept`] set — a wrong
 //! layout must never change what a script does.
 
-mod lex;
+pub mod lex;
 
 use lex::{Kind, TASK_KINDS, Tok};
 

@@ -275,6 +275,18 @@ impl Library {
         Found::NotFound
     }
 
+    /// Every file the places hold (each listed once), for editors that
+    /// index a whole project.
+    pub fn files(&mut self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for i in 0..self.places.len() {
+            out.extend(self.files_of(i));
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// Every function name the places define (for did-you-mean; parses
     /// every candidate file, so only called on the error path).
     pub fn all_names(&mut self) -> Vec<String> {
