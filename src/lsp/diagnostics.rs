@@ -432,7 +432,7 @@ mod tests {
 
     #[test]
     fn unknown_functions_methods_and_tasks_are_found_with_fixes() {
-        let text = "m = Map();\nm.putt(\"a\", 1);\nx = toLis(\"a\");\nr = zoho.crm.getRecordByld(\"Leads\", 1);\ns = zoho.crn.getRecords(\"Leads\");\n";
+        let text = "m = Map();\nm.putt(\"a\", 1);\nx = toLis(\"a\");\nr = zoho.crm.getRecordByld(\"Leads\", 1);\ns = zoho.crmm.getRecords(\"Leads\");\n";
         let f = check(text);
         let fixes: Vec<(&str, Option<&str>)> = f
             .iter()
@@ -441,7 +441,7 @@ mod tests {
         assert!(fixes.contains(&("putt", Some("put"))), "{fixes:?}");
         assert!(fixes.contains(&("toLis", Some("toList"))), "{fixes:?}");
         assert!(fixes.contains(&("getRecordByld", Some("getRecordById"))), "{fixes:?}");
-        assert!(fixes.contains(&("crn", Some("crm"))), "{fixes:?}");
+        assert!(fixes.contains(&("crmm", Some("crm"))), "{fixes:?}");
     }
 
     #[test]

@@ -20,6 +20,8 @@ mod lenses;
 mod navigation;
 mod server;
 mod signature;
+#[cfg(test)]
+mod tests;
 mod text;
 mod tokens;
 pub mod transport;

@@ -88,14 +88,15 @@ mod tests {
         let idx = LineIndex::new(text);
         let semi = text.find(';').unwrap();
         // é is one unit, 😀 two.
-        assert_eq!(idx.position(text, semi), Position::new(0, 8));
-        assert_eq!(idx.offset(text, Position::new(0, 8)), semi);
+        assert_eq!(idx.position(text, semi), Position::new(0, 9));
+        assert_eq!(idx.offset(text, Position::new(0, 9)), semi);
         assert_eq!(idx.position(text, text.len()), Position::new(1, 1));
         // Past the end of a line or of the text: clamped.
         assert_eq!(idx.offset(text, Position::new(0, 99)), text.find('\n').unwrap());
         assert_eq!(idx.offset(text, Position::new(9, 0)), text.len());
         // Inside a multi-byte character: its start.
-        assert_eq!(idx.position(text, semi - 1), idx.position(text, semi - 4));
+        assert_eq!(idx.position(text, semi - 3), Position::new(0, 6));
+        assert_eq!(idx.position(text, semi - 5), Position::new(0, 6));
     }
 
     #[test]

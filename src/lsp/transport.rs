@@ -109,6 +109,14 @@ pub fn parse_body(body: &[u8]) -> Frame {
     };
     let id = json.get("id").cloned();
     match serde_json::from_value::<Message>(json) {
+        // A request whose id lsp-server cannot hold (a fraction, a number
+        // past i32) reads as a notification: refuse it instead of leaving
+        // the client waiting.
+        Ok(Message::Notification(_)) if id.is_some() => Frame::Malformed {
+            id,
+            code: INVALID_REQUEST,
+            reason: "a request id must be a string or a 32-bit integer".into(),
+        },
         Ok(msg) => Frame::Message(msg),
         Err(e) => Frame::Malformed {
             id,
@@ -181,6 +189,7 @@ mod tests {
         input += "Content-Length: 99999999999999999999\r\n\r\n";
         input += &frame(r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#);
         input += &frame(r#"[1,2]"#);
+        input += &frame(r#"{"jsonrpc":"2.0","id":1.5,"method":"x"}"#);
         input += "Content-Length: 5\r\n\r\nab";
         assert_eq!(
             frames(input.as_bytes()),
@@ -192,6 +201,7 @@ mod tests {
                 "bad -32700 None",
                 "msg initialized",
                 "bad -32600 None",
+                "bad -32600 Some(Number(1.5))",
             ]
         );
     }
