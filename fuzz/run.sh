@@ -17,7 +17,7 @@ ROOT=$(cd .. && pwd)
 RUNS=${RUNS:-1000000}
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
-  TARGETS=(parse_check eval_limits connections_toml mocks_toml)
+  TARGETS=(parse_check eval_limits connections_toml mocks_toml lsp_messages)
 fi
 
 seed() {
@@ -27,6 +27,7 @@ seed() {
     parse_check|eval_limits) set -- $(find "$ROOT/tests/cases" "$ROOT/scripts" -name '*.dg' -type f) ;;
     connections_toml) set -- seeds/connections/*.toml ;;
     mocks_toml) set -- $(find "$ROOT/tests" "$ROOT/scripts" -name '*.mock.toml' -type f) ;;
+    lsp_messages) set -- seeds/lsp/* ;;
   esac
   # One seed per file, named after its path (names repeat across folders).
   for f in "$@"; do

@@ -185,7 +185,10 @@ fn project() -> (tempfile::TempDir, PathBuf) {
 const MAIN: &str = "m = Map();\nm.put(\"a\", 1);\nl = \"a,b\".toList(\",\");\nr = standalone.helper(1);\ninfo r;\ninfo l.size();\n";
 
 fn pos(text: &str, needle: &str, after: usize) -> Value {
-    let at = text.find(needle).unwrap_or_else(|| panic!("{needle} in {text}")) + after;
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} in {text}"))
+        + after;
     let line = text[..at].matches('\n').count();
     let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
     json!({"line": line, "character": col})
@@ -259,7 +262,10 @@ fn an_editor_session_on_a_small_project() {
         json!({"textDocument": doc, "position": pos(MAIN, "helper", 2)}),
     );
     let md = h["contents"]["value"].as_str().unwrap();
-    assert!(md.contains("int standalone.helper(int n)") && md.contains("One more than n."), "{md}");
+    assert!(
+        md.contains("int standalone.helper(int n)") && md.contains("One more than n."),
+        "{md}"
+    );
 
     // Completion after `m.` (a map) lists put; after `zoho.crm.`, getRecordById.
     let with_line = |c: &mut Client, version: i64, line: &str| {
@@ -299,15 +305,29 @@ fn an_editor_session_on_a_small_project() {
     );
     let defs = defs.as_array().unwrap();
     assert_eq!(defs.len(), 1);
-    assert!(defs[0]["uri"].as_str().unwrap().ends_with("Helper%20Functions/standalone.helper.ts"), "{defs:?}");
-    assert_eq!(defs[0]["range"]["start"], json!({"line": 1, "character": 4}));
+    assert!(
+        defs[0]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("Helper%20Functions/standalone.helper.ts"),
+        "{defs:?}"
+    );
+    assert_eq!(
+        defs[0]["range"]["start"],
+        json!({"line": 1, "character": 4})
+    );
 
     // References: the definition and the call.
     let refs = c.request(
         "textDocument/references",
         json!({"textDocument": doc, "position": pos(MAIN, "helper", 1), "context": {"includeDeclaration": true}}),
     );
-    let uris: Vec<&str> = refs.as_array().unwrap().iter().map(|r| r["uri"].as_str().unwrap()).collect();
+    let uris: Vec<&str> = refs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["uri"].as_str().unwrap())
+        .collect();
     assert_eq!(uris.len(), 2, "{refs}");
     assert!(uris.contains(&main_uri.as_str()));
 
@@ -323,9 +343,17 @@ fn an_editor_session_on_a_small_project() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    fmt.stdin.take().unwrap().write_all(MAIN.as_bytes()).unwrap();
+    fmt.stdin
+        .take()
+        .unwrap()
+        .write_all(MAIN.as_bytes())
+        .unwrap();
     let mut want = String::new();
-    fmt.stdout.take().unwrap().read_to_string(&mut want).unwrap();
+    fmt.stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut want)
+        .unwrap();
     fmt.wait().unwrap();
     if want == MAIN {
         assert!(edits.is_empty());
@@ -337,7 +365,10 @@ fn an_editor_session_on_a_small_project() {
     // Symbols, folding and semantic tokens answer.
     let symbols = c.request("textDocument/documentSymbol", json!({"textDocument": doc}));
     assert!(symbols.as_array().unwrap().iter().any(|s| s["name"] == "m"));
-    let tokens = c.request("textDocument/semanticTokens/full", json!({"textDocument": doc}));
+    let tokens = c.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": doc}),
+    );
     assert!(tokens["data"].as_array().unwrap().len() > 20);
 
     // The Run lens executes the script and answers its info lines.
@@ -369,7 +400,10 @@ fn a_run_needing_arguments_gets_them_and_stays_offline() {
     );
     let d = c.notification("textDocument/publishDiagnostics");
     assert_eq!(d["diagnostics"][0]["code"], "lint::script_argument", "{d}");
-    let lenses = c.request("textDocument/codeLens", json!({"textDocument": {"uri": script_uri}}));
+    let lenses = c.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": script_uri}}),
+    );
     let lens = &lenses[0]["command"];
     assert_eq!(lens["title"], "▶ Run (needs id)");
     let mut args = lens["arguments"].as_array().unwrap().clone();
@@ -380,7 +414,10 @@ fn a_run_needing_arguments_gets_them_and_stays_offline() {
     );
     // No mock file: an empty one, so the request fails instead of leaving.
     assert_eq!(result["exitCode"], 1, "{result}");
-    assert_eq!(result["diagnostics"][0]["code"], "http::unmocked", "{result}");
+    assert_eq!(
+        result["diagnostics"][0]["code"], "http::unmocked",
+        "{result}"
+    );
     assert_eq!(c.finish(), Some(0));
 }
 
@@ -420,14 +457,20 @@ fn malformed_input_unknown_methods_and_garbage_never_stop_the_server() {
         "textDocument/signatureHelp",
         "textDocument/definition",
     ] {
+        // Positions inside, at the end of and past the document.
         for line in [0, 3, 49, 500] {
             let r = c.call(
                 method,
-                json!({"textDocument": {"uri": g_uri}, "position": {"line": line, "character": 7}, "context": {"includeDeclaration": true}}),
+                json!({"textDocument": {"uri": g_uri}, "position": {"line": line, "character": 7}}),
             );
             assert!(r.get("error").is_none(), "{method}: {r}");
         }
     }
+    let r = c.call(
+        "textDocument/references",
+        json!({"textDocument": {"uri": g_uri}, "position": {"line": 2, "character": 3}, "context": {"includeDeclaration": true}}),
+    );
+    assert!(r.get("error").is_none(), "{r}");
     for method in [
         "textDocument/formatting",
         "textDocument/foldingRange",

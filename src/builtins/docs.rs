@@ -36,7 +36,11 @@ pub struct Doc {
 impl Doc {
     /// Fewest and most arguments (`usize::MAX` for a repeated parameter).
     pub fn arity(&self) -> (usize, usize) {
-        let min = self.params.iter().filter(|p| !p.optional && !p.repeated).count();
+        let min = self
+            .params
+            .iter()
+            .filter(|p| !p.optional && !p.repeated)
+            .count();
         let max = if self.params.iter().any(|p| p.repeated) {
             usize::MAX
         } else {
@@ -167,7 +171,10 @@ mod tests {
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with('#'));
         for line in lines {
-            assert!(parse_line(line).is_some(), "cannot read docs.txt line: {line}");
+            assert!(
+                parse_line(line).is_some(),
+                "cannot read docs.txt line: {line}"
+            );
         }
     }
 
@@ -177,7 +184,9 @@ mod tests {
         let mut used = std::collections::HashSet::new();
         for m in all_methods() {
             let key = format!("{}.{}", m.recv.name(), m.name).to_ascii_lowercase();
-            let doc = DOCS.get(&key).or_else(|| DOCS.get(&m.name.to_ascii_lowercase()));
+            let doc = DOCS
+                .get(&key)
+                .or_else(|| DOCS.get(&m.name.to_ascii_lowercase()));
             match doc {
                 None => problems.push(format!("no line for method {}.{}", m.recv.name(), m.name)),
                 Some(d) => {
@@ -215,10 +224,17 @@ mod tests {
         }
         for d in all() {
             if !used.contains(d.key) {
-                problems.push(format!("docs.txt documents `{}`, which no table has", d.key));
+                problems.push(format!(
+                    "docs.txt documents `{}`, which no table has",
+                    d.key
+                ));
             }
         }
-        assert!(problems.is_empty(), "fix src/builtins/docs.txt:\n{}", problems.join("\n"));
+        assert!(
+            problems.is_empty(),
+            "fix src/builtins/docs.txt:\n{}",
+            problems.join("\n")
+        );
     }
 
     #[test]
@@ -233,11 +249,20 @@ mod tests {
     #[test]
     fn receiver_specific_lines_win() {
         assert_eq!(method(Some(Recv::Map), "put").unwrap().params.len(), 2);
-        assert_eq!(method(Some(Recv::Text), "toList").unwrap().key, "text.toList");
-        assert_eq!(method(Some(Recv::List), "toList").unwrap().key, "list.toList");
+        assert_eq!(
+            method(Some(Recv::Text), "toList").unwrap().key,
+            "text.toList"
+        );
+        assert_eq!(
+            method(Some(Recv::List), "toList").unwrap().key,
+            "list.toList"
+        );
         assert_eq!(method(None, "PUT").unwrap().key, "map.put");
         assert_eq!(method(Some(Recv::Date), "addDay").unwrap().returns, "date");
-        assert_eq!(function("ifnull").unwrap().param_list(), "(value, fallback)");
+        assert_eq!(
+            function("ifnull").unwrap().param_list(),
+            "(value, fallback)"
+        );
         assert!(method(Some(Recv::Number), "put").is_none());
     }
 }

@@ -9,7 +9,9 @@ use std::ops::Range;
 
 use crate::builtins::Recv;
 use crate::syntax::SyntaxError;
-use crate::syntax::ast::{BinOp, Expr, ExprKind, Function, Program, StmtKind, SysVar, TaskKind, UnOp};
+use crate::syntax::ast::{
+    BinOp, Expr, ExprKind, Function, Program, StmtKind, SysVar, TaskKind, UnOp,
+};
 use crate::value::Value;
 
 use super::text::LineIndex;
@@ -375,7 +377,13 @@ fn sure(ty: Ty) -> Option<Inferred> {
 
 fn binary_type(op: BinOp, a: Option<Inferred>, b: Option<Inferred>) -> Option<Inferred> {
     match op {
-        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::And
+        BinOp::Eq
+        | BinOp::Ne
+        | BinOp::Lt
+        | BinOp::Le
+        | BinOp::Gt
+        | BinOp::Ge
+        | BinOp::And
         | BinOp::Or => sure(Ty::Bool),
         BinOp::Add => match (a, b) {
             (Some(x), _) | (_, Some(x)) if x.ty == Ty::Text && x.sure => sure(Ty::Text),
@@ -410,11 +418,9 @@ pub fn type_of(
         ExprKind::Sys(_) => sure(Ty::Text),
         ExprKind::Unary(UnOp::Not, _) => sure(Ty::Bool),
         ExprKind::Unary(_, x) => type_of(x, vars, program).filter(|t| t.ty == Ty::Number),
-        ExprKind::Binary(op, a, b) => binary_type(
-            *op,
-            type_of(a, vars, program),
-            type_of(b, vars, program),
-        ),
+        ExprKind::Binary(op, a, b) => {
+            binary_type(*op, type_of(a, vars, program), type_of(b, vars, program))
+        }
         ExprKind::IfExpr(parts) => {
             let (a, b) = (
                 type_of(&parts[1], vars, program),
@@ -587,12 +593,20 @@ mod tests {
                 sure: true
             }))
         );
-        assert_eq!(a.calls.iter().find(|c| c.name == "standalone.helper").unwrap().argc, 2);
+        assert_eq!(
+            a.calls
+                .iter()
+                .find(|c| c.name == "standalone.helper")
+                .unwrap()
+                .argc,
+            2
+        );
     }
 
     #[test]
     fn functions_have_signatures_and_leading_comments() {
-        let text = "// Adds one.\n// Really.\nint standalone.helper(int n)\n{\n\treturn n + 1;\n}\n";
+        let text =
+            "// Adds one.\n// Really.\nint standalone.helper(int n)\n{\n\treturn n + 1;\n}\n";
         let a = Analysis::new(text.into());
         let f = &a.functions[0];
         assert_eq!(f.signature(), "int standalone.helper(int n)");

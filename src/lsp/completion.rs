@@ -13,8 +13,25 @@ use super::context::{Ctx, is_ident, path_start};
 use super::hover::{USER_NAMESPACES, doc_signature};
 
 const KEYWORDS: &[&str] = &[
-    "if", "else", "for each", "in", "return", "info", "try", "catch", "break", "continue", "true",
-    "false", "null", "void", "invokeurl", "sendmail", "insert into", "delete from", "while",
+    "if",
+    "else",
+    "for each",
+    "in",
+    "return",
+    "info",
+    "try",
+    "catch",
+    "break",
+    "continue",
+    "true",
+    "false",
+    "null",
+    "void",
+    "invokeurl",
+    "sendmail",
+    "insert into",
+    "delete from",
+    "while",
 ];
 
 /// Keys of an `invokeurl [ … ]` block.
@@ -111,7 +128,10 @@ fn after_dot(ctx: &Ctx<'_>, text: &str, dot: usize, opts: &Options) -> Vec<Compl
         return methods(ty, opts);
     }
     let (ps, _) = path_start(text, s);
-    let receiver: String = text[ps..end].chars().filter(|c| !c.is_whitespace()).collect();
+    let receiver: String = text[ps..end]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     let lreceiver = receiver.to_ascii_lowercase();
     let is_variable = ctx
         .doc
@@ -241,8 +261,7 @@ fn snippet_item(
         label: label.to_string(),
         kind: Some(kind),
         detail: Some(detail),
-        documentation: (!doc.is_empty())
-            .then(|| lsp_types::Documentation::String(doc.to_string())),
+        documentation: (!doc.is_empty()).then(|| lsp_types::Documentation::String(doc.to_string())),
         insert_text: Some(insert),
         insert_text_format: Some(format),
         ..Default::default()
@@ -272,7 +291,14 @@ fn methods(recv: Option<Inferred>, opts: &Options) -> Vec<CompletionItem> {
                 Some(d) => (doc_signature(d, ty), d.summary, required(d)),
                 None => (name.to_string(), "", Vec::new()),
             };
-            snippet_item(name, CompletionItemKind::METHOD, detail, summary, &params, opts)
+            snippet_item(
+                name,
+                CompletionItemKind::METHOD,
+                detail,
+                summary,
+                &params,
+                opts,
+            )
         })
         .collect()
 }
@@ -391,7 +417,9 @@ fn helper_items(ctx: &Ctx<'_>, namespace: &str, opts: &Options) -> Vec<Completio
     items
 }
 
-fn field_items<'f>(forms: impl Iterator<Item = &'f crate::creator::FormDef>) -> Vec<CompletionItem> {
+fn field_items<'f>(
+    forms: impl Iterator<Item = &'f crate::creator::FormDef>,
+) -> Vec<CompletionItem> {
     let mut seen = std::collections::HashSet::new();
     let mut items = Vec::new();
     for form in forms {
@@ -418,11 +446,7 @@ fn field_items<'f>(forms: impl Iterator<Item = &'f crate::creator::FormDef>) -> 
 /// `connection:`.
 fn task_block_items(ctx: &Ctx<'_>, text: &str, at: usize) -> Option<Vec<CompletionItem>> {
     let open = unclosed_bracket(text, at)?;
-    let before = text[..open].trim_end();
-    let word_start = before
-        .rfind(|c: char| !c.is_ascii_alphanumeric())
-        .map_or(0, |i| i + 1);
-    let task = before[word_start..].to_ascii_lowercase();
+    let task = last_word(&text[..open]).to_ascii_lowercase();
     let keys = match task.as_str() {
         "invokeurl" => INVOKEURL_KEYS,
         "sendmail" => SENDMAIL_KEYS,
@@ -444,7 +468,10 @@ fn task_block_items(ctx: &Ctx<'_>, text: &str, at: usize) -> Option<Vec<Completi
         );
     };
     let values: Vec<(String, &str)> = match key.trim().to_ascii_lowercase().as_str() {
-        "type" => HTTP_METHODS.iter().map(|m| (m.to_string(), "HTTP method")).collect(),
+        "type" => HTTP_METHODS
+            .iter()
+            .map(|m| (m.to_string(), "HTTP method"))
+            .collect(),
         "connection" => ctx
             .project
             .map(|p| p.connection_names())
@@ -471,6 +498,17 @@ fn task_block_items(ctx: &Ctx<'_>, text: &str, at: usize) -> Option<Vec<Completi
             })
             .collect(),
     )
+}
+
+/// The name that `s` ends with (spaces after it ignored).
+fn last_word(s: &str) -> &str {
+    let s = s.trim_end();
+    let start = s
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    &s[start..]
 }
 
 /// The `[` still open at `at` (strings and comments skipped).
@@ -504,11 +542,7 @@ fn unclosed_bracket(text: &str, at: usize) -> Option<usize> {
 fn form_field_items(ctx: &Ctx<'_>, text: &str, at: usize) -> Option<Vec<CompletionItem>> {
     let project = ctx.project?;
     let open = unclosed_bracket(text, at)?;
-    let before = text[..open].trim_end();
-    let word_start = before
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .map_or(0, |i| i + 1);
-    let name = &before[word_start..];
+    let name = last_word(&text[..open]);
     let forms = project.forms();
     let form = forms.iter().find(|f| f.name.eq_ignore_ascii_case(name))?;
     Some(field_items(std::iter::once(form)))
@@ -517,10 +551,7 @@ fn form_field_items(ctx: &Ctx<'_>, text: &str, at: usize) -> Option<Vec<Completi
 fn everything(ctx: &Ctx<'_>, offset: usize, opts: &Options) -> Vec<CompletionItem> {
     let mut items: Vec<CompletionItem> = Vec::new();
     for v in ctx.doc.variables_at(offset) {
-        let detail = ctx
-            .doc
-            .type_of(offset, &v)
-            .map(|t| t.ty.name().to_string());
+        let detail = ctx.doc.type_of(offset, &v).map(|t| t.ty.name().to_string());
         items.push(CompletionItem {
             label: v,
             kind: Some(CompletionItemKind::VARIABLE),
@@ -604,13 +635,19 @@ mod tests {
     fn methods_by_receiver_type() {
         let l = labels_at_end("m = Map();\nm.");
         assert!(l.contains(&"put".to_string()) && l.contains(&"keys".to_string()));
-        assert!(!l.contains(&"toUpperCase".to_string()), "text methods on a map: {l:?}");
+        assert!(
+            !l.contains(&"toUpperCase".to_string()),
+            "text methods on a map: {l:?}"
+        );
         let l = labels_at_end("m = Map();\nif (true)\n{\n\tm.pu");
         assert!(l.contains(&"put".to_string()));
         let l = labels_at_end("x = \"a,b\".");
         assert!(l.contains(&"toList".to_string()) && !l.contains(&"put".to_string()));
         let l = labels_at_end("m = Map();\nk = m.keys().");
-        assert!(l.contains(&"sort".to_string()) && !l.contains(&"put".to_string()), "{l:?}");
+        assert!(
+            l.contains(&"sort".to_string()) && !l.contains(&"put".to_string()),
+            "{l:?}"
+        );
     }
 
     #[test]
@@ -635,6 +672,15 @@ mod tests {
         assert!(labels_at_end("// m.").is_empty());
         let l = labels_at_end("total = 1;\nt");
         assert!(l.contains(&"total".to_string()) && l.contains(&"ifnull".to_string()));
+    }
+
+    #[test]
+    fn words_before_brackets_are_read_on_char_boundaries() {
+        assert_eq!(last_word("r = invokeurl \n"), "invokeurl");
+        assert_eq!(last_word("é"), "");
+        assert_eq!(last_word("xé_Orders"), "_Orders");
+        // A non-ASCII name before `[`: no task block, the usual items.
+        assert!(labels_at_end("é[").contains(&"if".to_string()));
     }
 
     #[test]

@@ -66,7 +66,11 @@ impl<'a> Ctx<'a> {
     /// Is this document a Deluge test (`*.test.dg`, or the project's test
     /// globs)? Test files may call the test built-ins.
     pub fn is_test_file(&self) -> bool {
-        let Some(name) = self.path.and_then(|p| p.file_name()).and_then(|n| n.to_str()) else {
+        let Some(name) = self
+            .path
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+        else {
             return false;
         };
         let globs: Vec<String> = self
@@ -117,7 +121,10 @@ pub fn word_at(text: &str, offset: usize) -> Option<Word> {
     }
     let (path_start, after_expression) = path_start(text, start);
     Some(Word {
-        path: text[path_start..end].chars().filter(|c| !c.is_whitespace()).collect(),
+        path: text[path_start..end]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect(),
         word: text[start..end].to_string(),
         range: start..end,
         after_expression,
@@ -142,7 +149,10 @@ pub fn path_start(text: &str, start: usize) -> (usize, bool) {
             j -= 1;
         }
         if j == 0 || !is_ident(bytes[j - 1]) {
-            return (s, j > 0 && matches!(bytes[j - 1], b')' | b']' | b'"' | b'}'));
+            return (
+                s,
+                j > 0 && matches!(bytes[j - 1], b')' | b']' | b'"' | b'}'),
+            );
         }
         while j > 0 && is_ident(bytes[j - 1]) {
             j -= 1;

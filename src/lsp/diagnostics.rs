@@ -207,7 +207,12 @@ fn check_function(ctx: &Ctx<'_>, call: &CallSite) -> Option<Finding> {
     let lname = call.name.to_ascii_lowercase();
     if let Some(def) = ctx.find_function(&lname).first() {
         let n = def.summary.params.len();
-        return wrong_count(call, n, n, format!("declared as {}", def.summary.signature()));
+        return wrong_count(
+            call,
+            n,
+            n,
+            format!("declared as {}", def.summary.signature()),
+        );
     }
     if ctx.is_test_file()
         && crate::testing::builtins::NAMES
@@ -258,7 +263,12 @@ fn check_qualified(ctx: &Ctx<'_>, call: &CallSite) -> Option<Finding> {
     }
     if let Some(def) = ctx.find_function(&lpath).first() {
         let n = def.summary.params.len();
-        return wrong_count(call, n, n, format!("declared as {}", def.summary.signature()));
+        return wrong_count(
+            call,
+            n,
+            n,
+            format!("declared as {}", def.summary.signature()),
+        );
     }
     let names = ctx.function_names();
     let fname = lpath.rsplit('.').next().unwrap_or("");
@@ -313,11 +323,17 @@ fn check_task(call: &CallSite, lpath: &str) -> Option<Finding> {
             call.name_span.clone(),
             DiagnosticSeverity::WARNING,
             Code::DelugeUnsupported.as_str(),
-            format!("the {} task `{}` is not supported by dlg", service.title, call.name),
+            format!(
+                "the {} task `{}` is not supported by dlg",
+                service.title, call.name
+            ),
         )
-        .help("fake it with a [[task]] fixture in the mock file, or call the REST API with invokeurl")
+        .help(
+            "fake it with a [[task]] fixture in the mock file, or call the REST API with invokeurl",
+        )
         .did_you_mean(
-            crate::diag::did_you_mean(last, tasks.into_iter()).filter(|h| !h.eq_ignore_ascii_case(last)),
+            crate::diag::did_you_mean(last, tasks.into_iter())
+                .filter(|h| !h.eq_ignore_ascii_case(last)),
         ),
     )
 }
@@ -328,7 +344,8 @@ fn check_method(call: &CallSite, recv: Option<Inferred>) -> Option<Finding> {
         .filter(|m| m.name.eq_ignore_ascii_case(&lname))
         .collect();
     if defs.is_empty() {
-        let candidates = builtins::methods_for_type(recv.filter(|r| r.sure).and_then(|r| r.ty.recv()));
+        let candidates =
+            builtins::methods_for_type(recv.filter(|r| r.sure).and_then(|r| r.ty.recv()));
         return Some(
             Finding::new(
                 call.name_span.clone(),
@@ -337,7 +354,10 @@ fn check_method(call: &CallSite, recv: Option<Inferred>) -> Option<Finding> {
                 format!("'{}' is not a known function", call.name),
             )
             .help("`dlg builtins` lists every supported function")
-            .did_you_mean(crate::diag::did_you_mean(&call.name, candidates.into_iter())),
+            .did_you_mean(crate::diag::did_you_mean(
+                &call.name,
+                candidates.into_iter(),
+            )),
         );
     }
     let Some(r) = recv.filter(|r| r.sure) else {
@@ -362,17 +382,29 @@ fn check_method(call: &CallSite, recv: Option<Inferred>) -> Option<Finding> {
                 call.name_span.clone(),
                 DiagnosticSeverity::ERROR,
                 Code::DelugeRuntime.as_str(),
-                format!("'{}' is not a function of a {} value", call.name, r.ty.name()),
+                format!(
+                    "'{}' is not a function of a {} value",
+                    call.name,
+                    r.ty.name()
+                ),
             )
             .help(format!(
                 "{} values offer: {}",
                 r.ty.name(),
                 offered.join(", ")
             ))
-            .did_you_mean(crate::diag::did_you_mean(&call.name, offered.iter().copied())),
+            .did_you_mean(crate::diag::did_you_mean(
+                &call.name,
+                offered.iter().copied(),
+            )),
         );
     };
-    wrong_count(call, def.min, def.max, method_signature(r.ty.recv(), &call.name))
+    wrong_count(
+        call,
+        def.min,
+        def.max,
+        method_signature(r.ty.recv(), &call.name),
+    )
 }
 
 fn method_signature(recv: Option<Recv>, name: &str) -> String {
@@ -427,7 +459,10 @@ mod tests {
     fn syntax_errors_carry_the_check_code() {
         let f = check("a = ;\ninfo 1;\nb = (;\n");
         assert_eq!(f.len(), 2);
-        assert!(f.iter().all(|f| f.code == "deluge::syntax" && !f.help.is_empty()));
+        assert!(
+            f.iter()
+                .all(|f| f.code == "deluge::syntax" && !f.help.is_empty())
+        );
     }
 
     #[test]
@@ -440,7 +475,10 @@ mod tests {
             .collect();
         assert!(fixes.contains(&("putt", Some("put"))), "{fixes:?}");
         assert!(fixes.contains(&("toLis", Some("toList"))), "{fixes:?}");
-        assert!(fixes.contains(&("getRecordByld", Some("getRecordById"))), "{fixes:?}");
+        assert!(
+            fixes.contains(&("getRecordByld", Some("getRecordById"))),
+            "{fixes:?}"
+        );
         assert!(fixes.contains(&("crmm", Some("crm"))), "{fixes:?}");
     }
 
@@ -448,10 +486,24 @@ mod tests {
     fn argument_counts_and_receiver_types_are_checked() {
         let text = "m = Map();\nm.put(\"a\");\nt = \"x\";\nt.put(1, 2);\nl = List();\nl.add(1);\nr = zoho.crm.getRecordById(\"Leads\");\ninfo ifnull(1);\n";
         let found = codes(text);
-        assert!(found.contains(&("deluge::runtime".into(), "m.put(\"a\")".into())), "{found:?}");
-        assert!(found.contains(&("deluge::runtime".into(), "put".into())), "{found:?}");
-        assert!(found.iter().any(|(_, t)| t.starts_with("zoho.crm.getRecordById")), "{found:?}");
-        assert!(found.iter().any(|(_, t)| t.starts_with("ifnull")), "{found:?}");
+        assert!(
+            found.contains(&("deluge::runtime".into(), "m.put(\"a\")".into())),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&("deluge::runtime".into(), "put".into())),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|(_, t)| t.starts_with("zoho.crm.getRecordById")),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().any(|(_, t)| t.starts_with("ifnull")),
+            "{found:?}"
+        );
         assert!(!found.iter().any(|(_, t)| t.contains("add")), "{found:?}");
     }
 
@@ -464,10 +516,17 @@ mod tests {
 
     #[test]
     fn code_after_return_is_unreachable_and_undefined_names_are_reported() {
-        let text = "int f(int a)\n{\n\tif (a > 1)\n\t{\n\t\treturn 1;\n\t\tinfo a;\n\t}\n\treturn b;\n}\n";
+        let text =
+            "int f(int a)\n{\n\tif (a > 1)\n\t{\n\t\treturn 1;\n\t\tinfo a;\n\t}\n\treturn b;\n}\n";
         let found = codes(text);
-        assert!(found.contains(&(UNREACHABLE.into(), "info a;".into())), "{found:?}");
-        assert!(found.contains(&("deluge::runtime".into(), "b".into())), "{found:?}");
+        assert!(
+            found.contains(&(UNREACHABLE.into(), "info a;".into())),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&("deluge::runtime".into(), "b".into())),
+            "{found:?}"
+        );
         assert_eq!(found.len(), 2, "{found:?}");
     }
 
@@ -475,8 +534,16 @@ mod tests {
     fn helpers_are_looked_up_and_counted() {
         let text = "int helper(int n)\n{\n\treturn n;\n}\nint main()\n{\n\tx = helper(1, 2);\n\ty = standalone.nothere(1);\n\treturn helper(1);\n}\n";
         let found = codes(text);
-        assert!(found.iter().any(|(c, t)| c == "deluge::runtime" && t == "helper(1, 2)"), "{found:?}");
-        assert!(found.contains(&("deluge::unknown_function".into(), "nothere".into())), "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|(c, t)| c == "deluge::runtime" && t == "helper(1, 2)"),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&("deluge::unknown_function".into(), "nothere".into())),
+            "{found:?}"
+        );
         assert_eq!(found.len(), 2, "{found:?}");
     }
 }

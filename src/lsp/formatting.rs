@@ -40,7 +40,12 @@ pub fn range(text: &str, lines: Range<usize>) -> Vec<(Range<usize>, String)> {
         }
         let (old, new) = (op.old_range(), op.new_range());
         if old.len() == new.len() {
-            changes.extend((0..old.len()).map(|k| (old.start + k..old.start + k + 1, new.start + k..new.start + k + 1)));
+            changes.extend((0..old.len()).map(|k| {
+                (
+                    old.start + k..old.start + k + 1,
+                    new.start + k..new.start + k + 1,
+                )
+            }));
         } else {
             changes.push((old, new));
         }

@@ -9,8 +9,7 @@ use super::analysis::{CallKind, Ty};
 use super::context::{Ctx, Word, word_at};
 
 /// Namespaces whose calls are helpers of the project.
-pub const USER_NAMESPACES: &[&str] =
-    &["standalone", "automation", "thisapp", "button", "workflow"];
+pub const USER_NAMESPACES: &[&str] = &["standalone", "automation", "thisapp", "button", "workflow"];
 
 /// What the cursor is on, for hover and definition.
 pub enum Target {
@@ -79,11 +78,14 @@ pub fn hover(ctx: &Ctx<'_>, offset: usize) -> Option<(String, std::ops::Range<us
     let text = match target {
         Target::Task(task) => code_block(
             &format!("{}{}", task.path, task.signature),
-            &format!("Zoho integration task{}", if task.conn_at.is_some() {
-                "; the last argument names the connection (else the project's default)"
-            } else {
-                ""
-            }),
+            &format!(
+                "Zoho integration task{}",
+                if task.conn_at.is_some() {
+                    "; the last argument names the connection (else the project's default)"
+                } else {
+                    ""
+                }
+            ),
         ),
         Target::Service(service) => format!(
             "**zoho.{}**: {} ({} tasks)",
@@ -188,9 +190,15 @@ mod tests {
         let h = hover_at(text, "put(").unwrap();
         assert!(h.contains("map.put(key, value)"), "{h}");
         let h = hover_at(text, "getRecordById").unwrap();
-        assert!(h.contains("zoho.crm.getRecordById(module, record_id"), "{h}");
+        assert!(
+            h.contains("zoho.crm.getRecordById(module, record_id"),
+            "{h}"
+        );
         let h = hover_at(text, "plus(1)").unwrap();
-        assert!(h.contains("int plus(int n)") && h.contains("Adds one."), "{h}");
+        assert!(
+            h.contains("int plus(int n)") && h.contains("Adds one."),
+            "{h}"
+        );
         let h = hover_at(text, "m = Map").unwrap();
         assert!(h.contains("m: map"), "{h}");
         let h = hover_at(text, "r = zoho").unwrap();

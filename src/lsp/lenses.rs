@@ -67,7 +67,8 @@ pub fn lenses(doc: &Analysis, uri: &str, path: &Path) -> Vec<Lens> {
             });
             continue;
         }
-        let is_test_fn = test && f.params.is_empty() && f.name.to_ascii_lowercase().starts_with("test");
+        let is_test_fn =
+            test && f.params.is_empty() && f.name.to_ascii_lowercase().starts_with("test");
         if test && !is_test_fn {
             continue;
         }
@@ -181,7 +182,9 @@ pub fn execute(exe: &Path, job: &Job, empty_mock: &Path, timeout: Duration) -> J
     }
     let mut child = match cmd.spawn() {
         Ok(c) => c,
-        Err(e) => return json!({"exitCode": null, "error": format!("cannot start {}: {e}", exe.display())}),
+        Err(e) => {
+            return json!({"exitCode": null, "error": format!("cannot start {}: {e}", exe.display())});
+        }
     };
     let mut stdout = child.stdout.take().expect("piped");
     let mut stderr = child.stderr.take().expect("piped");
@@ -301,21 +304,38 @@ mod tests {
         let a = Analysis::new("void testA()\n{\n}\nvoid helper(int x)\n{\n}\n".into());
         let l = lenses(&a, "file:///p/t.test.dg", Path::new("/p/t.test.dg"));
         assert_eq!(l.len(), 1);
-        assert_eq!((l[0].title.as_str(), l[0].command), ("▶ Run test testA", RUN_TEST));
+        assert_eq!(
+            (l[0].title.as_str(), l[0].command),
+            ("▶ Run test testA", RUN_TEST)
+        );
     }
 
     #[test]
     fn jobs_read_their_arguments_and_run_offline() {
         let job = Job::from_arguments(
             RUN,
-            &[json!("file:///p/a%20b.dg"), Json::Null, json!(["id"]), json!({"id": 5})],
+            &[
+                json!("file:///p/a%20b.dg"),
+                Json::Null,
+                json!(["id"]),
+                json!({"id": 5}),
+            ],
         )
         .unwrap();
         assert_eq!(job.file, PathBuf::from("/p/a b.dg"));
         let line = job.command_line(Path::new("/tmp/empty.mock.toml"));
         assert_eq!(
             line,
-            ["run", "--format", "json", "--arg", "id=5", "--mock", "/tmp/empty.mock.toml", "/p/a b.dg"]
+            [
+                "run",
+                "--format",
+                "json",
+                "--arg",
+                "id=5",
+                "--mock",
+                "/tmp/empty.mock.toml",
+                "/p/a b.dg"
+            ]
         );
         assert!(Job::from_arguments(RUN, &[json!(1)]).is_err());
         assert!(Job::from_arguments(RUN, &[]).is_err());

@@ -55,14 +55,22 @@ pub fn references(ctx: &Ctx<'_>, offset: usize, declaration: bool) -> Vec<Place>
     let Some((_, Target::Function(path))) = target_at(ctx, offset) else {
         return Vec::new();
     };
-    let fname = path.rsplit('.').next().unwrap_or(&path).to_ascii_lowercase();
+    let fname = path
+        .rsplit('.')
+        .next()
+        .unwrap_or(&path)
+        .to_ascii_lowercase();
     let mut files: Vec<(&Path, &Analysis)> = ctx.files.clone();
     if !files.iter().any(|(p, _)| Some(*p) == ctx.path) {
         files.push((ctx.path.unwrap_or(Path::new("")), ctx.doc));
     }
     let mut out = Vec::new();
     for (path, analysis) in files {
-        let analysis = if Some(path) == ctx.path { ctx.doc } else { analysis };
+        let analysis = if Some(path) == ctx.path {
+            ctx.doc
+        } else {
+            analysis
+        };
         if declaration {
             for f in analysis.functions.iter().filter(|f| !f.is_script) {
                 if f.name.eq_ignore_ascii_case(&fname) {
@@ -85,7 +93,9 @@ pub fn symbols(doc: &Analysis) -> Vec<DocumentSymbol> {
     let mut out = Vec::new();
     for f in &doc.functions {
         if f.is_script {
-            let Some(program) = &doc.program else { continue };
+            let Some(program) = &doc.program else {
+                continue;
+            };
             let mut seen = std::collections::HashSet::new();
             for s in &program.functions[0].body {
                 if let crate::syntax::ast::StmtKind::Assign { slot, .. } = &s.kind
@@ -135,7 +145,8 @@ mod tests {
     #[test]
     fn definitions_and_references_across_files() {
         let helper = Analysis::new("int standalone.helper(int n)\n{\n\treturn n + 1;\n}\n".into());
-        let other = Analysis::new("x = standalone.helper(2);\ny = helper(3);\nz = m.helper();\n".into());
+        let other =
+            Analysis::new("x = standalone.helper(2);\ny = helper(3);\nz = m.helper();\n".into());
         let main_text = "info standalone.helper(1);\n";
         let main = Analysis::new(main_text.into());
         let files = vec![

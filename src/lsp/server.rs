@@ -20,7 +20,10 @@ use serde_json::Value as Json;
 use super::analysis::Analysis;
 use super::context::Ctx;
 use super::workspace::Workspace;
-use super::{completion, diagnostics, folding, formatting, hover, lenses, navigation, signature, text, tokens};
+use super::{
+    completion, diagnostics, folding, formatting, hover, lenses, navigation, signature, text,
+    tokens,
+};
 
 /// Most runs going at once.
 const MAX_RUNS: usize = 4;
@@ -106,7 +109,10 @@ impl Server {
                     Ok(Some(resp)) => self.out.send(resp.into()),
                     Ok(None) => {}
                     Err(p) => {
-                        eprintln!("dlg lsp: internal error in {method}: {}", panic_message(&*p));
+                        eprintln!(
+                            "dlg lsp: internal error in {method}: {}",
+                            panic_message(&*p)
+                        );
                         self.out.send(
                             Response::new_err(
                                 id,
@@ -121,7 +127,10 @@ impl Server {
             Message::Notification(n) => {
                 let method = n.method.clone();
                 if let Err(p) = catch_unwind(AssertUnwindSafe(|| self.notification(n))) {
-                    eprintln!("dlg lsp: internal error in {method}: {}", panic_message(&*p));
+                    eprintln!(
+                        "dlg lsp: internal error in {method}: {}",
+                        panic_message(&*p)
+                    );
                 }
             }
             // The server sends no requests: answers are unexpected.
@@ -131,7 +140,9 @@ impl Server {
 
     fn request(&mut self, req: Request) -> Option<Response> {
         let id = req.id.clone();
-        let err = |code: ErrorCode, message: String| Some(Response::new_err(id.clone(), code as i32, message));
+        let err = |code: ErrorCode, message: String| {
+            Some(Response::new_err(id.clone(), code as i32, message))
+        };
         match (self.state, req.method.as_str()) {
             (State::Uninitialized, "initialize") => {
                 let params: InitializeParams = match serde_json::from_value(req.params) {
@@ -341,9 +352,17 @@ impl Server {
 
     /// A request of a running server: its result (`None`: answered later,
     /// by a worker).
-    fn dispatch(&mut self, method: &str, req: Request) -> Result<Option<Json>, (ErrorCode, String)> {
-        fn params<P: serde::de::DeserializeOwned>(method: &str, v: Json) -> Result<P, (ErrorCode, String)> {
-            serde_json::from_value(v).map_err(|e| (ErrorCode::InvalidParams, format!("{method}: {e}")))
+    fn dispatch(
+        &mut self,
+        method: &str,
+        req: Request,
+    ) -> Result<Option<Json>, (ErrorCode, String)> {
+        fn params<P: serde::de::DeserializeOwned>(
+            method: &str,
+            v: Json,
+        ) -> Result<P, (ErrorCode, String)> {
+            serde_json::from_value(v)
+                .map_err(|e| (ErrorCode::InvalidParams, format!("{method}: {e}")))
         }
         fn value(v: impl serde::Serialize) -> Result<Option<Json>, (ErrorCode, String)> {
             Ok(Some(serde_json::to_value(v).unwrap_or(Json::Null)))
@@ -352,28 +371,40 @@ impl Server {
             "textDocument/hover" => {
                 let p: HoverParams = params(method, req.params)?;
                 let pos = p.text_document_position_params;
-                value(self.at(&pos.text_document.uri, pos.position, |ctx, offset| {
-                    hover::hover(ctx, offset).map(|(md, range)| Hover {
-                        contents: HoverContents::Markup(MarkupContent {
-                            kind: MarkupKind::Markdown,
-                            value: md,
-                        }),
-                        range: Some(ctx.doc.index.range(&ctx.doc.text, range)),
-                    })
-                }))
+                value(
+                    self.at(&pos.text_document.uri, pos.position, |ctx, offset| {
+                        hover::hover(ctx, offset).map(|(md, range)| Hover {
+                            contents: HoverContents::Markup(MarkupContent {
+                                kind: MarkupKind::Markdown,
+                                value: md,
+                            }),
+                            range: Some(ctx.doc.index.range(&ctx.doc.text, range)),
+                        })
+                    }),
+                )
             }
             "textDocument/completion" => {
                 let p: CompletionParams = params(method, req.params)?;
                 let pos = p.text_document_position;
-                let opts = completion::Options { snippets: self.snippets };
-                value(self.at(&pos.text_document.uri, pos.position, |ctx, offset| {
-                    Some(CompletionResponse::Array(completion::complete(ctx, offset, &opts)))
-                }))
+                let opts = completion::Options {
+                    snippets: self.snippets,
+                };
+                value(
+                    self.at(&pos.text_document.uri, pos.position, |ctx, offset| {
+                        Some(CompletionResponse::Array(completion::complete(
+                            ctx, offset, &opts,
+                        )))
+                    }),
+                )
             }
             "textDocument/signatureHelp" => {
                 let p: SignatureHelpParams = params(method, req.params)?;
                 let pos = p.text_document_position_params;
-                value(self.at(&pos.text_document.uri, pos.position, signature::signature_help))
+                value(self.at(
+                    &pos.text_document.uri,
+                    pos.position,
+                    signature::signature_help,
+                ))
             }
             "textDocument/definition" => {
                 let p: GotoDefinitionParams = params(method, req.params)?;
@@ -383,7 +414,10 @@ impl Server {
                     let places = navigation::definition(ctx, offset);
                     (!places.is_empty()).then(|| {
                         GotoDefinitionResponse::Array(
-                            places.iter().filter_map(|p| self_location(ctx, &uri, p)).collect(),
+                            places
+                                .iter()
+                                .filter_map(|p| self_location(ctx, &uri, p))
+                                .collect(),
                         )
                     })
                 }))
@@ -433,7 +467,10 @@ impl Server {
             "textDocument/codeLens" => {
                 let p: CodeLensParams = params(method, req.params)?;
                 let uri = p.text_document.uri;
-                let doc = self.docs.get(uri.as_str()).ok_or_else(|| unknown_doc(&uri))?;
+                let doc = self
+                    .docs
+                    .get(uri.as_str())
+                    .ok_or_else(|| unknown_doc(&uri))?;
                 let Some(path) = &doc.path else {
                     return value(Vec::<CodeLens>::new());
                 };
@@ -464,7 +501,10 @@ impl Server {
                 self.execute(req.id, p)?;
                 Ok(None)
             }
-            _ => Err((ErrorCode::MethodNotFound, format!("{method}: not supported by dlg lsp"))),
+            _ => Err((
+                ErrorCode::MethodNotFound,
+                format!("{method}: not supported by dlg lsp"),
+            )),
         }
     }
 
@@ -490,16 +530,23 @@ impl Server {
     }
 
     /// Start a run on a worker; it answers `id` when done.
-    fn execute(&mut self, id: RequestId, p: ExecuteCommandParams) -> Result<(), (ErrorCode, String)> {
+    fn execute(
+        &mut self,
+        id: RequestId,
+        p: ExecuteCommandParams,
+    ) -> Result<(), (ErrorCode, String)> {
         if p.command != lenses::RUN && p.command != lenses::RUN_TEST {
-            return Err((ErrorCode::InvalidParams, format!("unknown command `{}`", p.command)));
+            return Err((
+                ErrorCode::InvalidParams,
+                format!("unknown command `{}`", p.command),
+            ));
         }
         let job = lenses::Job::from_arguments(&p.command, &p.arguments)
             .map_err(|e| (ErrorCode::InvalidParams, format!("{}: {e}", p.command)))?;
-        let exe = self
-            .exe
-            .clone()
-            .ok_or((ErrorCode::InternalError, "cannot find the dlg executable".to_string()))?;
+        let exe = self.exe.clone().ok_or((
+            ErrorCode::InternalError,
+            "cannot find the dlg executable".to_string(),
+        ))?;
         if self.empty_mock.is_none() {
             self.empty_mock = tempfile::Builder::new()
                 .prefix("dlg-lsp-offline")
@@ -511,7 +558,10 @@ impl Server {
             .empty_mock
             .as_ref()
             .map(|f| f.path().to_path_buf())
-            .ok_or((ErrorCode::InternalError, "cannot create the offline mock file".to_string()))?;
+            .ok_or((
+                ErrorCode::InternalError,
+                "cannot create the offline mock file".to_string(),
+            ))?;
         if self.running.fetch_add(1, Ordering::SeqCst) >= MAX_RUNS {
             self.running.fetch_sub(1, Ordering::SeqCst);
             return Err((
@@ -530,7 +580,10 @@ impl Server {
             });
         if spawned.is_err() {
             self.running.fetch_sub(1, Ordering::SeqCst);
-            return Err((ErrorCode::InternalError, "cannot start a worker thread".into()));
+            return Err((
+                ErrorCode::InternalError,
+                "cannot start a worker thread".into(),
+            ));
         }
         Ok(())
     }
@@ -599,12 +652,14 @@ fn quick_fixes(p: &CodeActionParams) -> Vec<CodeActionOrCommand> {
 
 pub fn capabilities() -> ServerCapabilities {
     ServerCapabilities {
-        text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
-            open_close: Some(true),
-            change: Some(TextDocumentSyncKind::INCREMENTAL),
-            save: Some(TextDocumentSyncSaveOptions::Supported(true)),
-            ..Default::default()
-        })),
+        text_document_sync: Some(TextDocumentSyncCapability::Options(
+            TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(TextDocumentSyncKind::INCREMENTAL),
+                save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                ..Default::default()
+            },
+        )),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         completion_provider: Some(CompletionOptions {
             trigger_characters: Some(vec![".".into(), ":".into(), "\"".into()]),

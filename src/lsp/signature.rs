@@ -1,9 +1,7 @@
 //! Signature help: the parameters of the call the cursor is in, the one
 //! being typed highlighted.
 
-use lsp_types::{
-    ParameterInformation, ParameterLabel, SignatureHelp, SignatureInformation,
-};
+use lsp_types::{ParameterInformation, ParameterLabel, SignatureHelp, SignatureInformation};
 
 use crate::builtins;
 
@@ -76,17 +74,18 @@ pub fn signature_help(ctx: &Ctx<'_>, offset: usize) -> Option<SignatureHelp> {
             )
         }
         Target::Builtin(name) => {
-            let site = ctx
-                .doc
-                .calls
-                .iter()
-                .find(|c| c.span.start <= paren && paren < c.span.end && c.name.ends_with(&name));
+            let site =
+                ctx.doc.calls.iter().find(|c| {
+                    c.span.start <= paren && paren < c.span.end && c.name.ends_with(&name)
+                });
             let recv = match site.map(|s| &s.kind) {
                 Some(super::analysis::CallKind::Method(r)) => r.map(|r| r.ty),
                 _ => None,
             };
             let doc = builtins::docs::method(recv.and_then(|t| t.recv()), &name)
-                .filter(|_| site.is_none_or(|s| matches!(s.kind, super::analysis::CallKind::Method(_))))
+                .filter(|_| {
+                    site.is_none_or(|s| matches!(s.kind, super::analysis::CallKind::Method(_)))
+                })
                 .or_else(|| builtins::docs::function(&name))
                 .or_else(|| builtins::docs::method(None, &name))?;
             (

@@ -49,7 +49,10 @@ impl LineIndex {
     }
 
     pub fn range(&self, text: &str, span: std::ops::Range<usize>) -> Range {
-        Range::new(self.position(text, span.start), self.position(text, span.end))
+        Range::new(
+            self.position(text, span.start),
+            self.position(text, span.end),
+        )
     }
 }
 
@@ -92,7 +95,10 @@ mod tests {
         assert_eq!(idx.offset(text, Position::new(0, 9)), semi);
         assert_eq!(idx.position(text, text.len()), Position::new(1, 1));
         // Past the end of a line or of the text: clamped.
-        assert_eq!(idx.offset(text, Position::new(0, 99)), text.find('\n').unwrap());
+        assert_eq!(
+            idx.offset(text, Position::new(0, 99)),
+            text.find('\n').unwrap()
+        );
         assert_eq!(idx.offset(text, Position::new(9, 0)), text.len());
         // Inside a multi-byte character: its start.
         assert_eq!(idx.position(text, semi - 3), Position::new(0, 6));

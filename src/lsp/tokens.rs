@@ -46,14 +46,61 @@ pub fn legend() -> SemanticTokensLegend {
 }
 
 const KEYWORDS: &[&str] = &[
-    "if", "else", "for", "each", "in", "while", "return", "info", "try", "catch", "break",
-    "continue", "true", "false", "null", "invokeurl", "sendmail", "invokeapi", "insert", "into",
-    "delete", "from", "alert", "cancel", "submit", "sort", "by", "range", "to", "hide", "show",
-    "enable", "disable", "clear", "and", "or", "not",
+    "if",
+    "else",
+    "for",
+    "each",
+    "in",
+    "while",
+    "return",
+    "info",
+    "try",
+    "catch",
+    "break",
+    "continue",
+    "true",
+    "false",
+    "null",
+    "invokeurl",
+    "sendmail",
+    "invokeapi",
+    "insert",
+    "into",
+    "delete",
+    "from",
+    "alert",
+    "cancel",
+    "submit",
+    "sort",
+    "by",
+    "range",
+    "to",
+    "hide",
+    "show",
+    "enable",
+    "disable",
+    "clear",
+    "and",
+    "or",
+    "not",
 ];
 const DECLARED_TYPES: &[&str] = &[
-    "void", "string", "int", "long", "bigint", "decimal", "float", "bool", "boolean", "map",
-    "list", "date", "datetime", "timestamp", "collection", "key-value",
+    "void",
+    "string",
+    "int",
+    "long",
+    "bigint",
+    "decimal",
+    "float",
+    "bool",
+    "boolean",
+    "map",
+    "list",
+    "date",
+    "datetime",
+    "timestamp",
+    "collection",
+    "key-value",
 ];
 const NAMESPACES: &[&str] = &[
     "zoho",
@@ -112,10 +159,7 @@ fn classify(words: &[Tok<'_>], i: usize, params: &[String]) -> (u32, u32) {
 pub fn semantic_tokens(doc: &Analysis) -> Vec<SemanticToken> {
     let text = &doc.text;
     let base = text.as_ptr() as usize;
-    let toks: Vec<Tok<'_>> = lex(text)
-        .into_iter()
-        .filter(|t| !t.is_comment())
-        .collect();
+    let toks: Vec<Tok<'_>> = lex(text).into_iter().filter(|t| !t.is_comment()).collect();
     let params: Vec<String> = doc
         .functions
         .iter()
@@ -196,7 +240,11 @@ mod tests {
                 col += t.delta_start;
             }
             let l = text.lines().nth(line as usize).unwrap();
-            let word: String = l.chars().skip(col as usize).take(t.length as usize).collect();
+            let word: String = l
+                .chars()
+                .skip(col as usize)
+                .take(t.length as usize)
+                .collect();
             decoded.push((word, t.token_type, t.token_modifiers_bitset));
         }
         let has = |w: &str, ty: u32| decoded.iter().any(|(x, t, _)| x == w && *t == ty);
@@ -204,6 +252,10 @@ mod tests {
         assert!(has("Map", FUNCTION) && has("put", METHOD) && has("zoho", NAMESPACE));
         assert!(has("crm", NAMESPACE) && has("getRecords", METHOD) && has("return", KEYWORD));
         assert!(has("\"a\"", STRING) && has("\tlines */", COMMENT) && has("m", VARIABLE));
-        assert!(decoded.iter().any(|(x, _, m)| x == "put" && *m == DEFAULT_LIBRARY));
+        assert!(
+            decoded
+                .iter()
+                .any(|(x, _, m)| x == "put" && *m == DEFAULT_LIBRARY)
+        );
     }
 }

@@ -21,7 +21,11 @@ pub enum Frame {
     Message(Message),
     /// A frame that is not a message: the reason, and the request id when
     /// one could be read (the answer is an error to that id, else to null).
-    Malformed { id: Option<Json>, code: i32, reason: String },
+    Malformed {
+        id: Option<Json>,
+        code: i32,
+        reason: String,
+    },
     /// The stream ended.
     Eof,
 }
@@ -37,7 +41,10 @@ pub fn read_frame(input: &mut impl BufRead) -> io::Result<Frame> {
     let mut saw_header = false;
     loop {
         let mut line = Vec::new();
-        let n = input.by_ref().take(MAX_HEADER_LINE).read_until(b'\n', &mut line)?;
+        let n = input
+            .by_ref()
+            .take(MAX_HEADER_LINE)
+            .read_until(b'\n', &mut line)?;
         if n == 0 {
             return Ok(Frame::Eof);
         }
@@ -165,11 +172,14 @@ mod tests {
         loop {
             match read_frame(&mut r).unwrap() {
                 Frame::Eof => return out,
-                Frame::Message(m) => out.push(format!("msg {}", match m {
-                    Message::Request(r) => r.method,
-                    Message::Notification(n) => n.method,
-                    Message::Response(_) => "response".into(),
-                })),
+                Frame::Message(m) => out.push(format!(
+                    "msg {}",
+                    match m {
+                        Message::Request(r) => r.method,
+                        Message::Notification(n) => n.method,
+                        Message::Response(_) => "response".into(),
+                    }
+                )),
                 Frame::Malformed { id, code, .. } => out.push(format!("bad {code} {id:?}")),
             }
         }

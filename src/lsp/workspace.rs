@@ -76,7 +76,9 @@ impl ProjectIndex {
         let files = &self.files;
         self.entries.retain(|p, _| files.contains(p));
         for path in self.files.clone() {
-            let modified = std::fs::metadata(&path).ok().and_then(|m| m.modified().ok());
+            let modified = std::fs::metadata(&path)
+                .ok()
+                .and_then(|m| m.modified().ok());
             let fresh = self
                 .entries
                 .get(&path)
@@ -204,7 +206,10 @@ impl Workspace {
         for p in self.projects.values_mut() {
             if file.starts_with(&p.root) {
                 p.invalidate();
-                if file.file_name().is_some_and(|n| n == crate::project::FILE_NAME) {
+                if file
+                    .file_name()
+                    .is_some_and(|n| n == crate::project::FILE_NAME)
+                {
                     p.project = Project::load(file).ok();
                 }
             }
@@ -272,7 +277,11 @@ mod tests {
         assert_eq!(names, ["standalone.helper.ts", "main.dg"]);
         let defs = definitions(&files, "standalone.helper", "helper", None);
         assert_eq!(defs.len(), 1);
-        assert!(defs[0].path.ends_with("Helper Functions/standalone.helper.ts"));
+        assert!(
+            defs[0]
+                .path
+                .ends_with("Helper Functions/standalone.helper.ts")
+        );
         assert!(definitions(&files, "nope", "nope", None).is_empty());
     }
 }
