@@ -157,6 +157,12 @@ codes! {
     ZohoNotAuthorized = "zoho::not_authorized", catchable: true, help: None;
     /// Warning: the URL's Zoho host belongs to another data center.
     ZohoDatacenterMismatch = "zoho::datacenter_mismatch", catchable: true, help: None;
+
+    // The editor's checks (`dlg lsp`), hints that need no run.
+    /// Hint: code after `return`, `break` or `continue`.
+    LintUnreachable = "lint::unreachable", catchable: true, help: None;
+    /// Hint: a variable a bare script reads but never assigns (an argument).
+    LintScriptArgument = "lint::script_argument", catchable: true, help: None;
 }
 
 impl Code {

@@ -20,9 +20,9 @@ use super::context::Ctx;
 use super::walk;
 
 /// Code of the hint for statements after `return`, `break` or `continue`.
-pub const UNREACHABLE: &str = "lint::unreachable";
+pub const UNREACHABLE: &str = Code::LintUnreachable.as_str();
 /// Code of the hint naming a bare script's arguments.
-pub const SCRIPT_ARGUMENT: &str = "lint::script_argument";
+pub const SCRIPT_ARGUMENT: &str = Code::LintScriptArgument.as_str();
 
 /// Namespaces whose calls are helpers of the project.
 const USER_NAMESPACES: &[&str] = &["standalone", "automation", "thisapp", "button", "workflow"];
