@@ -26,7 +26,10 @@ fuzz_target!(|data: &[u8]| {
             Frame::Malformed { .. } => continue,
             // Runs start this executable: not from the fuzzer.
             Frame::Message(lsp_server::Message::Request(r)) if r.method == "workspace/executeCommand" => {}
-            Frame::Message(m) => server.handle(m),
+            Frame::Message(m) => {
+                server.handle(m);
+                server.flush();
+            }
         }
         if matches!(server.state(), State::Exited(_)) {
             break;

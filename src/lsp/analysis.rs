@@ -199,6 +199,20 @@ impl Analysis {
         analysis
     }
 
+    /// A text without its analysis (no errors, no tree): what the server
+    /// keeps should the analysis fail.
+    pub fn unanalysed(text: String) -> Analysis {
+        Analysis {
+            index: LineIndex::new(&text),
+            errors: Vec::new(),
+            program: None,
+            functions: Vec::new(),
+            calls: Vec::new(),
+            types: Vec::new(),
+            text,
+        }
+    }
+
     /// Index of the function whose definition holds `offset` (a bare
     /// script's one function holds everything).
     pub fn function_at(&self, offset: usize) -> Option<usize> {

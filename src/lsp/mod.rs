@@ -61,6 +61,10 @@ pub fn serve_stdio() -> i32 {
                 if let State::Exited(code) = server.state() {
                     break code;
                 }
+                // Nothing more read yet: analyse the edits and publish.
+                if input.buffer().is_empty() {
+                    server.flush();
+                }
             }
             Ok(transport::Frame::Malformed { id, code, reason }) => {
                 eprintln!("dlg lsp: {reason}");

@@ -52,6 +52,9 @@ struct Document {
     path: Option<PathBuf>,
     version: i32,
     analysis: Analysis,
+    /// Edited text not analysed yet: a burst of keystrokes is analysed
+    /// once, when the input is drained or a request needs it.
+    edited: Option<String>,
 }
 
 pub struct Server {
@@ -64,6 +67,25 @@ pub struct Server {
     exe: Option<PathBuf>,
     empty_mock: Option<tempfile::NamedTempFile>,
     running: Arc<AtomicUsize>,
+    /// Documents whose diagnostics are to be published at the next flush.
+    dirty: std::collections::BTreeSet<String>,
+    panics: usize,
+}
+
+/// The analysis of `text`; should it panic, a bare one (the text without
+/// a tree), so the document stays in step with the editor.
+fn analyse(text: String, panics: &mut usize) -> Analysis {
+    match catch_unwind(AssertUnwindSafe(|| Analysis::new(text.clone()))) {
+        Ok(a) => a,
+        Err(p) => {
+            *panics += 1;
+            eprintln!(
+                "dlg lsp: internal error while analysing a document: {}",
+                panic_message(&*p)
+            );
+            Analysis::unanalysed(text)
+        }
+    }
 }
 
 fn uri_to_path(uri: &Uri) -> Option<PathBuf> {
@@ -92,11 +114,44 @@ impl Server {
             exe: std::env::current_exe().ok(),
             empty_mock: None,
             running: Arc::new(AtomicUsize::new(0)),
+            dirty: Default::default(),
+            panics: 0,
         }
     }
 
     pub fn state(&self) -> State {
         self.state
+    }
+
+    /// Analyse the edited documents and publish their diagnostics. Called
+    /// when no input is waiting, so a burst of edits is analysed once.
+    pub fn flush(&mut self) {
+        if let Err(p) = catch_unwind(AssertUnwindSafe(|| {
+            self.settle();
+            for key in std::mem::take(&mut self.dirty) {
+                self.publish(&key);
+            }
+        })) {
+            self.panics += 1;
+            eprintln!(
+                "dlg lsp: internal error while publishing diagnostics: {}",
+                panic_message(&*p)
+            );
+        }
+    }
+
+    /// Analyse every document edited since its last analysis.
+    fn settle(&mut self) {
+        for doc in self.docs.values_mut() {
+            if let Some(text) = doc.edited.take() {
+                doc.analysis = analyse(text, &mut self.panics);
+            }
+        }
+    }
+
+    /// Panics caught so far (each one a bug: the tests require none).
+    pub fn panics(&self) -> usize {
+        self.panics
     }
 
     /// Handle one message from the client.
@@ -109,6 +164,7 @@ impl Server {
                     Ok(Some(resp)) => self.out.send(resp.into()),
                     Ok(None) => {}
                     Err(p) => {
+                        self.panics += 1;
                         eprintln!(
                             "dlg lsp: internal error in {method}: {}",
                             panic_message(&*p)
@@ -127,6 +183,7 @@ impl Server {
             Message::Notification(n) => {
                 let method = n.method.clone();
                 if let Err(p) = catch_unwind(AssertUnwindSafe(|| self.notification(n))) {
+                    self.panics += 1;
                     eprintln!(
                         "dlg lsp: internal error in {method}: {}",
                         panic_message(&*p)
@@ -205,10 +262,11 @@ impl Server {
                         Document {
                             path: uri_to_path(&doc.uri),
                             version: doc.version,
-                            analysis: Analysis::new(doc.text),
+                            analysis: analyse(doc.text, &mut self.panics),
+                            edited: None,
                         },
                     );
-                    self.publish(&key);
+                    self.dirty.insert(key);
                 }
             }
             "textDocument/didChange" => {
@@ -217,11 +275,14 @@ impl Server {
                     let Some(doc) = self.docs.get_mut(&key) else {
                         return;
                     };
-                    let mut content = std::mem::take(&mut doc.analysis.text);
+                    let mut content = doc
+                        .edited
+                        .take()
+                        .unwrap_or_else(|| doc.analysis.text.clone());
                     text::apply_changes(&mut content, p.content_changes);
                     doc.version = p.text_document.version;
-                    doc.analysis = Analysis::new(content);
-                    self.publish(&key);
+                    doc.edited = Some(content);
+                    self.dirty.insert(key);
                 }
             }
             "textDocument/didSave" => {
@@ -229,12 +290,13 @@ impl Server {
                     if let Some(path) = uri_to_path(&p.text_document.uri) {
                         self.workspace.file_changed(&path);
                     }
-                    self.publish_all();
+                    self.dirty.extend(self.docs.keys().cloned());
                 }
             }
             "textDocument/didClose" => {
                 if let Ok(p) = serde_json::from_value::<DidCloseTextDocumentParams>(n.params) {
                     self.docs.remove(p.text_document.uri.as_str());
+                    self.dirty.remove(p.text_document.uri.as_str());
                     self.out.send(
                         Notification::new(
                             "textDocument/publishDiagnostics".into(),
@@ -255,7 +317,7 @@ impl Server {
                             self.workspace.file_changed(&path);
                         }
                     }
-                    self.publish_all();
+                    self.dirty.extend(self.docs.keys().cloned());
                 }
             }
             // initialized, $/cancelRequest, $/setTrace, configuration…
@@ -343,13 +405,6 @@ impl Server {
         );
     }
 
-    fn publish_all(&mut self) {
-        let keys: Vec<String> = self.docs.keys().cloned().collect();
-        for key in keys {
-            self.publish(&key);
-        }
-    }
-
     /// A request of a running server: its result (`None`: answered later,
     /// by a worker).
     fn dispatch(
@@ -357,6 +412,7 @@ impl Server {
         method: &str,
         req: Request,
     ) -> Result<Option<Json>, (ErrorCode, String)> {
+        self.settle();
         fn params<P: serde::de::DeserializeOwned>(
             method: &str,
             v: Json,
@@ -501,6 +557,10 @@ impl Server {
                 self.execute(req.id, p)?;
                 Ok(None)
             }
+            // Lets the tests check that a panicking handler is caught,
+            // answered and counted.
+            #[cfg(test)]
+            "test/panic" => panic!("injected by a test"),
             _ => Err((
                 ErrorCode::MethodNotFound,
                 format!("{method}: not supported by dlg lsp"),

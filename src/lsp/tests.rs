@@ -1,7 +1,7 @@
 //! Property tests of the message handler: random sessions of malformed
 //! frames, unknown methods, garbage documents, random edits and requests
 //! at random positions. The property: every request is answered, no
-//! handler ever panics (a caught panic answers `InternalError`, which
+//! handler ever panics (the server counts the panics it catches; any
 //! fails the test), and every published diagnostic lies inside its text.
 
 use std::sync::mpsc::{Receiver, channel};
@@ -222,11 +222,15 @@ fn run_session(actions: Vec<Action>) -> Result<(), String> {
         version += 1;
         if let Some(m) = msg {
             server.handle(m);
+            server.flush();
         }
         texts.insert(version, current.clone());
         if matches!(server.state(), State::Exited(_)) {
             break;
         }
+    }
+    if server.panics() > 0 {
+        return Err(format!("{} handler panics (see stderr)", server.panics()));
     }
     let mut answered = Vec::new();
     while let Ok(bytes) = rx.try_recv() {
@@ -274,6 +278,36 @@ proptest! {
 }
 
 #[test]
+fn a_panicking_handler_is_answered_counted_and_fails_the_property() {
+    let (mut server, rx) = started();
+    server.handle(Message::Request(Request::new(
+        RequestId::from(5),
+        "test/panic".into(),
+        json!({}),
+    )));
+    assert_eq!(server.panics(), 1);
+    let answer = rx
+        .try_iter()
+        .map(|b| decode(&b))
+        .find(|v| v["id"] == 5)
+        .unwrap();
+    assert_eq!(answer["error"]["code"], json!(-32603));
+    // The server goes on.
+    server.handle(Message::Request(Request::new(
+        RequestId::from(6),
+        "shutdown".into(),
+        Value::Null,
+    )));
+    assert_eq!(
+        rx.try_iter()
+            .map(|b| decode(&b))
+            .find(|v| v["id"] == 6)
+            .unwrap()["result"],
+        Value::Null
+    );
+}
+
+#[test]
 fn a_long_run_of_random_edits_keeps_the_text_in_step() {
     // A fixed-seed stream of edits on a real script, the way typing goes.
     let (mut server, rx) = started();
@@ -310,6 +344,10 @@ fn a_long_run_of_random_edits_keeps_the_text_in_step() {
             "textDocument/didChange".into(),
             json!({"textDocument": {"uri": URI, "version": version}, "contentChanges": [{"range": range, "text": insert}]}),
         )));
+        // Analyse now and then, as a pause in typing does.
+        if version % 10 == 0 {
+            server.flush();
+        }
     }
     // The server's text equals the model's: its folding ranges are those
     // of exactly that text.
@@ -318,6 +356,7 @@ fn a_long_run_of_random_edits_keeps_the_text_in_step() {
         "textDocument/foldingRange".into(),
         json!({"textDocument": {"uri": URI}}),
     )));
+    assert_eq!(server.panics(), 0);
     let mut last = Value::Null;
     while let Ok(bytes) = rx.try_recv() {
         let v = decode(&bytes);

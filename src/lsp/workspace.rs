@@ -17,6 +17,9 @@ use super::analysis::{Analysis, FunctionSummary};
 
 /// A listing older than this is taken again on the next use.
 const LISTING_TTL: Duration = Duration::from_secs(5);
+/// Most files indexed per project: a folder such as a home directory
+/// opened by mistake must not stall the server.
+const MAX_INDEXED_FILES: usize = 5_000;
 /// Files larger than this are not indexed.
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
 /// Extensions that hold nothing but Deluge (others are indexed only when
@@ -35,6 +38,8 @@ pub struct ProjectIndex {
     listed_at: Option<Instant>,
     files: Vec<PathBuf>,
     entries: HashMap<PathBuf, FileEntry>,
+    /// The listing was cut to [`MAX_INDEXED_FILES`] (said once).
+    capped: bool,
 }
 
 /// A function defined somewhere in the project.
@@ -52,6 +57,7 @@ impl ProjectIndex {
             listed_at: None,
             files: Vec::new(),
             entries: HashMap::new(),
+            capped: false,
         }
     }
 
@@ -72,6 +78,17 @@ impl ProjectIndex {
             place.exclude = p.exclude.clone();
         }
         self.files = Library::new(vec![place]).files();
+        if self.files.len() > MAX_INDEXED_FILES {
+            if !self.capped {
+                self.capped = true;
+                eprintln!(
+                    "dlg lsp: {} has {} candidate files; indexing the first {MAX_INDEXED_FILES} (add a dlg.toml with `functions` globs to narrow it)",
+                    self.root.display(),
+                    self.files.len()
+                );
+            }
+            self.files.truncate(MAX_INDEXED_FILES);
+        }
         self.listed_at = Some(Instant::now());
         let files = &self.files;
         self.entries.retain(|p, _| files.contains(p));
