@@ -693,14 +693,19 @@ fn quick_fixes(p: &CodeActionParams) -> Vec<CodeActionOrCommand> {
                 range: d.range,
                 new_text: fix.clone(),
             };
-            let mut changes = HashMap::new();
-            changes.insert(p.text_document.uri.clone(), vec![edit]);
+            let document = TextDocumentEdit {
+                text_document: OptionalVersionedTextDocumentIdentifier {
+                    uri: p.text_document.uri.clone(),
+                    version: None,
+                },
+                edits: vec![OneOf::Left(edit)],
+            };
             Some(CodeActionOrCommand::CodeAction(CodeAction {
                 title: format!("Replace with `{fix}`"),
                 kind: Some(CodeActionKind::QUICKFIX),
                 diagnostics: Some(vec![d.clone()]),
                 edit: Some(WorkspaceEdit {
-                    changes: Some(changes),
+                    document_changes: Some(DocumentChanges::Edits(vec![document])),
                     ..Default::default()
                 }),
                 is_preferred: Some(true),

@@ -411,3 +411,35 @@ fn the_long_script_analyses_without_findings_but_its_argument() {
         .collect();
     assert_eq!(codes, ["lint::script_argument"]);
 }
+
+#[test]
+fn a_did_you_mean_diagnostic_comes_with_its_quick_fix() {
+    let (mut server, rx) = started();
+    server.handle(Message::Notification(Notification::new(
+        "textDocument/didOpen".into(),
+        json!({"textDocument": {"uri": URI, "languageId": "deluge", "version": 1, "text": "m = Map();\nm.putt(\"a\", 1);\n"}}),
+    )));
+    server.flush();
+    let published = rx
+        .try_iter()
+        .map(|b| decode(&b))
+        .find(|v| v["method"] == "textDocument/publishDiagnostics")
+        .unwrap();
+    let diagnostic = published["params"]["diagnostics"][0].clone();
+    assert_eq!(diagnostic["code"], "deluge::unknown_function");
+    server.handle(Message::Request(Request::new(
+        RequestId::from(9),
+        "textDocument/codeAction".into(),
+        json!({"textDocument": {"uri": URI}, "range": diagnostic["range"], "context": {"diagnostics": [diagnostic]}}),
+    )));
+    let answer = rx
+        .try_iter()
+        .map(|b| decode(&b))
+        .find(|v| v["id"] == 9)
+        .unwrap();
+    let action = &answer["result"][0];
+    assert_eq!(action["title"], "Replace with `put`");
+    let edit = &action["edit"]["documentChanges"][0]["edits"][0];
+    assert_eq!(edit["newText"], "put");
+    assert_eq!(edit["range"]["start"], json!({"line": 1, "character": 2}));
+}

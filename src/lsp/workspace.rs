@@ -259,7 +259,7 @@ pub fn definitions<'a>(
         }
     }
     let mut hits = if exact.is_empty() { loose } else { exact };
-    hits.sort_by_key(|d| !near.is_some_and(|n| d.path.parent() == Some(n)));
+    hits.sort_by_key(|d| near.is_none_or(|n| d.path.parent() != Some(n)));
     hits
 }
 
