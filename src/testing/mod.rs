@@ -516,29 +516,48 @@ fn write_recording(ran: &Ran, exchanges: &[crate::http::Exchange]) -> Result<(),
         .map_err(|e| format!("cannot write the recording {}: {e}", path.display()))
 }
 
-/// Requests the fixtures did not answer, and fixtures used a wrong number
-/// of times.
+/// The run's fixtures (parsed once, shared with the run), if it had any.
+fn mock_set_of(ran: &Ran) -> Option<std::sync::Arc<crate::http::mock::MockSet>> {
+    ran.interp
+        .as_ref()
+        .and_then(|i| i.options.http.mock_set().ok().flatten())
+}
+
+/// Calls the fixtures did not answer (requests and `zoho.*` tasks), and
+/// fixtures used a wrong number of times.
 fn fixture_problems(ran: &Ran, check_usage: bool) -> Vec<String> {
     let mut out = Vec::new();
-    let Some(client) = ran.interp.as_ref().and_then(|i| i.http_client()) else {
+    let Some(interp) = ran.interp.as_ref() else {
         return out;
     };
-    for ex in client.exchanges() {
-        if let Some((code, message)) = &ex.error
-            && code == Code::HttpUnmocked.as_str()
-        {
+    let mut covered = Vec::new();
+    for t in crate::natives::fixtures::task_calls(interp) {
+        if let Some(why) = &t.unmocked {
             out.push(format!(
-                "unmocked request (fails the test even when the script catches it): {message}"
+                "unmocked task (fails the test even when the script catches it): {why}"
             ));
-            if let Some(near) = client
-                .mock_set()
-                .and_then(|m| m.near_miss(&ex.method, &ex.url, ex.body.as_deref()))
+            covered.extend(t.requests.clone());
+        }
+    }
+    if let Some(client) = interp.http_client() {
+        for (i, ex) in client.exchanges().iter().enumerate() {
+            if let Some((code, message)) = &ex.error
+                && code == Code::HttpUnmocked.as_str()
+                && !covered.contains(&i)
             {
-                out.push(near);
+                out.push(format!(
+                    "unmocked request (fails the test even when the script catches it): {message}"
+                ));
+                if let Some(near) = client
+                    .mock_set()
+                    .and_then(|m| m.near_miss(&ex.method, &ex.url, ex.body.as_deref()))
+                {
+                    out.push(near);
+                }
             }
         }
     }
-    if check_usage && let Some(m) = client.mock_set() {
+    if check_usage && let Some(m) = mock_set_of(ran) {
         out.extend(m.usage_problems());
     }
     out
@@ -662,12 +681,7 @@ fn run_test(
     if let Some(u) = usage {
         u.tests += 1;
         u.mock = ran.mock.clone();
-        if let Some(m) = ran
-            .interp
-            .as_ref()
-            .and_then(|i| i.http_client())
-            .and_then(|c| c.mock_set())
-        {
+        if let Some(m) = mock_set_of(&ran) {
             let counts = m.used_counts();
             u.counts.resize(counts.len().max(u.counts.len()), 0);
             for (total, n) in u.counts.iter_mut().zip(counts) {
