@@ -74,6 +74,15 @@ impl Default for HttpOptions {
 #[derive(Clone, Debug, Default)]
 pub struct LoadedMocks(Arc<OnceLock<(PathBuf, Result<Arc<MockSet>, Diag>)>>);
 
+impl LoadedMocks {
+    /// Already parsed fixtures (a test's `run(…)` shares one set across runs).
+    pub fn with(set: Arc<MockSet>) -> LoadedMocks {
+        let cell = OnceLock::new();
+        let _ = cell.set((set.path.clone(), Ok(set)));
+        LoadedMocks(Arc::new(cell))
+    }
+}
+
 impl HttpOptions {
     /// The fixtures of `mock_path` (parsed on the first call, then shared).
     pub fn mock_set(&self) -> Result<Option<Arc<MockSet>>, Diag> {
@@ -642,21 +651,38 @@ impl HttpClient {
         let conns = self.connections()?;
         let conn = match &req.connection {
             Some(name) if !name.trim().is_empty() => {
-                let c = conns.resolve(name.trim(), !self.is_mock()).map_err(|d| {
-                    match (&self.mocks, d.code) {
-                        (Some(m), Code::ConnectionUnknown) => {
-                            let help = d.help.clone().unwrap_or_default();
-                            d.with_help(format!(
-                                "{help}\nin mock mode it may also be declared in {} (no secrets needed):\n[connections.{}]\ndatacenter = \"in\"",
-                                m.path.display(),
-                                name.trim()
-                            ))
-                        }
-                        _ => d,
+                match conns.resolve(name.trim(), !self.is_mock()) {
+                    Ok(c) => {
+                        self.check_datacenter(&c, &url);
+                        Some(c)
                     }
-                })?;
-                self.check_datacenter(&c, &url);
-                Some(c)
+                    Err(d) => match (&self.mocks, d.code) {
+                        (Some(m), Code::ConnectionUnknown) => {
+                            // The stub's data center is the URL's (a `.com`
+                            // URL is `us`), so it causes no mismatch warning.
+                            let datacenter = url
+                                .host_str()
+                                .and_then(datacenter::of_host)
+                                .map(|dc| dc.code.to_string());
+                            m.note_unanswered(mock::Unanswered::Connection {
+                                name: name.trim().to_string(),
+                                datacenter: datacenter.clone(),
+                            });
+                            if m.placeholders() {
+                                None
+                            } else {
+                                let help = d.help.clone().unwrap_or_default();
+                                return Err(d.with_help(format!(
+                                    "{help}\nin mock mode it may also be declared in {} (no secrets needed):\n[connections.{}]\ndatacenter = \"{}\"",
+                                    m.path.display(),
+                                    name.trim(),
+                                    datacenter.as_deref().unwrap_or("us")
+                                )));
+                            }
+                        }
+                        _ => return Err(d),
+                    },
+                }
             }
             _ => None,
         };

@@ -87,22 +87,37 @@ fn value_of(answer: CallAnswer, what: &str, path: &MockSet) -> RtResult<Value> {
     }
 }
 
-/// What a placeholder answers (`dlg fixtures`): an empty map, so the
-/// script's `.get(…)` calls go on.
-fn placeholder() -> Value {
-    Value::empty_map()
+/// Note a call no entry answered; with placeholders on (`dlg fixtures`),
+/// its placeholder answer.
+fn unanswered(
+    m: &MockSet,
+    kind: CallKind,
+    path: &str,
+    args: Vec<serde_json::Value>,
+) -> Option<Value> {
+    let call = Unanswered::Call {
+        kind,
+        name: path.to_string(),
+        args,
+    };
+    m.note_unanswered(call.clone());
+    m.placeholders()
+        .then(|| from_json(&m.placeholder_for(&call)))
 }
 
 fn exchange_count(interp: &Interpreter) -> usize {
     interp.http_client().map_or(0, |c| c.exchange_count())
 }
 
-/// Whether a failed task means "nothing answered it" (rather than an
-/// answer saying it failed).
-fn is_unanswered(e: &RtError) -> bool {
-    e.code == Code::HttpUnmocked
-        || e.code == Code::DelugeUnsupported
-        || e.code.as_str().starts_with("connection::")
+/// Whether a fixture answered any of the requests `range` of the run (a
+/// failed task whose requests all went unanswered, or that made none —
+/// no connection, no REST mapping — was answered by nothing).
+fn answered_any(interp: &Interpreter, range: &std::ops::Range<usize>) -> bool {
+    interp.http_client().is_some_and(|c| {
+        c.exchanges()
+            .get(range.clone())
+            .is_some_and(|list| list.iter().any(|e| e.status.is_some()))
+    })
 }
 
 /// A call shown as the script made it: `zoho.crm.getRecordById("Leads", 5)`.
@@ -151,12 +166,7 @@ pub fn run_task(
     let result = match (found, &mocks) {
         (Some(answer), Some(m)) => value_of(answer, path, m),
         (_, Some(m)) if m.placeholders() => {
-            m.note_unanswered(Unanswered::Call {
-                kind: CallKind::Task,
-                name: path.to_string(),
-                args: json.clone(),
-            });
-            Ok(placeholder())
+            Ok(unanswered(m, CallKind::Task, path, json.clone()).unwrap_or(Value::Null))
         }
         _ => {
             let before = exchange_count(interp);
@@ -164,13 +174,9 @@ pub fn run_task(
             let r = rest(interp);
             record.requests = before..exchange_count(interp);
             match (r, &mocks) {
-                (Err(e), Some(m)) if is_unanswered(&e) => {
+                (Err(e), Some(m)) if !answered_any(interp, &record.requests) => {
                     record.answered_by = "none";
-                    m.note_unanswered(Unanswered::Call {
-                        kind: CallKind::Task,
-                        name: path.to_string(),
-                        args: json.clone(),
-                    });
+                    unanswered(m, CallKind::Task, path, json.clone());
                     let mut help = format!(
                         "add to {}:\n{}",
                         m.path.display(),
@@ -225,12 +231,7 @@ pub fn function_stub(
     }
     let json = json_args(args);
     if missing {
-        m.note_unanswered(Unanswered::Call {
-            kind: CallKind::Function,
-            name: path.to_string(),
-            args: json,
-        });
-        return Ok(m.placeholders().then(placeholder));
+        return Ok(unanswered(&m, CallKind::Function, path, json));
     }
     let Some(answer) = m.answer_call(CallKind::Function, lpath, &json) else {
         return Ok(None);

@@ -18,6 +18,7 @@
 //! - `tasks()`: every `zoho.*` task call so far as maps (service, name,
 //!   args, answered_by — `fixture`, `api` or `none` —, error)
 //! - `stubs()`: every helper call a `[[function]]` stub answered (name, args)
+//! - `run(…)`, `records(…)`, `actions()`: see [`super::subrun`]
 //!
 //! A failed check raises `dlg::assert`, which the script's own try/catch
 //! cannot catch.
@@ -42,6 +43,9 @@ pub const NAMES: &[&str] = &[
     "mails",
     "tasks",
     "stubs",
+    "run",
+    "records",
+    "actions",
 ];
 
 /// The host hook of Deluge tests.
@@ -52,7 +56,9 @@ pub fn call(interp: &mut Interpreter, name: &str, args: &[Value]) -> Option<RtRe
         "assertcontains" => (2, 3),
         "assertthrows" => (2, 3),
         "fail" => (0, 1),
-        "requests" | "mails" | "tasks" | "stubs" => (0, 0),
+        "requests" | "mails" | "tasks" | "stubs" | "actions" => (0, 0),
+        "run" => (1, 3),
+        "records" => (1, 2),
         _ => return None,
     };
     let display = NAMES
@@ -77,6 +83,9 @@ pub fn call(interp: &mut Interpreter, name: &str, args: &[Value]) -> Option<RtRe
         "requests" => Ok(requests(interp)),
         "tasks" => Ok(tasks(interp)),
         "stubs" => Ok(stubs(interp)),
+        "actions" => Ok(super::subrun::actions(interp)),
+        "run" => super::subrun::run(interp, args),
+        "records" => super::subrun::records(interp, args),
         _ => Ok(Value::new_list(interp.mails.clone())),
     })
 }

@@ -21,6 +21,8 @@ pub mod builtins;
 mod diff;
 pub mod record;
 pub mod report;
+pub mod scaffold;
+pub mod subrun;
 
 use crate::code::Code;
 use std::cell::RefCell;
@@ -442,6 +444,11 @@ fn run_file(
             .take()
             .unwrap_or_else(|| default_mock_path(&case.file))
     });
+    // Each case starts from empty Creator records (seeded by the test
+    // itself), never the project's database, unless its header says so.
+    if rt.creator_db.is_none() {
+        rt.creator_db = Some(":memory:".into());
+    }
     if rt.now.is_none() {
         rt.now = cfg.now.clone();
     }
@@ -491,6 +498,12 @@ fn run_file(
     })
 }
 
+/// The fixture file `dlg fixtures` writes for a script: `NAME.mock.toml`
+/// next to it (the sidecar `dlg test` picks up).
+pub fn sidecar_path(file: &Path) -> PathBuf {
+    default_mock_path(file)
+}
+
 /// Where a recording goes when there is no fixture file yet:
 /// `NAME.mock.toml` (`x.test.dg` → `x.mock.toml`).
 fn default_mock_path(file: &Path) -> PathBuf {
@@ -526,10 +539,20 @@ fn mock_set_of(ran: &Ran) -> Option<std::sync::Arc<crate::http::mock::MockSet>> 
 /// Calls the fixtures did not answer (requests and `zoho.*` tasks), and
 /// fixtures used a wrong number of times.
 fn fixture_problems(ran: &Ran, check_usage: bool) -> Vec<String> {
-    let mut out = Vec::new();
     let Some(interp) = ran.interp.as_ref() else {
-        return out;
+        return Vec::new();
     };
+    let mut out = unanswered_calls(interp);
+    if check_usage && let Some(m) = mock_set_of(ran) {
+        out.extend(m.usage_problems());
+    }
+    out
+}
+
+/// Calls of a run no fixture answered, each with its closest entry; these
+/// fail a test even when the script caught the error.
+pub(crate) fn unanswered_calls(interp: &crate::eval::Interpreter) -> Vec<String> {
+    let mut out = Vec::new();
     let mut covered = Vec::new();
     for t in crate::natives::fixtures::task_calls(interp) {
         if let Some(why) = &t.unmocked {
@@ -556,9 +579,6 @@ fn fixture_problems(ran: &Ran, check_usage: bool) -> Vec<String> {
                 }
             }
         }
-    }
-    if check_usage && let Some(m) = mock_set_of(ran) {
-        out.extend(m.usage_problems());
     }
     out
 }
@@ -635,11 +655,18 @@ fn run_test(
         Ok(t) => t,
         Err(e) => return Outcome::failed(e, case.line),
     };
+    subrun::reset();
     let ran = match run_file(case, cfg, &text, function, true) {
         Ok(r) => r,
         Err(e) => return Outcome::failed(e, case.line),
     };
     let mut detail = Vec::new();
+    // Fixture files of the test's `run(…)` calls: every entry used (when the
+    // test got to its end; a failure already says what went wrong).
+    let run_usage = subrun::usage_problems();
+    if ran.diag.is_none() && ran.code == 0 {
+        detail.extend(run_usage);
+    }
     let mut line = case.line;
     if let Some(d) = &ran.diag {
         if let (Some(src), Some((_, range))) = (&d.source, d.labels.first()) {

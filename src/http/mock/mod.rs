@@ -160,10 +160,25 @@ pub struct MockSet {
     /// Connections declared in the mock file.
     pub connections: Connections,
     /// `dlg fixtures`: a call no entry answers gets a placeholder answer
-    /// (an empty JSON object) instead of an error, and is listed.
+    /// (an empty JSON object, or what `placeholder_answer` gives) instead
+    /// of an error, and is listed.
     placeholders: AtomicBool,
+    placeholder_answer: PlaceholderSlot,
     /// Every call no entry answered, in order.
     unanswered: Mutex<Vec<Unanswered>>,
+}
+
+/// The placeholder answer for a call (`dlg fixtures`: shaped by what the
+/// script reads).
+pub type PlaceholderFn = std::sync::Arc<dyn Fn(&Unanswered) -> serde_json::Value + Send + Sync>;
+
+#[derive(Default)]
+struct PlaceholderSlot(Mutex<Option<PlaceholderFn>>);
+
+impl std::fmt::Debug for PlaceholderSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PlaceholderSlot")
+    }
 }
 
 /// A call no fixture answered (`dlg fixtures` writes one entry for each;
@@ -483,6 +498,7 @@ impl MockSet {
             used,
             connections,
             placeholders: AtomicBool::new(false),
+            placeholder_answer: PlaceholderSlot::default(),
             unanswered: Mutex::new(Vec::new()),
         })
     }
@@ -494,6 +510,20 @@ impl MockSet {
 
     pub fn placeholders(&self) -> bool {
         self.placeholders.load(Ordering::Relaxed)
+    }
+
+    /// Placeholders answer what `answer` gives for each call.
+    pub fn set_placeholder_answers(&self, answer: PlaceholderFn) {
+        *self.placeholder_answer.0.lock().unwrap() = Some(answer);
+        self.set_placeholders(true);
+    }
+
+    /// The placeholder answer for `call` (an empty object by default).
+    pub fn placeholder_for(&self, call: &Unanswered) -> serde_json::Value {
+        match &*self.placeholder_answer.0.lock().unwrap() {
+            Some(f) => f(call),
+            None => serde_json::Value::Object(Default::default()),
+        }
     }
 
     /// Note a call no entry answered (once per distinct call).
@@ -804,12 +834,13 @@ impl MockSet {
             });
         }
         let method = req.method.to_ascii_uppercase();
-        self.note_unanswered(Unanswered::Request {
+        let call = Unanswered::Request {
             method: method.clone(),
             url: no_query.to_string(),
             query: query.clone(),
             json: serde_json::from_str(&body_text).ok(),
-        });
+        };
+        self.note_unanswered(call.clone());
         if self.placeholders() {
             return Ok(MockAnswer {
                 response: HttpResponse {
@@ -818,7 +849,7 @@ impl MockSet {
                         "content-type".into(),
                         "application/json;charset=UTF-8".into(),
                     )],
-                    body: "{}".into(),
+                    body: self.placeholder_for(&call).to_string(),
                 },
                 delay_ms: 0,
             });
