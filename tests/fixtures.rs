@@ -1,0 +1,415 @@
+//! Strict call-level fixtures (`[[task]]`, `[[function]]`), `dlg fixtures`
+//! scaffolding, `run()`/`records()` in tests, and fixture paths confined
+//! to the project. Each rule is shown failing when it should.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn dlg_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dlg"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("TZ", "UTC")
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir.join(".config"))
+        .env("XDG_CACHE_HOME", dir.join(".cache"))
+        .env_remove("DLG_CONNECTIONS")
+        .env_remove("DLG_NOW")
+        .output()
+        .expect("dlg runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn write(dir: &Path, name: &str, body: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, body).unwrap();
+}
+
+/// A project folder (a `dlg.toml` marks its root).
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "dlg.toml", "");
+    dir
+}
+
+const LEAD_TASK: &str = r#"
+[[task]]
+name = "zoho.crm.getRecordById"
+args = ["Leads", 5]
+returns = { Last_Name = "Rao" }
+"#;
+
+#[test]
+fn an_unused_task_entry_fails_the_test() {
+    let dir = project();
+    let d = dir.path();
+    write(
+        d,
+        "lead.test.dg",
+        "lead = zoho.crm.getRecordById(\"Leads\", 5);\nassertEquals(\"Rao\", lead.get(\"Last_Name\"));\n",
+    );
+    write(d, "lead.mock.toml", LEAD_TASK);
+    let o = dlg_in(d, &["test", "."]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // One more entry nobody calls: red.
+    write(
+        d,
+        "lead.mock.toml",
+        &format!("{LEAD_TASK}\n[[task]]\nname = \"zoho.crm.createRecord\"\nreturns = {{}}\n"),
+    );
+    let o = dlg_in(d, &["test", "."]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("mock entry never used: [[task]] zoho.crm.createRecord"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_caught_unmatched_task_call_fails_the_test_and_names_the_differing_argument() {
+    let dir = project();
+    let d = dir.path();
+    write(
+        d,
+        "stage.test.dg",
+        "try {\n  zoho.crm.updateRecord(\"Deals\", 7, {\"Stage\": \"Lost\"});\n} catch (e) {\n  info \"swallowed\";\n}\n",
+    );
+    write(
+        d,
+        "stage.mock.toml",
+        "[[task]]\nname = \"zoho.crm.updateRecord\"\nargs = [\"Deals\", 7, { Stage = \"Won\" }]\nreturns = { id = 7 }\noptional = true\n",
+    );
+    let o = dlg_in(d, &["test", "."]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("unmocked task (fails the test even when the script catches it)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("closest [[task]] entry: zoho.crm.updateRecord"),
+        "{out}"
+    );
+    assert!(
+        out.contains("argument 3 key Stage: entry \"Won\", call \"Lost\""),
+        "{out}"
+    );
+    // The matching call passes.
+    write(
+        d,
+        "stage.test.dg",
+        "r = zoho.crm.updateRecord(\"Deals\", 7, {\"Stage\": \"Won\", \"Amount\": 5});\nassertEquals(7, r.get(\"id\"));\nassertEquals(\"crm\", tasks().get(0).get(\"service\"));\n",
+    );
+    let o = dlg_in(d, &["test", "."]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+#[test]
+fn task_expect_counts_and_exact_maps_are_enforced() {
+    let dir = project();
+    let d = dir.path();
+    write(
+        d,
+        "twice.mock.toml",
+        "[[task]]\nname = \"zoho.crm.getRecordById\"\nreturns = {}\nexpect = { times = 2 }\n\n[[task]]\nname = \"zoho.crm.updateRecord\"\nargs = [\"Deals\", 1, { Stage = \"Won\" }]\nmatch = \"exact\"\nreturns = {}\noptional = true\n",
+    );
+    write(
+        d,
+        "twice.test.dg",
+        "zoho.crm.getRecordById(\"Leads\", 1);\n",
+    );
+    let out = text(&dlg_in(d, &["test", "."]));
+    assert!(
+        out.contains("expected 2 call(s) of [[task]] zoho.crm.getRecordById"),
+        "{out}"
+    );
+    // An extra key breaks an exact match.
+    write(
+        d,
+        "twice.test.dg",
+        "zoho.crm.getRecordById(\"Leads\", 1);\nzoho.crm.getRecordById(\"Leads\", 2);\ntry { zoho.crm.updateRecord(\"Deals\", 1, {\"Stage\": \"Won\", \"X\": 1}); } catch (e) { }\n",
+    );
+    let o = dlg_in(d, &["test", "."]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("argument 3 key X: not in the entry (match = \"exact\")"),
+        "{out}"
+    );
+    write(
+        d,
+        "twice.test.dg",
+        "zoho.crm.getRecordById(\"Leads\", 1);\nzoho.crm.getRecordById(\"Leads\", 2);\n",
+    );
+    let o = dlg_in(d, &["test", "."]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+#[test]
+fn function_stubs_answer_missing_helpers_and_unused_stubs_fail() {
+    let dir = project();
+    let d = dir.path();
+    write(
+        d,
+        "token.test.dg",
+        "t = standalone.getToken(\"crm\");\nassertEquals(\"tok-1\", t);\nassertEquals(\"standalone.getToken\", stubs().get(0).get(\"name\"));\n",
+    );
+    write(
+        d,
+        "token.mock.toml",
+        "[[function]]\nname = \"getToken\"\nargs = [\"crm\"]\nreturns = \"tok-1\"\n",
+    );
+    let o = dlg_in(d, &["test", "."]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    write(
+        d,
+        "token.mock.toml",
+        "[[function]]\nname = \"getToken\"\nargs = [\"crm\"]\nreturns = \"tok-1\"\n\n[[function]]\nname = \"standalone.notCalled\"\nreturns = 1\n",
+    );
+    let o = dlg_in(d, &["test", "."]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("mock entry never used: [[function]] standalone.notCalled"),
+        "{out}"
+    );
+    // Without the stub the helper is missing: red.
+    write(d, "token.mock.toml", "");
+    let o = dlg_in(d, &["test", "."]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+}
+
+const THREE_CALLS: &str = r#"resp = invokeurl [ url: "https://www.zohoapis.com/crm/v2/Deals/" + id type: GET connection: "crm" ];
+for each d in resp.get("data") {
+  info d.get("Amount");
+}
+lead = zoho.crm.getRecordById("Leads", id);
+info lead.get("Last_Name");
+info standalone.getToken("crm");
+"#;
+
+#[test]
+fn dlg_fixtures_writes_every_unanswered_call_and_the_filled_file_runs() {
+    let dir = project();
+    let d = dir.path();
+    write(d, "deal.dg", THREE_CALLS);
+    // A plain mock run stops at the first call but lists all three.
+    write(d, "empty.mock.toml", "");
+    let o = dlg_in(
+        d,
+        &[
+            "run",
+            "deal.dg",
+            "--arg",
+            "id=7",
+            "--mock",
+            "empty.mock.toml",
+        ],
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("datacenter = \"us\""), "{out}");
+    assert!(!out.contains("datacenter = \"in\""), "{out}");
+    for call in [
+        "GET https://www.zohoapis.com/crm/v2/Deals/7",
+        "task zoho.crm.getRecordById(\"Leads\", 7)",
+        "function standalone.getToken(\"crm\")",
+    ] {
+        assert!(out.contains(call), "{call} missing:\n{out}");
+    }
+    let o = dlg_in(d, &["fixtures", "deal.dg", "--arg", "id=7"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let written = std::fs::read_to_string(d.join("deal.mock.toml")).unwrap();
+    assert!(
+        written.contains("[connections.crm]\ndatacenter = \"us\""),
+        "{written}"
+    );
+    assert!(
+        written.contains("url = \"https://www.zohoapis.com/crm/v2/Deals/7\""),
+        "{written}"
+    );
+    assert!(
+        written.contains("json = { data = [{ Amount = \"\" }] }"),
+        "{written}"
+    );
+    assert!(written.contains("name = \"zoho.crm.getRecordById\"\nargs = [\"Leads\", 7]\nreturns = { Last_Name = \"\" }"), "{written}");
+    assert!(
+        written.contains("[[function]]\nname = \"standalone.getToken\""),
+        "{written}"
+    );
+    // A second run refuses to overwrite it.
+    let o = dlg_in(d, &["fixtures", "deal.dg", "--arg", "id=7"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let filled = written
+        .replace("Amount = \"\"", "Amount = 500")
+        .replace("Last_Name = \"\"", "Last_Name = \"Rao\"")
+        .replace(
+            "args = [\"crm\"]\nreturns = {}",
+            "args = [\"crm\"]\nreturns = \"tok\"",
+        );
+    write(d, "deal.mock.toml", &filled);
+    let o = dlg_in(
+        d,
+        &[
+            "run",
+            "deal.dg",
+            "--arg",
+            "id=7",
+            "--mock",
+            "deal.mock.toml",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "500\nRao\ntok\n");
+}
+
+#[test]
+fn dlg_run_warns_about_a_call_the_script_swallowed() {
+    let dir = project();
+    let d = dir.path();
+    write(
+        d,
+        "quiet.dg",
+        "try {\n  zoho.crm.getRecordById(\"Leads\", 1);\n} catch (e) {\n}\ninfo \"done\";\n",
+    );
+    write(d, "quiet.mock.toml", "");
+    let o = dlg_in(d, &["run", "quiet.dg", "--mock", "quiet.mock.toml"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("warning: the script caught the failure of 1 call(s)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("task zoho.crm.getRecordById(\"Leads\", 1)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_test_runs_a_bare_script_with_three_argument_sets_and_checks_its_records() {
+    let dir = project();
+    let d = dir.path();
+    write(
+        d,
+        "flows/order.dg",
+        "total = qty * price;\ninsert into Orders [ Customer = who Total = total ];\ninfo who + \": \" + total;\nif(total > 100) { alert \"big\"; }\n",
+    );
+    let test = r#"cases = {{"who": "A", "qty": 2, "price": 5, "want": "A: 10"}, {"who": "B", "qty": 3, "price": 50, "want": "B: 150"}, {"who": "C", "qty": 1, "price": 1, "want": "C: 1"}};
+for each c in cases {
+  r = run("flows/order.dg", c);
+  assertEquals({c.get("want")}, r.get("info"));
+}
+assertEquals(3, records("Orders").size());
+assertEquals(150, records("Orders", "Total > 100").get(0).get("Total"));
+assertEquals("WANT", records("Orders", "Customer == \"A\"").get(0).get("Customer"));
+"#;
+    write(d, "order.test.dg", test);
+    // The last check is wrong on purpose: red, naming the record's value.
+    let o = dlg_in(d, &["test", "."]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("expected \"WANT\", actual \"A\""), "{out}");
+    write(d, "order.test.dg", &test.replace("\"WANT\"", "\"A\""));
+    let o = dlg_in(d, &["test", "."]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+#[test]
+fn run_in_a_test_fails_on_calls_its_fixtures_do_not_answer() {
+    let dir = project();
+    let d = dir.path();
+    write(
+        d,
+        "f.dg",
+        "try { zoho.crm.getRecordById(\"Leads\", 9); } catch (e) { }\ninfo 1;\n",
+    );
+    write(d, "cases/f.mock.toml", LEAD_TASK);
+    write(
+        d,
+        "f.test.dg",
+        "r = run(\"f.dg\", {}, \"cases/f.mock.toml\");\n",
+    );
+    let o = dlg_in(d, &["test", "f.test.dg"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("argument 2: entry 5, call 9"), "{out}");
+    // A fixture file outside the project is refused.
+    write(
+        d,
+        "f.test.dg",
+        "r = run(\"f.dg\", {}, \"/etc/hostname\");\n",
+    );
+    let out = text(&dlg_in(d, &["test", "f.test.dg"]));
+    assert!(out.contains("absolute paths are not allowed"), "{out}");
+}
+
+#[test]
+fn fixture_files_cannot_name_anything_outside_the_project() {
+    let outer = tempfile::tempdir().unwrap();
+    write(outer.path(), "secret.txt", "S3CRET-VALUE");
+    let d = &outer.path().join("proj");
+    write(d, "dlg.toml", "");
+    write(d, "answer.json", "{\"ok\": true}");
+    write(
+        d,
+        "t/a.test.dg",
+        "r = invokeurl [ url: \"https://www.zohoapis.com/crm/v2/org\" type: GET ];\ninfo r;\n",
+    );
+    for (key, path) in [
+        ("body_file", "/proc/self/environ"),
+        ("body_file", "../../secret.txt"),
+        ("json_file", "/etc/hostname"),
+    ] {
+        write(
+            d,
+            "t/a.mock.toml",
+            &format!("[[request]]\nurl = \"*\"\n{key} = \"{path}\"\n"),
+        );
+        let o = dlg_in(d, &["test", "t"]);
+        let out = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{out}");
+        assert!(out.contains("http::mock_file"), "{out}");
+        assert!(!out.contains("S3CRET") && !out.contains("PATH="), "{out}");
+        // The diagnostic points at the path in the mock file.
+        assert!(out.contains(&format!("{key} = \"{path}\"")), "{out}");
+    }
+    write(
+        d,
+        "t/a.mock.toml",
+        "[[task]]\nname = \"zoho.crm.x\"\nreturns_file = \"../../secret.txt\"\n",
+    );
+    let out = text(&dlg_in(d, &["test", "t"]));
+    assert!(out.contains("outside the project"), "{out}");
+    assert!(!out.contains("S3CRET"), "{out}");
+    // Inside the project, `..` is fine.
+    write(
+        d,
+        "t/a.mock.toml",
+        "[[request]]\nurl = \"*\"\njson_file = \"../answer.json\"\n",
+    );
+    let o = dlg_in(d, &["test", "t"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(outer.path().join("secret.txt"), d.join("t/link.txt")).unwrap();
+        write(
+            d,
+            "t/a.mock.toml",
+            "[[request]]\nurl = \"*\"\nbody_file = \"link.txt\"\n",
+        );
+        let out = text(&dlg_in(d, &["test", "t"]));
+        assert!(out.contains("outside the project"), "{out}");
+        assert!(!out.contains("S3CRET"), "{out}");
+    }
+}
