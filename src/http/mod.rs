@@ -72,7 +72,10 @@ impl Default for HttpOptions {
 /// The parsed `--mock` file shared by clones of [`HttpOptions`] (opaque;
 /// use [`HttpOptions::mock_set`]).
 #[derive(Clone, Debug, Default)]
-pub struct LoadedMocks(Arc<OnceLock<(PathBuf, Result<Arc<MockSet>, Diag>)>>);
+pub struct LoadedMocks(Arc<OnceLock<LoadedFor>>);
+
+/// A mock file path and what parsing it gave.
+type LoadedFor = (PathBuf, Result<Arc<MockSet>, Diag>);
 
 impl LoadedMocks {
     /// Already parsed fixtures (a test's `run(…)` shares one set across runs).
