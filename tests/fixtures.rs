@@ -34,6 +34,19 @@ fn write(dir: &Path, name: &str, body: &str) {
     std::fs::write(path, body).unwrap();
 }
 
+/// Run dlg in `dir`, check its exit code, and return its output.
+fn exits(dir: &Path, args: &[&str], code: i32) -> String {
+    let o = dlg_in(dir, args);
+    let out = text(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "dlg {}:\n{out}",
+        args.join(" ")
+    );
+    out
+}
+
 /// A project folder (a `dlg.toml` marks its root).
 fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -58,17 +71,14 @@ fn an_unused_task_entry_fails_the_test() {
         "lead = zoho.crm.getRecordById(\"Leads\", 5);\nassertEquals(\"Rao\", lead.get(\"Last_Name\"));\n",
     );
     write(d, "lead.mock.toml", LEAD_TASK);
-    let o = dlg_in(d, &["test", "."]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    exits(d, &["test", "."], 0);
     // One more entry nobody calls: red.
     write(
         d,
         "lead.mock.toml",
         &format!("{LEAD_TASK}\n[[task]]\nname = \"zoho.crm.createRecord\"\nreturns = {{}}\n"),
     );
-    let o = dlg_in(d, &["test", "."]);
-    let out = text(&o);
-    assert_eq!(o.status.code(), Some(1), "{out}");
+    let out = exits(d, &["test", "."], 1);
     assert!(
         out.contains("mock entry never used: [[task]] zoho.crm.createRecord"),
         "{out}"
@@ -89,9 +99,7 @@ fn a_caught_unmatched_task_call_fails_the_test_and_names_the_differing_argument(
         "stage.mock.toml",
         "[[task]]\nname = \"zoho.crm.updateRecord\"\nargs = [\"Deals\", 7, { Stage = \"Won\" }]\nreturns = { id = 7 }\noptional = true\n",
     );
-    let o = dlg_in(d, &["test", "."]);
-    let out = text(&o);
-    assert_eq!(o.status.code(), Some(1), "{out}");
+    let out = exits(d, &["test", "."], 1);
     assert!(
         out.contains("unmocked task (fails the test even when the script catches it)"),
         "{out}"
@@ -110,8 +118,7 @@ fn a_caught_unmatched_task_call_fails_the_test_and_names_the_differing_argument(
         "stage.test.dg",
         "r = zoho.crm.updateRecord(\"Deals\", 7, {\"Stage\": \"Won\", \"Amount\": 5});\nassertEquals(7, r.get(\"id\"));\nassertEquals(\"crm\", tasks().get(0).get(\"service\"));\n",
     );
-    let o = dlg_in(d, &["test", "."]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    exits(d, &["test", "."], 0);
 }
 
 #[test]
@@ -139,9 +146,7 @@ fn task_expect_counts_and_exact_maps_are_enforced() {
         "twice.test.dg",
         "zoho.crm.getRecordById(\"Leads\", 1);\nzoho.crm.getRecordById(\"Leads\", 2);\ntry { zoho.crm.updateRecord(\"Deals\", 1, {\"Stage\": \"Won\", \"X\": 1}); } catch (e) { }\n",
     );
-    let o = dlg_in(d, &["test", "."]);
-    let out = text(&o);
-    assert_eq!(o.status.code(), Some(1), "{out}");
+    let out = exits(d, &["test", "."], 1);
     assert!(
         out.contains("argument 3 key X: not in the entry (match = \"exact\")"),
         "{out}"
@@ -151,8 +156,7 @@ fn task_expect_counts_and_exact_maps_are_enforced() {
         "twice.test.dg",
         "zoho.crm.getRecordById(\"Leads\", 1);\nzoho.crm.getRecordById(\"Leads\", 2);\n",
     );
-    let o = dlg_in(d, &["test", "."]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    exits(d, &["test", "."], 0);
 }
 
 #[test]
@@ -169,24 +173,20 @@ fn function_stubs_answer_missing_helpers_and_unused_stubs_fail() {
         "token.mock.toml",
         "[[function]]\nname = \"getToken\"\nargs = [\"crm\"]\nreturns = \"tok-1\"\n",
     );
-    let o = dlg_in(d, &["test", "."]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    exits(d, &["test", "."], 0);
     write(
         d,
         "token.mock.toml",
         "[[function]]\nname = \"getToken\"\nargs = [\"crm\"]\nreturns = \"tok-1\"\n\n[[function]]\nname = \"standalone.notCalled\"\nreturns = 1\n",
     );
-    let o = dlg_in(d, &["test", "."]);
-    let out = text(&o);
-    assert_eq!(o.status.code(), Some(1), "{out}");
+    let out = exits(d, &["test", "."], 1);
     assert!(
         out.contains("mock entry never used: [[function]] standalone.notCalled"),
         "{out}"
     );
     // Without the stub the helper is missing: red.
     write(d, "token.mock.toml", "");
-    let o = dlg_in(d, &["test", "."]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    exits(d, &["test", "."], 1);
 }
 
 const THREE_CALLS: &str = r#"resp = invokeurl [ url: "https://www.zohoapis.com/crm/v2/Deals/" + id type: GET connection: "crm" ];
@@ -227,8 +227,7 @@ fn dlg_fixtures_writes_every_unanswered_call_and_the_filled_file_runs() {
     ] {
         assert!(out.contains(call), "{call} missing:\n{out}");
     }
-    let o = dlg_in(d, &["fixtures", "deal.dg", "--arg", "id=7"]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    exits(d, &["fixtures", "deal.dg", "--arg", "id=7"], 0);
     let written = std::fs::read_to_string(d.join("deal.mock.toml")).unwrap();
     assert!(
         written.contains("[connections.crm]\ndatacenter = \"us\""),
@@ -248,8 +247,7 @@ fn dlg_fixtures_writes_every_unanswered_call_and_the_filled_file_runs() {
         "{written}"
     );
     // A second run refuses to overwrite it.
-    let o = dlg_in(d, &["fixtures", "deal.dg", "--arg", "id=7"]);
-    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    exits(d, &["fixtures", "deal.dg", "--arg", "id=7"], 2);
     let filled = written
         .replace("Amount = \"\"", "Amount = 500")
         .replace("Last_Name = \"\"", "Last_Name = \"Rao\"")
@@ -283,9 +281,7 @@ fn dlg_run_warns_about_a_call_the_script_swallowed() {
         "try {\n  zoho.crm.getRecordById(\"Leads\", 1);\n} catch (e) {\n}\ninfo \"done\";\n",
     );
     write(d, "quiet.mock.toml", "");
-    let o = dlg_in(d, &["run", "quiet.dg", "--mock", "quiet.mock.toml"]);
-    let out = text(&o);
-    assert_eq!(o.status.code(), Some(0), "{out}");
+    let out = exits(d, &["run", "quiet.dg", "--mock", "quiet.mock.toml"], 0);
     assert!(
         out.contains("warning: the script caught the failure of 1 call(s)"),
         "{out}"
@@ -316,13 +312,10 @@ assertEquals("WANT", records("Orders", "Customer == \"A\"").get(0).get("Customer
 "#;
     write(d, "order.test.dg", test);
     // The last check is wrong on purpose: red, naming the record's value.
-    let o = dlg_in(d, &["test", "."]);
-    let out = text(&o);
-    assert_eq!(o.status.code(), Some(1), "{out}");
+    let out = exits(d, &["test", "."], 1);
     assert!(out.contains("expected \"WANT\", actual \"A\""), "{out}");
     write(d, "order.test.dg", &test.replace("\"WANT\"", "\"A\""));
-    let o = dlg_in(d, &["test", "."]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    exits(d, &["test", "."], 0);
 }
 
 #[test]
@@ -340,9 +333,7 @@ fn run_in_a_test_fails_on_calls_its_fixtures_do_not_answer() {
         "f.test.dg",
         "r = run(\"f.dg\", {}, \"cases/f.mock.toml\");\n",
     );
-    let o = dlg_in(d, &["test", "f.test.dg"]);
-    let out = text(&o);
-    assert_eq!(o.status.code(), Some(1), "{out}");
+    let out = exits(d, &["test", "f.test.dg"], 1);
     assert!(out.contains("argument 2: entry 5, call 9"), "{out}");
     // A fixture file outside the project is refused.
     write(
@@ -376,9 +367,7 @@ fn fixture_files_cannot_name_anything_outside_the_project() {
             "t/a.mock.toml",
             &format!("[[request]]\nurl = \"*\"\n{key} = \"{path}\"\n"),
         );
-        let o = dlg_in(d, &["test", "t"]);
-        let out = text(&o);
-        assert_eq!(o.status.code(), Some(1), "{out}");
+        let out = exits(d, &["test", "t"], 1);
         assert!(out.contains("http::mock_file"), "{out}");
         assert!(!out.contains("S3CRET") && !out.contains("PATH="), "{out}");
         // The diagnostic points at the path in the mock file.
@@ -398,8 +387,7 @@ fn fixture_files_cannot_name_anything_outside_the_project() {
         "t/a.mock.toml",
         "[[request]]\nurl = \"*\"\njson_file = \"../answer.json\"\n",
     );
-    let o = dlg_in(d, &["test", "t"]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    exits(d, &["test", "t"], 0);
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink(outer.path().join("secret.txt"), d.join("t/link.txt")).unwrap();
@@ -412,4 +400,47 @@ fn fixture_files_cannot_name_anything_outside_the_project() {
         assert!(out.contains("outside the project"), "{out}");
         assert!(!out.contains("S3CRET"), "{out}");
     }
+}
+
+#[test]
+fn a_failing_test_lists_every_call_without_a_fixture_it_can_reach() {
+    let dir = project();
+    let d = dir.path();
+    write(d, "deal.dg", THREE_CALLS);
+    write(d, "deal.test.dg", "r = run(\"deal.dg\", {\"id\": 7});\n");
+    write(
+        d,
+        "deal.mock.toml",
+        "[[task]]\nname = \"zoho.crm.searchRecords\"\nreturns = []\noptional = true\n",
+    );
+    let out = exits(d, &["test", "deal.test.dg"], 1);
+    assert!(
+        out.contains("calls without a fixture this test reaches (4;"),
+        "{out}"
+    );
+    for call in [
+        "connection 'crm'",
+        "GET https://www.zohoapis.com/crm/v2/Deals/7",
+        "task zoho.crm.getRecordById(\"Leads\", 7)",
+        "function standalone.getToken(\"crm\")",
+    ] {
+        assert!(out.contains(call), "{call} missing:\n{out}");
+    }
+}
+
+#[test]
+fn run_passes_its_arguments_as_the_submission_of_a_form_script() {
+    let dir = project();
+    let d = dir.path();
+    write(
+        d,
+        "on_submit.dg",
+        "if(input.Quantity > 10) { alert \"bulk order\"; }\ninsert into Orders [ Item = input.Item Quantity = input.Quantity ];\n",
+    );
+    write(
+        d,
+        "on_submit.test.dg",
+        "small = run(\"on_submit.dg\", {\"Item\": \"pen\", \"Quantity\": 2});\nbig = run(\"on_submit.dg\", {\"Item\": \"ink\", \"Quantity\": 50});\nassertEquals(0, small.get(\"actions\").size());\nassertEquals(\"bulk order\", big.get(\"actions\").get(0).get(\"detail\"));\nassertEquals(2, records(\"Orders\").size());\nassertEquals(\"ink\", records(\"Orders\", \"Quantity > 10\").get(0).get(\"Item\"));\n",
+    );
+    exits(d, &["test", "."], 0);
 }

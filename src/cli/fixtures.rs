@@ -99,6 +99,12 @@ pub fn fixtures(mut args: FixturesArgs) -> i32 {
     let source = SourceFile::new(file.display().to_string(), text.as_str());
     let done = execute(&args.run, &source, options, Box::new(std::io::sink()));
     let calls = set.unanswered();
+    let mails = done
+        .interp
+        .as_ref()
+        .map(|i| i.mails.clone())
+        .unwrap_or_default();
+    let notes = crate::testing::scaffold::notes(&shapes(), &mails);
     if let Some(d) = &done.diag {
         eprintln!("dlg fixtures: the run stopped early; the file lists the calls made until then:");
         crate::diag::eprint(d);
@@ -110,7 +116,10 @@ pub fn fixtures(mut args: FixturesArgs) -> i32 {
         );
         return done.code.min(1);
     }
-    let entries = crate::testing::scaffold::entries(&calls, &shapes());
+    let entries = format!(
+        "{notes}{}",
+        crate::testing::scaffold::entries(&calls, &shapes())
+    );
     let written = if appending {
         let sep = if existing.is_empty() || existing.ends_with("\n\n") {
             ""

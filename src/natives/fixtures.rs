@@ -133,7 +133,7 @@ fn call_text(path: &str, args: &[serde_json::Value]) -> String {
 fn suggested_entry(kind: CallKind, path: &str, args: &[serde_json::Value]) -> String {
     let args: Vec<String> = args.iter().map(crate::http::mock::toml_inline).collect();
     format!(
-        "{}\nname = \"{path}\"\nargs = [{}]\nreturns = {{ }}",
+        "{}\nname = \"{path}\"\nargs = [{}]\nreturns = {{}}",
         kind.table(),
         args.join(", ")
     )
@@ -190,8 +190,18 @@ pub fn run_task(
                         problem.push('\n');
                         problem.push_str(&near);
                     }
-                    help.push_str(&format!("\n(without a fixture: {})", e.message));
                     record.unmocked = Some(problem);
+                    // With an entry of this name, the near miss is the news;
+                    // otherwise the REST path's own error says more (a
+                    // misspelt connection, a task without REST form).
+                    let named = m
+                        .call_entries()
+                        .iter()
+                        .any(|c| c.kind == CallKind::Task && c.names(lpath));
+                    if !named {
+                        return finish(interp, record, Err(e));
+                    }
+                    help.push_str(&format!("\n(without a fixture: {})", e.message));
                     Err(RtError::new(
                         Code::HttpUnmocked,
                         format!(
@@ -205,6 +215,15 @@ pub fn run_task(
             }
         }
     };
+    finish(interp, record, result)
+}
+
+/// Log a task call with its outcome.
+fn finish(
+    interp: &mut Interpreter,
+    mut record: TaskRecord,
+    result: RtResult<Value>,
+) -> RtResult<Value> {
     if let Err(e) = &result {
         record.error = Some(e.message.clone());
     }

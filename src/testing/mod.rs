@@ -401,6 +401,20 @@ fn run_file(
     function: Option<&str>,
     test_builtins: bool,
 ) -> Result<Ran, String> {
+    run_file_with(case, cfg, text, function, test_builtins, false)
+}
+
+/// [`run_file`]; with `placeholders`, calls no fixture answers get a
+/// placeholder answer (shaped by what the file reads) and are listed in the
+/// run's fixture set instead of failing.
+fn run_file_with(
+    case: &Case,
+    cfg: &Config,
+    text: &str,
+    function: Option<&str>,
+    test_builtins: bool,
+    placeholders: bool,
+) -> Result<Ran, String> {
     let dir = case
         .file
         .canonicalize()
@@ -464,6 +478,17 @@ fn run_file(
     rt.verbose |= cfg.verbose;
     rt.lib.extend(cfg.lib.iter().cloned());
     let mut options = rt.options(Some(&dir))?;
+    if placeholders
+        && let Some(path) = options.http.mock_path.clone()
+        && let Ok(set) = crate::http::mock::MockSet::load(&path)
+    {
+        let set = std::sync::Arc::new(set);
+        match crate::syntax::parse_program(text) {
+            Ok(p) => scaffold::Shapes::of(&p).answer_placeholders(&set),
+            Err(_) => set.set_placeholders(true),
+        }
+        options.http.mock_loaded = crate::http::LoadedMocks::with(set);
+    }
     // The test built-ins; golden cases get none (they run as `dlg run`
     // would), but a hook all the same so `sendmail` stays quiet.
     let host: crate::eval::HostFunctions = if test_builtins {
@@ -552,6 +577,7 @@ fn fixture_problems(ran: &Ran, check_usage: bool) -> Vec<String> {
 /// Calls of a run no fixture answered, each with its closest entry; these
 /// fail a test even when the script caught the error.
 pub(crate) fn unanswered_calls(interp: &crate::eval::Interpreter) -> Vec<String> {
+    use crate::http::mock::{Unanswered, calls::CallKind};
     let mut out = Vec::new();
     let mut covered = Vec::new();
     for t in crate::natives::fixtures::task_calls(interp) {
@@ -560,6 +586,27 @@ pub(crate) fn unanswered_calls(interp: &crate::eval::Interpreter) -> Vec<String>
                 "unmocked task (fails the test even when the script catches it): {why}"
             ));
             covered.extend(t.requests.clone());
+        }
+    }
+    // Connections and helpers nothing declares or answers (the requests and
+    // tasks are reported with their closest entries above and below).
+    if let Ok(Some(set)) = interp.options.http.mock_set() {
+        for u in set.unanswered() {
+            match &u {
+                Unanswered::Connection { name, datacenter } => out.push(format!(
+                    "unknown connection (fails the test even when the script catches it): '{name}'; declare it in {} as [connections.{name}] datacenter = \"{}\"",
+                    set.path.display(),
+                    datacenter.as_deref().unwrap_or("us")
+                )),
+                Unanswered::Call {
+                    kind: CallKind::Function,
+                    ..
+                } => out.push(format!(
+                    "no helper or [[function]] stub answers {} (fails the test even when the script catches it)",
+                    u.describe()
+                )),
+                _ => {}
+            }
         }
     }
     if let Some(client) = interp.http_client() {
@@ -581,6 +628,34 @@ pub(crate) fn unanswered_calls(interp: &crate::eval::Interpreter) -> Vec<String>
         }
     }
     out
+}
+
+/// When a test met calls no fixture answers: every such call it can reach,
+/// found by running it again with placeholders answering them (a failing
+/// run names only the first it stopped on).
+fn reachable_unanswered(
+    case: &Case,
+    cfg: &Config,
+    text: &str,
+    function: Option<&str>,
+    ran: &Ran,
+) -> Option<String> {
+    let first = mock_set_of(ran)?;
+    if first.unanswered().is_empty() {
+        return None;
+    }
+    let again = run_file_with(case, cfg, text, function, true, true).ok()?;
+    let calls = mock_set_of(&again)?.unanswered();
+    let list: Vec<String> = calls
+        .iter()
+        .map(|c| format!("  {}", c.describe()))
+        .collect();
+    Some(format!(
+        "calls without a fixture this test reaches ({}; `dlg fixtures SCRIPT --mock {}` adds entries for a script's calls):\n{}",
+        calls.len(),
+        first.path.display(),
+        list.join("\n")
+    ))
 }
 
 /// Run one case on this thread.
@@ -704,7 +779,19 @@ fn run_test(
     }
     // A statement-list test checks its own fixture use; the functions of a
     // file are checked together afterwards (`Kind::Fixtures`).
-    detail.extend(fixture_problems(&ran, usage.is_none()));
+    // (A problem the failure's own message already states is not repeated.)
+    detail.extend(
+        fixture_problems(&ran, usage.is_none())
+            .into_iter()
+            .filter(|p| {
+                !ran.diag
+                    .as_ref()
+                    .is_some_and(|d| d.message.contains(p.as_str()))
+            }),
+    );
+    if let Some(all) = reachable_unanswered(case, cfg, &text, function, &ran) {
+        detail.push(all);
+    }
     if let Some(u) = usage {
         u.tests += 1;
         u.mock = ran.mock.clone();

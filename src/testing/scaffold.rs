@@ -13,7 +13,7 @@ use serde_json::Value as J;
 
 use crate::http::mock::calls::CallKind;
 use crate::http::mock::{Unanswered, toml_inline, toml_key};
-use crate::syntax::ast::{Expr, ExprKind, Program, Stmt, StmtKind, TaskKind};
+use crate::syntax::ast::{CreatorExpr, Expr, ExprKind, Program, Stmt, StmtKind, TaskKind};
 use crate::value::Value;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -27,6 +27,8 @@ enum Seg {
 #[derive(Default, Debug)]
 pub struct Shapes {
     by_call: HashMap<String, J>,
+    /// Creator forms the script reads (`Orders[…]`), in order.
+    pub forms: Vec<String>,
 }
 
 impl Shapes {
@@ -186,6 +188,17 @@ impl Shapes {
                     en.values.iter().for_each(|v| self.expr(v, origins));
                 }
             }
+            ExprKind::Creator(c) => match &**c {
+                CreatorExpr::Query(q) => {
+                    if !self.forms.iter().any(|f| **f == *q.form.name) {
+                        self.forms.push(q.form.name.to_string());
+                    }
+                }
+                CreatorExpr::FieldAll { query, .. } | CreatorExpr::Aggregate { query, .. } => {
+                    self.expr(query, origins)
+                }
+                _ => {}
+            },
             _ => {}
         }
     }
@@ -256,6 +269,36 @@ fn insert(node: &mut J, path: &[Seg]) {
             insert(&mut arr[0], rest);
         }
     }
+}
+
+/// Comment lines for what a fixture file does not answer but a test sets
+/// up: the Creator forms the script reads and the mail it sent.
+pub fn notes(shapes: &Shapes, mails: &[Value]) -> String {
+    let mut out = String::new();
+    for form in &shapes.forms {
+        out.push_str(&format!(
+            "# The script reads Creator form {form}: seed it in the test (insert into {form} [ … ]),\n# or under [creator.seed] in dlg.toml; records(\"{form}\", criteria) checks it afterwards.\n"
+        ));
+    }
+    for m in mails {
+        let field = |k: &str| match m {
+            Value::Map(map) => map
+                .borrow()
+                .get(&crate::value::Key::text(k))
+                .map(|v| v.to_display())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "# sendmail to {} \"{}\" (never sent; a test reads it with mails())\n",
+            field("to"),
+            field("subject")
+        ));
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
 }
 
 /// Fixture entries (TOML) for `calls`, shaped by `shapes`.
@@ -361,5 +404,24 @@ info lead.get("Last_Name");
         );
         // What it writes is a valid fixture file.
         crate::http::mock::MockSet::parse(std::path::Path::new("x.toml"), &text).unwrap();
+    }
+
+    #[test]
+    fn notes_name_forms_read_and_mail_sent() {
+        let p = crate::syntax::parse_program(
+            "for each o in Orders[Status == \"Open\"] { info o.Total; }\nn = Customers[ID == 1].count();\n",
+        )
+        .unwrap();
+        let shapes = Shapes::of(&p);
+        assert_eq!(shapes.forms, vec!["Orders", "Customers"]);
+        let mut mail = crate::value::MapData::default();
+        mail.insert(crate::value::Key::text("to"), Value::text("a@b.c"));
+        mail.insert(crate::value::Key::text("subject"), Value::text("Hi"));
+        let text = notes(&shapes, &[Value::new_map(mail)]);
+        assert!(
+            text.contains("# The script reads Creator form Orders"),
+            "{text}"
+        );
+        assert!(text.contains("# sendmail to a@b.c \"Hi\""), "{text}");
     }
 }
