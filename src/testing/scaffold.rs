@@ -189,10 +189,8 @@ impl Shapes {
                 }
             }
             ExprKind::Creator(c) => match &**c {
-                CreatorExpr::Query(q) => {
-                    if !self.forms.iter().any(|f| **f == *q.form.name) {
-                        self.forms.push(q.form.name.to_string());
-                    }
+                CreatorExpr::Query(q) if !self.forms.iter().any(|f| **f == *q.form.name) => {
+                    self.forms.push(q.form.name.to_string());
                 }
                 CreatorExpr::FieldAll { query, .. } | CreatorExpr::Aggregate { query, .. } => {
                     self.expr(query, origins)
