@@ -109,15 +109,25 @@ fn exchange_count(interp: &Interpreter) -> usize {
     interp.http_client().map_or(0, |c| c.exchange_count())
 }
 
-/// Whether a fixture answered any of the requests `range` of the run (a
-/// failed task whose requests all went unanswered, or that made none —
-/// no connection, no REST mapping — was answered by nothing).
-fn answered_any(interp: &Interpreter, range: &std::ops::Range<usize>) -> bool {
-    interp.http_client().is_some_and(|c| {
-        c.exchanges()
-            .get(range.clone())
-            .is_some_and(|list| list.iter().any(|e| e.status.is_some()))
-    })
+/// Whether a failed task was answered by nothing: one of its requests had
+/// no fixture, or it never got to a request for want of a connection or a
+/// REST form. (An argument the task rejects is the script's error, not a
+/// missing fixture.)
+fn unanswered_failure(interp: &Interpreter, e: &RtError, range: &std::ops::Range<usize>) -> bool {
+    let request_unmocked = interp.http_client().is_some_and(|c| {
+        c.exchanges().get(range.clone()).is_some_and(|list| {
+            list.iter().any(|x| {
+                x.error
+                    .as_ref()
+                    .is_some_and(|(code, _)| code == Code::HttpUnmocked.as_str())
+            })
+        })
+    });
+    request_unmocked
+        || e.code == Code::HttpUnmocked
+        || e.code == Code::DelugeUnsupported
+        || e.code.family() == "connection"
+        || e.message.contains(super::call::NEEDS_CONNECTION)
 }
 
 /// A call shown as the script made it: `zoho.crm.getRecordById("Leads", 5)`.
@@ -174,7 +184,7 @@ pub fn run_task(
             let r = rest(interp);
             record.requests = before..exchange_count(interp);
             match (r, &mocks) {
-                (Err(e), Some(m)) if !answered_any(interp, &record.requests) => {
+                (Err(e), Some(m)) if unanswered_failure(interp, &e, &record.requests) => {
                     record.answered_by = "none";
                     unanswered(m, CallKind::Task, path, json.clone());
                     let mut help = format!(
@@ -341,5 +351,44 @@ times = 1
         let e = run_task(&mut i, "zoho.crm.x", "zoho.crm.x", &[], never).unwrap_err();
         assert_eq!(e.message, "INVALID_DATA");
         assert!(task_calls(&i)[0].unmocked.is_none());
+    }
+
+    #[test]
+    fn an_argument_the_task_rejects_is_not_a_missing_fixture() {
+        let (_d, mut i) =
+            interp_with("[[task]]\nname = \"zoho.crm.getRecordById\"\nargs = [\"Leads\", 1]\n");
+        let rejects = |_: &mut Interpreter| -> RtResult<Value> {
+            Err(RtError::runtime(
+                "argument 2 (record id) is missing or null",
+            ))
+        };
+        let args = [Value::text("Leads"), Value::Null];
+        let e = run_task(
+            &mut i,
+            "zoho.crm.getRecordById",
+            "zoho.crm.getrecordbyid",
+            &args,
+            rejects,
+        )
+        .unwrap_err();
+        assert!(e.message.contains("missing or null"), "{}", e.message);
+        assert!(task_calls(&i)[0].unmocked.is_none());
+        // No connection to run through: nothing answered it.
+        let no_connection = |_: &mut Interpreter| -> RtResult<Value> {
+            Err(RtError::runtime(format!(
+                "zoho.crm.getRecordById {}: pass its name as argument 4",
+                super::super::call::NEEDS_CONNECTION
+            )))
+        };
+        let e = run_task(
+            &mut i,
+            "zoho.crm.getRecordById",
+            "zoho.crm.getrecordbyid",
+            &args,
+            no_connection,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, Code::HttpUnmocked, "{}", e.message);
+        assert!(task_calls(&i)[1].unmocked.is_some());
     }
 }
