@@ -47,6 +47,11 @@ fn exits(dir: &Path, args: &[&str], code: i32) -> String {
     out
 }
 
+/// `out` holds `part`.
+fn has(out: &str, part: &str) {
+    assert!(out.contains(part), "{part:?} missing:\n{out}");
+}
+
 /// A project folder (a `dlg.toml` marks its root).
 fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -79,9 +84,9 @@ fn an_unused_task_entry_fails_the_test() {
         &format!("{LEAD_TASK}\n[[task]]\nname = \"zoho.crm.createRecord\"\nreturns = {{}}\n"),
     );
     let out = exits(d, &["test", "."], 1);
-    assert!(
-        out.contains("mock entry never used: [[task]] zoho.crm.createRecord"),
-        "{out}"
+    has(
+        &out,
+        "mock entry never used: [[task]] zoho.crm.createRecord",
     );
 }
 
@@ -100,18 +105,12 @@ fn a_caught_unmatched_task_call_fails_the_test_and_names_the_differing_argument(
         "[[task]]\nname = \"zoho.crm.updateRecord\"\nargs = [\"Deals\", 7, { Stage = \"Won\" }]\nreturns = { id = 7 }\noptional = true\n",
     );
     let out = exits(d, &["test", "."], 1);
-    assert!(
-        out.contains("unmocked task (fails the test even when the script catches it)"),
-        "{out}"
+    has(
+        &out,
+        "unmocked task (fails the test even when the script catches it)",
     );
-    assert!(
-        out.contains("closest [[task]] entry: zoho.crm.updateRecord"),
-        "{out}"
-    );
-    assert!(
-        out.contains("argument 3 key Stage: entry \"Won\", call \"Lost\""),
-        "{out}"
-    );
+    has(&out, "closest [[task]] entry: zoho.crm.updateRecord");
+    has(&out, "argument 3 key Stage: entry \"Won\", call \"Lost\"");
     // The matching call passes.
     write(
         d,
@@ -136,9 +135,9 @@ fn task_expect_counts_and_exact_maps_are_enforced() {
         "zoho.crm.getRecordById(\"Leads\", 1);\n",
     );
     let out = text(&dlg_in(d, &["test", "."]));
-    assert!(
-        out.contains("expected 2 call(s) of [[task]] zoho.crm.getRecordById"),
-        "{out}"
+    has(
+        &out,
+        "expected 2 call(s) of [[task]] zoho.crm.getRecordById",
     );
     // An extra key breaks an exact match.
     write(
@@ -147,9 +146,9 @@ fn task_expect_counts_and_exact_maps_are_enforced() {
         "zoho.crm.getRecordById(\"Leads\", 1);\nzoho.crm.getRecordById(\"Leads\", 2);\ntry { zoho.crm.updateRecord(\"Deals\", 1, {\"Stage\": \"Won\", \"X\": 1}); } catch (e) { }\n",
     );
     let out = exits(d, &["test", "."], 1);
-    assert!(
-        out.contains("argument 3 key X: not in the entry (match = \"exact\")"),
-        "{out}"
+    has(
+        &out,
+        "argument 3 key X: not in the entry (match = \"exact\")",
     );
     write(
         d,
@@ -180,9 +179,9 @@ fn function_stubs_answer_missing_helpers_and_unused_stubs_fail() {
         "[[function]]\nname = \"getToken\"\nargs = [\"crm\"]\nreturns = \"tok-1\"\n\n[[function]]\nname = \"standalone.notCalled\"\nreturns = 1\n",
     );
     let out = exits(d, &["test", "."], 1);
-    assert!(
-        out.contains("mock entry never used: [[function]] standalone.notCalled"),
-        "{out}"
+    has(
+        &out,
+        "mock entry never used: [[function]] standalone.notCalled",
     );
     // Without the stub the helper is missing: red.
     write(d, "token.mock.toml", "");
@@ -218,7 +217,7 @@ fn dlg_fixtures_writes_every_unanswered_call_and_the_filled_file_runs() {
     );
     let out = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
-    assert!(out.contains("datacenter = \"us\""), "{out}");
+    has(&out, "datacenter = \"us\"");
     assert!(!out.contains("datacenter = \"in\""), "{out}");
     for call in [
         "GET https://www.zohoapis.com/crm/v2/Deals/7",
@@ -229,23 +228,17 @@ fn dlg_fixtures_writes_every_unanswered_call_and_the_filled_file_runs() {
     }
     exits(d, &["fixtures", "deal.dg", "--arg", "id=7"], 0);
     let written = std::fs::read_to_string(d.join("deal.mock.toml")).unwrap();
-    assert!(
-        written.contains("[connections.crm]\ndatacenter = \"us\""),
-        "{written}"
+    has(&written, "[connections.crm]\ndatacenter = \"us\"");
+    has(
+        &written,
+        "url = \"https://www.zohoapis.com/crm/v2/Deals/7\"",
     );
-    assert!(
-        written.contains("url = \"https://www.zohoapis.com/crm/v2/Deals/7\""),
-        "{written}"
+    has(&written, "json = { data = [{ Amount = \"\" }] }");
+    has(
+        &written,
+        "name = \"zoho.crm.getRecordById\"\nargs = [\"Leads\", 7]\nreturns = { Last_Name = \"\" }",
     );
-    assert!(
-        written.contains("json = { data = [{ Amount = \"\" }] }"),
-        "{written}"
-    );
-    assert!(written.contains("name = \"zoho.crm.getRecordById\"\nargs = [\"Leads\", 7]\nreturns = { Last_Name = \"\" }"), "{written}");
-    assert!(
-        written.contains("[[function]]\nname = \"standalone.getToken\""),
-        "{written}"
-    );
+    has(&written, "[[function]]\nname = \"standalone.getToken\"");
     // A second run refuses to overwrite it.
     exits(d, &["fixtures", "deal.dg", "--arg", "id=7"], 2);
     let filled = written
@@ -282,14 +275,8 @@ fn dlg_run_warns_about_a_call_the_script_swallowed() {
     );
     write(d, "quiet.mock.toml", "");
     let out = exits(d, &["run", "quiet.dg", "--mock", "quiet.mock.toml"], 0);
-    assert!(
-        out.contains("warning: the script caught the failure of 1 call(s)"),
-        "{out}"
-    );
-    assert!(
-        out.contains("task zoho.crm.getRecordById(\"Leads\", 1)"),
-        "{out}"
-    );
+    has(&out, "warning: the script caught the failure of 1 call(s)");
+    has(&out, "task zoho.crm.getRecordById(\"Leads\", 1)");
 }
 
 #[test]
@@ -313,7 +300,7 @@ assertEquals("WANT", records("Orders", "Customer == \"A\"").get(0).get("Customer
     write(d, "order.test.dg", test);
     // The last check is wrong on purpose: red, naming the record's value.
     let out = exits(d, &["test", "."], 1);
-    assert!(out.contains("expected \"WANT\", actual \"A\""), "{out}");
+    has(&out, "expected \"WANT\", actual \"A\"");
     write(d, "order.test.dg", &test.replace("\"WANT\"", "\"A\""));
     exits(d, &["test", "."], 0);
 }
@@ -334,7 +321,7 @@ fn run_in_a_test_fails_on_calls_its_fixtures_do_not_answer() {
         "r = run(\"f.dg\", {}, \"cases/f.mock.toml\");\n",
     );
     let out = exits(d, &["test", "f.test.dg"], 1);
-    assert!(out.contains("argument 2: entry 5, call 9"), "{out}");
+    has(&out, "argument 2: entry 5, call 9");
     // A fixture file outside the project is refused.
     write(
         d,
@@ -342,7 +329,7 @@ fn run_in_a_test_fails_on_calls_its_fixtures_do_not_answer() {
         "r = run(\"f.dg\", {}, \"/etc/hostname\");\n",
     );
     let out = text(&dlg_in(d, &["test", "f.test.dg"]));
-    assert!(out.contains("absolute paths are not allowed"), "{out}");
+    has(&out, "absolute paths are not allowed");
 }
 
 #[test]
@@ -368,10 +355,10 @@ fn fixture_files_cannot_name_anything_outside_the_project() {
             &format!("[[request]]\nurl = \"*\"\n{key} = \"{path}\"\n"),
         );
         let out = exits(d, &["test", "t"], 1);
-        assert!(out.contains("http::mock_file"), "{out}");
+        has(&out, "http::mock_file");
         assert!(!out.contains("S3CRET") && !out.contains("PATH="), "{out}");
         // The diagnostic points at the path in the mock file.
-        assert!(out.contains(&format!("{key} = \"{path}\"")), "{out}");
+        has(&out, &format!("{key} = \"{path}\""));
     }
     write(
         d,
@@ -379,7 +366,7 @@ fn fixture_files_cannot_name_anything_outside_the_project() {
         "[[task]]\nname = \"zoho.crm.x\"\nreturns_file = \"../../secret.txt\"\n",
     );
     let out = text(&dlg_in(d, &["test", "t"]));
-    assert!(out.contains("outside the project"), "{out}");
+    has(&out, "outside the project");
     assert!(!out.contains("S3CRET"), "{out}");
     // Inside the project, `..` is fine.
     write(
@@ -397,7 +384,7 @@ fn fixture_files_cannot_name_anything_outside_the_project() {
             "[[request]]\nurl = \"*\"\nbody_file = \"link.txt\"\n",
         );
         let out = text(&dlg_in(d, &["test", "t"]));
-        assert!(out.contains("outside the project"), "{out}");
+        has(&out, "outside the project");
         assert!(!out.contains("S3CRET"), "{out}");
     }
 }
