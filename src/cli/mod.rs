@@ -74,9 +74,6 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     /// Run a script offline and write a fixture file for every call it made
     /// that no fixture answers, ready to fill in.
-    // Hidden until README's command table (which tests/docs.rs keeps equal
-    // to the visible subcommands) gets its `dlg fixtures` row.
-    #[command(hide = true)]
     Fixtures(fixtures::FixturesArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(completions::CompletionsArgs),
