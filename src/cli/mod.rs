@@ -7,6 +7,7 @@ pub mod color;
 mod completions;
 mod connections;
 mod creator;
+mod fixtures;
 mod fmt;
 mod init;
 mod lsp;
@@ -72,6 +73,9 @@ pub enum Command {
     Creator(creator::CreatorArgs),
     /// Format scripts in Zoho's editor layout (`--check` for CI, `-` for stdin).
     Fmt(fmt::FmtArgs),
+    /// Run a script offline and write a fixture file for every call it made
+    /// that no fixture answers, ready to fill in.
+    Fixtures(fixtures::FixturesArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(completions::CompletionsArgs),
     /// Language Server for editors, on stdin/stdout (see docs/editor.md).
@@ -102,6 +106,7 @@ pub fn main() -> i32 {
     // The interpreter and pest recurse on the native stack; give them room.
     let depth = match &command {
         Command::Run(a) => a.runtime.max_depth,
+        Command::Fixtures(a) => a.run.runtime.max_depth,
         Command::Repl(a) => a.runtime.max_depth,
         _ => 0,
     };
@@ -119,6 +124,7 @@ pub fn main() -> i32 {
             Command::Auth(args) => auth::auth(args),
             Command::Creator(args) => creator::creator(args),
             Command::Fmt(args) => fmt::fmt(args),
+            Command::Fixtures(args) => fixtures::fixtures(args),
             Command::Completions(args) => completions::completions(args),
             Command::Lsp(args) => lsp::lsp(args),
             Command::Version => version::print(),
@@ -147,6 +153,7 @@ const SUBCOMMANDS: [&str; 14] = [
     "auth",
     "creator",
     "fmt",
+    "fixtures",
     "completions",
     "lsp",
     "version",

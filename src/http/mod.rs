@@ -16,7 +16,7 @@ use crate::code::Code;
 use std::collections::HashSet;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 pub use crate::net::{error_chain, timeout_diag};
@@ -35,6 +35,9 @@ pub struct HttpOptions {
     pub connections_path: Option<PathBuf>,
     /// `--mock FILE`: answer requests from a TOML fixture, never the network.
     pub mock_path: Option<PathBuf>,
+    /// The `--mock` file, parsed once on first use and shared by every clone
+    /// of these options (the HTTP client, `zoho.*` tasks, function stubs).
+    pub mock_loaded: LoadedMocks,
     /// `--verbose`: trace requests to stderr, secrets redacted.
     pub verbose: bool,
     /// Request timeout (Deluge: 40 s).
@@ -56,12 +59,48 @@ impl Default for HttpOptions {
         HttpOptions {
             connections_path: None,
             mock_path: None,
+            mock_loaded: Default::default(),
             verbose: false,
             trace_path: None,
             timeout: Duration::from_secs(40),
             cache_dir: None,
             store_dir: None,
         }
+    }
+}
+
+/// The parsed `--mock` file shared by clones of [`HttpOptions`] (opaque;
+/// use [`HttpOptions::mock_set`]).
+#[derive(Clone, Debug, Default)]
+pub struct LoadedMocks(Arc<OnceLock<LoadedFor>>);
+
+/// A mock file path and what parsing it gave.
+type LoadedFor = (PathBuf, Result<Arc<MockSet>, Diag>);
+
+impl LoadedMocks {
+    /// Already parsed fixtures (a test's `run(…)` shares one set across runs).
+    pub fn with(set: Arc<MockSet>) -> LoadedMocks {
+        let cell = OnceLock::new();
+        let _ = cell.set((set.path.clone(), Ok(set)));
+        LoadedMocks(Arc::new(cell))
+    }
+}
+
+impl HttpOptions {
+    /// The fixtures of `mock_path` (parsed on the first call, then shared).
+    pub fn mock_set(&self) -> Result<Option<Arc<MockSet>>, Diag> {
+        let Some(path) = &self.mock_path else {
+            return Ok(None);
+        };
+        let (loaded_for, result) = self
+            .mock_loaded
+            .0
+            .get_or_init(|| (path.clone(), MockSet::load(path).map(Arc::new)));
+        if loaded_for != path {
+            // `mock_path` changed after the first use: no sharing then.
+            return MockSet::load(path).map(|m| Some(Arc::new(m)));
+        }
+        result.clone().map(Some)
     }
 }
 
@@ -206,7 +245,7 @@ pub struct HttpClient {
     rt: tokio::runtime::Runtime,
     http: reqwest::Client,
     connections: OnceLock<Result<Connections, Diag>>,
-    mocks: Option<MockSet>,
+    mocks: Option<Arc<MockSet>>,
     tokens: TokenStore,
     warned: Mutex<HashSet<(String, String)>>,
     warnings: Mutex<Vec<Diag>>,
@@ -246,10 +285,7 @@ impl fmt::Debug for HttpClient {
 impl HttpClient {
     pub fn new(opts: HttpOptions) -> Result<HttpClient, Diag> {
         let (rt, http) = crate::net::runtime_and_client(opts.timeout)?;
-        let mocks = match &opts.mock_path {
-            Some(p) => Some(MockSet::load(p)?),
-            None => None,
-        };
+        let mocks = opts.mock_set()?;
         let tokens = TokenStore::new(opts.cache_dir.clone().unwrap_or_else(default_cache_dir));
         Ok(HttpClient {
             opts,
@@ -503,7 +539,12 @@ impl HttpClient {
 
     /// The loaded fixtures, in mock mode.
     pub fn mock_set(&self) -> Option<&MockSet> {
-        self.mocks.as_ref()
+        self.mocks.as_deref()
+    }
+
+    /// How many requests were made so far.
+    pub fn exchange_count(&self) -> usize {
+        self.exchanges.lock().unwrap().len()
     }
 
     /// Every request made so far, in order.
@@ -613,21 +654,38 @@ impl HttpClient {
         let conns = self.connections()?;
         let conn = match &req.connection {
             Some(name) if !name.trim().is_empty() => {
-                let c = conns.resolve(name.trim(), !self.is_mock()).map_err(|d| {
-                    match (&self.mocks, d.code) {
-                        (Some(m), Code::ConnectionUnknown) => {
-                            let help = d.help.clone().unwrap_or_default();
-                            d.with_help(format!(
-                                "{help}\nin mock mode it may also be declared in {} (no secrets needed):\n[connections.{}]\ndatacenter = \"in\"",
-                                m.path.display(),
-                                name.trim()
-                            ))
-                        }
-                        _ => d,
+                match conns.resolve(name.trim(), !self.is_mock()) {
+                    Ok(c) => {
+                        self.check_datacenter(&c, &url);
+                        Some(c)
                     }
-                })?;
-                self.check_datacenter(&c, &url);
-                Some(c)
+                    Err(d) => match (&self.mocks, d.code) {
+                        (Some(m), Code::ConnectionUnknown) => {
+                            // The stub's data center is the URL's (a `.com`
+                            // URL is `us`), so it causes no mismatch warning.
+                            let datacenter = url
+                                .host_str()
+                                .and_then(datacenter::of_host)
+                                .map(|dc| dc.code.to_string());
+                            m.note_unanswered(mock::Unanswered::Connection {
+                                name: name.trim().to_string(),
+                                datacenter: datacenter.clone(),
+                            });
+                            if m.placeholders() {
+                                None
+                            } else {
+                                let help = d.help.clone().unwrap_or_default();
+                                return Err(d.with_help(format!(
+                                    "{help}\nin mock mode it may also be declared in {} (no secrets needed):\n[connections.{}]\ndatacenter = \"{}\"",
+                                    m.path.display(),
+                                    name.trim(),
+                                    datacenter.as_deref().unwrap_or("us")
+                                )));
+                            }
+                        }
+                        _ => return Err(d),
+                    },
+                }
             }
             _ => None,
         };
