@@ -142,7 +142,7 @@ pub fn main() -> i32 {
 
 /// The subcommand names (and `help`), for the `dlg FILE.dg` shortcut
 /// without building clap's command tree. A test keeps it equal to [`Cli`].
-const SUBCOMMANDS: [&str; 14] = [
+const SUBCOMMANDS: [&str; 15] = [
     "run",
     "check",
     "test",
