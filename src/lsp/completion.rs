@@ -34,20 +34,6 @@ const KEYWORDS: &[&str] = &[
     "while",
 ];
 
-/// Keys of an `invokeurl [ … ]` block.
-const INVOKEURL_KEYS: &[&str] = &[
-    "url",
-    "type",
-    "parameters",
-    "headers",
-    "body",
-    "connection",
-    "content-type",
-    "files",
-    "detailed",
-    "response-format",
-    "response-decoding",
-];
 /// Keys of a `sendmail [ … ]` block.
 const SENDMAIL_KEYS: &[&str] = &[
     "from",
@@ -448,7 +434,7 @@ fn task_block_items(ctx: &Ctx<'_>, text: &str, at: usize) -> Option<Vec<Completi
     let open = unclosed_bracket(text, at)?;
     let task = last_word(&text[..open]).to_ascii_lowercase();
     let keys = match task.as_str() {
-        "invokeurl" => INVOKEURL_KEYS,
+        "invokeurl" => crate::repl::helper::TASK_KEYS,
         "sendmail" => SENDMAIL_KEYS,
         _ => return None,
     };
@@ -619,12 +605,7 @@ mod tests {
 
     fn labels_at_end(text: &str) -> Vec<String> {
         let doc = Analysis::new(text.into());
-        let ctx = Ctx {
-            path: None,
-            doc: &doc,
-            files: Vec::new(),
-            project: None,
-        };
+        let ctx = Ctx::alone(&doc);
         complete(&ctx, text.len(), &Options { snippets: true })
             .into_iter()
             .map(|i| i.label)

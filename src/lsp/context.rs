@@ -17,6 +17,17 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    /// A document outside any project (tests, untitled buffers).
+    #[cfg(test)]
+    pub fn alone(doc: &'a Analysis) -> Ctx<'a> {
+        Ctx {
+            path: None,
+            doc,
+            files: Vec::new(),
+            project: None,
+        }
+    }
+
     /// Functions named `lpath` (`standalone.helper`, `helper`): this
     /// file's first, then the project's.
     pub fn find_function(&self, lpath: &str) -> Vec<Definition<'a>> {

@@ -439,12 +439,7 @@ mod tests {
 
     fn check(text: &str) -> Vec<Finding> {
         let doc = Analysis::new(text.into());
-        let ctx = Ctx {
-            path: None,
-            doc: &doc,
-            files: Vec::new(),
-            project: None,
-        };
+        let ctx = Ctx::alone(&doc);
         findings(&ctx)
     }
 

@@ -173,12 +173,7 @@ mod tests {
 
     fn hover_at(text: &str, needle: &str) -> Option<String> {
         let doc = Analysis::new(text.into());
-        let ctx = Ctx {
-            path: None,
-            doc: &doc,
-            files: Vec::new(),
-            project: None,
-        };
+        let ctx = Ctx::alone(&doc);
         hover(&ctx, text.find(needle).unwrap() + 1).map(|h| h.0)
     }
 

@@ -123,12 +123,7 @@ mod tests {
 
     fn help_at_end(text: &str) -> Option<SignatureHelp> {
         let doc = Analysis::new(text.into());
-        let ctx = Ctx {
-            path: None,
-            doc: &doc,
-            files: Vec::new(),
-            project: None,
-        };
+        let ctx = Ctx::alone(&doc);
         signature_help(&ctx, text.len())
     }
 

@@ -399,12 +399,7 @@ fn timing() {
 fn the_long_script_analyses_without_findings_but_its_argument() {
     let a = super::analysis::Analysis::new(long_script());
     assert!(a.errors.is_empty());
-    let ctx = super::context::Ctx {
-        path: None,
-        doc: &a,
-        files: Vec::new(),
-        project: None,
-    };
+    let ctx = super::context::Ctx::alone(&a);
     let codes: Vec<String> = super::diagnostics::findings(&ctx)
         .into_iter()
         .map(|f| f.code)

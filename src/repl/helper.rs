@@ -49,8 +49,8 @@ pub const ZOHO_VARS: &[&str] = &[
     "zoho.ipaddress",
 ];
 
-/// `invokeurl [ … ]` parameter names.
-const TASK_KEYS: &[&str] = &[
+/// `invokeurl [ … ]` parameter names (the editor's completion offers them too).
+pub const TASK_KEYS: &[&str] = &[
     "url",
     "type",
     "parameters",
