@@ -14,6 +14,7 @@ pub mod report;
 pub mod run;
 mod run_args;
 mod test;
+mod test_watch;
 mod version;
 
 use crate::code::Code;

@@ -45,6 +45,10 @@ pub struct HttpOptions {
     /// Token cache directory; default `DLG_CACHE_DIR`, else
     /// `$XDG_CACHE_HOME/dlg`, else `~/.cache/dlg`.
     pub cache_dir: Option<PathBuf>,
+    /// `dlg test` without a fixture file: nothing may reach the network.
+    /// Every request fails (`http::unmocked`) naming the fixture file
+    /// that would answer it (this path), and connections need no secrets.
+    pub offline: Option<PathBuf>,
     /// Refresh-token store directory (`dlg auth NAME`); default
     /// `DLG_STORE_DIR`, else `<cache_dir>/store` when `cache_dir` is set,
     /// else `$XDG_DATA_HOME/dlg/store`, else `~/.local/share/dlg/store`.
@@ -61,6 +65,7 @@ impl Default for HttpOptions {
             timeout: Duration::from_secs(40),
             cache_dir: None,
             store_dir: None,
+            offline: None,
         }
     }
 }
@@ -159,6 +164,43 @@ fn is_secret_header(name: &str) -> bool {
     crate::redact::is_secret_key(name)
 }
 
+/// The failure of a request in `dlg test` without fixtures: it names the
+/// call and the fixture file that would answer it.
+fn offline_diag(
+    method: &str,
+    url: &reqwest::Url,
+    connection: Option<&str>,
+    fixture: &std::path::Path,
+) -> Diag {
+    let mut no_query = url.clone();
+    no_query.set_query(None);
+    let via = connection
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| format!(" (connection '{}')", c.trim()))
+        .unwrap_or_default();
+    let dc = url
+        .host_str()
+        .and_then(datacenter::of_host)
+        .map(|dc| dc.code);
+    let mut help = format!(
+        "answer it from a fixture file, {} (or write that file from the real service once with `dlg test --record`):\n[[request]]\nmethod = \"{method}\"\nurl = \"{no_query}\"\njson = {{ ... }}",
+        fixture.display()
+    );
+    if let (Some(c), Some(dc)) = (connection.filter(|c| !c.trim().is_empty()), dc) {
+        help.push_str(&format!(
+            "\n[connections.{}]\ndatacenter = \"{dc}\"",
+            c.trim()
+        ));
+    }
+    Diag::new(
+        Code::HttpUnmocked,
+        format!(
+            "{method} {url}{via}: no fixture answers this request, and `dlg test` never uses the network"
+        ),
+    )
+    .with_help(help)
+}
+
 /// Redirects followed for one API request (like browsers and curl's 50, but lower).
 pub const MAX_REDIRECTS: usize = 10;
 
@@ -206,6 +248,8 @@ pub struct HttpClient {
     rt: tokio::runtime::Runtime,
     http: reqwest::Client,
     connections: OnceLock<Result<Connections, Diag>>,
+    /// Each connection name resolved once per run (see [`Self::connection`]).
+    resolved: Mutex<std::collections::HashMap<String, Result<Connection, Diag>>>,
     mocks: Option<MockSet>,
     tokens: TokenStore,
     warned: Mutex<HashSet<(String, String)>>,
@@ -256,6 +300,7 @@ impl HttpClient {
             rt,
             http,
             connections: OnceLock::new(),
+            resolved: Default::default(),
             mocks,
             tokens,
             warned: Default::default(),
@@ -292,6 +337,52 @@ impl HttpClient {
             .map_err(|d| d.clone())
     }
 
+    /// A connection of this run, resolved once: later calls (every task
+    /// call and request through it) reuse the result. Without the network
+    /// (mock or offline mode) its secrets are neither needed nor read.
+    pub fn connection(&self, name: &str) -> Result<Connection, Diag> {
+        if let Some(r) = self.resolved.lock().unwrap().get(name) {
+            return r.clone();
+        }
+        let result = self
+            .connections()
+            .and_then(|c| c.resolve(name, !self.is_mock()));
+        self.resolved
+            .lock()
+            .unwrap()
+            .insert(name.to_string(), result.clone());
+        result
+    }
+
+    /// Without the network, an unknown connection can be declared in the
+    /// fixture file (no secrets needed): say so, with the data center of
+    /// the URL it was used for (`www.zohoapis.com` → `us`) when known.
+    pub fn explain_unknown(&self, d: Diag, name: &str, url: Option<&str>) -> Diag {
+        let fixture = match (&self.mocks, &self.opts.offline) {
+            (Some(m), _) => m.path.clone(),
+            (None, Some(p)) => p.clone(),
+            (None, None) => return d,
+        };
+        if d.code != Code::ConnectionUnknown {
+            return d;
+        }
+        let dc = url
+            .and_then(|u| reqwest::Url::parse(u).ok())
+            .and_then(|u| u.host_str().and_then(datacenter::of_host))
+            .map(|dc| format!("\"{}\"", dc.code))
+            .unwrap_or_else(|| {
+                format!(
+                    "\"us\"  # the account's data center: {}",
+                    datacenter::codes().join(", ")
+                )
+            });
+        let help = d.help.clone().unwrap_or_default();
+        d.with_help(format!(
+            "{help}\nwithout the network it may also be declared in {} (no secrets needed):\n[connections.{name}]\ndatacenter = {dc}",
+            fixture.display(),
+        ))
+    }
+
     /// Warnings emitted so far (also printed to stderr when emitted).
     pub fn warnings(&self) -> Vec<Diag> {
         self.warnings.lock().unwrap().clone()
@@ -302,11 +393,7 @@ impl HttpClient {
     /// center's default (`https://www.zohoapis.<tld>`). `None` for other
     /// connection types or unknown names.
     pub fn api_domain(&self, connection: &str) -> Option<String> {
-        let conn = self
-            .connections()
-            .ok()?
-            .resolve(connection, !self.is_mock())
-            .ok()?;
+        let conn = self.connection(connection).ok()?;
         let dc = conn.datacenter()?;
         if !self.is_mock()
             && let Some(t) = self.tokens.cached(&conn)
@@ -452,9 +539,10 @@ impl HttpClient {
             .map(|(a, _)| a)
     }
 
-    /// Whether requests are answered from a mock file.
+    /// Whether requests never reach the network: answered from a mock
+    /// file, or refused (`dlg test` without fixtures).
     pub fn is_mock(&self) -> bool {
-        self.mocks.is_some()
+        self.mocks.is_some() || self.opts.offline.is_some()
     }
 
     /// The redaction policy ([`crate::redact`]) over free text.
@@ -610,22 +698,20 @@ impl HttpClient {
                 qp.append_pair(k, v);
             }
         }
+        if let Some(fixture) = &self.opts.offline {
+            return Err(offline_diag(
+                &method,
+                &url,
+                req.connection.as_deref(),
+                fixture,
+            ));
+        }
         let conns = self.connections()?;
         let conn = match &req.connection {
             Some(name) if !name.trim().is_empty() => {
-                let c = conns.resolve(name.trim(), !self.is_mock()).map_err(|d| {
-                    match (&self.mocks, d.code) {
-                        (Some(m), Code::ConnectionUnknown) => {
-                            let help = d.help.clone().unwrap_or_default();
-                            d.with_help(format!(
-                                "{help}\nin mock mode it may also be declared in {} (no secrets needed):\n[connections.{}]\ndatacenter = \"in\"",
-                                m.path.display(),
-                                name.trim()
-                            ))
-                        }
-                        _ => d,
-                    }
-                })?;
+                let c = self
+                    .connection(name.trim())
+                    .map_err(|d| self.explain_unknown(d, name.trim(), Some(url.as_str())))?;
                 self.check_datacenter(&c, &url);
                 Some(c)
             }

@@ -432,6 +432,20 @@ pub fn display_path(path: &Path) -> String {
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 
+/// A path as GitHub annotations need it: relative to the root of the git
+/// work tree holding it (no `./`), else as [`display_path`] shows it.
+pub fn repo_path(path: &Path) -> String {
+    let abs = match std::env::current_dir() {
+        Ok(cwd) if path.is_relative() => normalize(&cwd.join(path)),
+        _ => normalize(path),
+    };
+    abs.parent()
+        .and_then(super::git_root)
+        .and_then(|root| abs.strip_prefix(root).ok().map(Path::to_path_buf))
+        .map(|rel| rel.display().to_string().replace('\\', "/"))
+        .unwrap_or_else(|| display_path(path))
+}
+
 /// `a/./b/../c` → `a/c`, without touching the file system.
 pub fn normalize(path: &Path) -> PathBuf {
     use std::path::Component;

@@ -98,7 +98,7 @@ fn list_files(place: &Place) -> Vec<PathBuf> {
 }
 
 /// Does the lower-cased text mention `name` as a word?
-fn mentions(text: &str, name: &str) -> bool {
+pub fn mentions(text: &str, name: &str) -> bool {
     let bytes = text.as_bytes();
     let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     text.match_indices(name).any(|(i, _)| {
