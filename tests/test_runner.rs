@@ -1,39 +1,11 @@
 //! `dlg test`: discovery, assertions, strict fixtures, reports, exit codes.
 
+mod support;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn dlg_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dlg"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("TZ", "UTC")
-        .env_remove("DLG_CONNECTIONS")
-        .env_remove("DLG_NOW")
-        .output()
-        .expect("dlg runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn write(dir: &Path, name: &str, text: &str) {
-    let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).unwrap();
-    }
-    std::fs::write(path, text).unwrap();
-}
-
-fn last_line(s: &str) -> &str {
-    s.trim_end().lines().last().unwrap_or("")
-}
+use support::{dlg_in, last_line, stderr, stdout, write};
 
 const FN_FILE: &str = "int standalone.double(int n)\n{\n\treturn n * 2;\n}\n";
 

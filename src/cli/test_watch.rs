@@ -15,14 +15,21 @@ use crate::testing::discover;
 /// Quiet time after the last write before a change counts.
 const DEBOUNCE: Duration = Duration::from_millis(250);
 
-/// Folders whose changes never affect tests (build output, the local
-/// Creator database, version control).
-fn ignored(path: &Path, own_outputs: &[PathBuf]) -> bool {
-    own_outputs.iter().any(|o| o == path)
-        || path.components().any(|c| {
-            let c = c.as_os_str().to_string_lossy();
-            (c.starts_with('.') && c != "." && c != "..") || c == "target" || c == "node_modules"
-        })
+/// Changes that never affect tests: the run's own reports, and anything
+/// in hidden folders (version control, the local Creator database
+/// `.dlg/`), `target` or `node_modules` below a watched folder.
+fn ignored(path: &Path, roots: &[PathBuf], own_outputs: &[PathBuf]) -> bool {
+    if own_outputs.iter().any(|o| o == path) {
+        return true;
+    }
+    let below = roots
+        .iter()
+        .find_map(|r| path.strip_prefix(r).ok())
+        .unwrap_or(path);
+    below.components().any(|c| {
+        let c = c.as_os_str().to_string_lossy();
+        (c.starts_with('.') && c != "." && c != "..") || c == "target" || c == "node_modules"
+    })
 }
 
 pub fn watch(args: &TestArgs) -> i32 {
@@ -71,7 +78,7 @@ pub fn watch(args: &TestArgs) -> i32 {
         let mut changed: Vec<PathBuf> = events
             .into_iter()
             .map(|e| e.path)
-            .filter(|p| !ignored(p, &own_outputs))
+            .filter(|p| !ignored(p, &roots, &own_outputs))
             .collect();
         changed.sort();
         changed.dedup();

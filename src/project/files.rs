@@ -314,14 +314,20 @@ impl Matcher {
     }
 
     fn wanted(&self, p: &Path) -> bool {
-        if !self.extensions.is_empty() {
+        // The name first: `--ext`, else a Deluge-candidate name (globs
+        // such as `Workflows/*` never take `NAME.out` or `NAME.args`).
+        if self.extensions.is_empty() {
+            if !is_candidate_name(p) {
+                return false;
+            }
+        } else {
             let ext = file_type_ext(p).unwrap_or_default();
             if !self.extensions.iter().any(|e| *e == ext) {
                 return false;
             }
         }
         if self.include.is_none() && self.include_names.is_none() {
-            return !self.extensions.is_empty() || is_candidate_name(p);
+            return true;
         }
         let by_path = self
             .include
