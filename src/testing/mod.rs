@@ -141,6 +141,11 @@ impl Outcome {
     }
 }
 
+/// The cases under `paths` with the default options (see [`discover`]).
+pub fn find_cases(paths: &[PathBuf]) -> Result<Vec<Case>, String> {
+    discover::discover(paths, &discover::Options::default()).map(|d| d.cases)
+}
+
 /// `info` output captured in memory.
 #[derive(Clone, Default)]
 struct Captured(Rc<RefCell<Vec<u8>>>);
