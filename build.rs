@@ -33,7 +33,7 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     // Link the executable non-PIE on Linux x86-64: a position-independent
     // executable spends most of a one-line script's start-up applying
-    // dynamic relocations (README "Performance").
+    // dynamic relocations (docs/performance.md).
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
     if os == "linux" && arch == "x86_64" {

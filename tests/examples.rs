@@ -82,3 +82,28 @@ fn crm_project_finds_its_helpers_fixtures_and_settings_through_dlg_toml() {
         "Iyer: score 80, phone +919845671234\nupdated at 2024-01-15T10:30:45+05:30\n"
     );
 }
+
+#[test]
+fn order_review_tests_drive_a_bare_script_with_fixtures_stubs_and_records() {
+    let (code, stdout, stderr) = run(&["test", "scripts/order_review"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("PASS review_order.test"), "{stdout}");
+    assert!(stdout.ends_with("1 passed, 0 failed\n"), "{stdout}");
+    // The same script and fixtures as a plain run.
+    let (code, stdout, stderr) = run(&[
+        "run",
+        "scripts/order_review/review_order.dg",
+        "--mock",
+        "scripts/order_review/review_order.mock.toml",
+        "--creator-db",
+        ":memory:",
+        "--arg",
+        "customer=Bolt",
+        "--arg",
+        "quantity=2",
+        "--arg",
+        "unit_price=30",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "Bolt (standard): 60\n");
+}

@@ -201,19 +201,20 @@ fn a_test_without_fixtures_never_reaches_the_network() {
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert_eq!(last_line(&out), "0 passed, 3 failed", "{out}");
     assert!(
-        out.contains("DELETE https://www.zohoapis.in/books/v3/invoices/1?organization_id=1 (connection 'books'): no fixture answers this request, and `dlg test` never uses the network"),
+        out.contains("no fixture answers DELETE https://www.zohoapis.in/books/v3/invoices/1?organization_id=1: the test has no fixture file, and `dlg test` never uses the network"),
         "{out}"
     );
     // It names the fixture file to write, with the call in it.
-    assert!(out.contains("delete.mock.toml"), "{out}");
+    assert!(
+        out.contains("delete.mock.toml with an entry for it"),
+        "{out}"
+    );
     assert!(
         out.contains("url = \"https://www.zohoapis.in/books/v3/invoices/1\""),
         "{out}"
     );
-    assert!(out.contains("[connections.books]\n"), "{out}");
-    assert!(out.contains("datacenter = \"in\""), "{out}");
     assert!(
-        out.contains("GET https://www.zohoapis.in/books/v3/invoices?organization_id=1"),
+        out.contains("https://www.zohoapis.in/books/v3/invoices?organization_id=1"),
         "the task is refused too:\n{out}"
     );
     assert_eq!(server.requests().len(), 0, "{:?}", server.requests());
@@ -265,7 +266,10 @@ fn update_writes_the_same_snapshot_from_any_folder() {
     );
     assert!(text.contains("at: <root>/helpers/fetch.dg:3:"), "{text}");
     assert!(text.contains("| Left crm in crm/cases\n"), "{text}");
-    assert!(text.contains("fixture file, left.mock.toml"), "{text}");
+    assert!(
+        text.contains("help: create left.mock.toml with an entry"),
+        "{text}"
+    );
     assert!(!text.contains(&root.display().to_string()), "{text}");
     // The snapshot passes from both places, and still pins the output.
     for dir in [root, case.as_path()] {

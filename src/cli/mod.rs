@@ -7,6 +7,7 @@ pub mod color;
 mod completions;
 mod connections;
 mod creator;
+mod fixtures;
 mod fmt;
 mod init;
 mod repl;
@@ -72,6 +73,9 @@ pub enum Command {
     Creator(creator::CreatorArgs),
     /// Format scripts in Zoho's editor layout (`--check` for CI, `-` for stdin).
     Fmt(fmt::FmtArgs),
+    /// Run a script offline and write a fixture file for every call it made
+    /// that no fixture answers, ready to fill in.
+    Fixtures(fixtures::FixturesArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(completions::CompletionsArgs),
     /// Show the version, commit and build date.
@@ -100,6 +104,7 @@ pub fn main() -> i32 {
     // The interpreter and pest recurse on the native stack; give them room.
     let depth = match &command {
         Command::Run(a) => a.runtime.max_depth,
+        Command::Fixtures(a) => a.run.runtime.max_depth,
         Command::Repl(a) => a.runtime.max_depth,
         _ => 0,
     };
@@ -117,6 +122,7 @@ pub fn main() -> i32 {
             Command::Auth(args) => auth::auth(args),
             Command::Creator(args) => creator::creator(args),
             Command::Fmt(args) => fmt::fmt(args),
+            Command::Fixtures(args) => fixtures::fixtures(args),
             Command::Completions(args) => completions::completions(args),
             Command::Version => version::print(),
         });
@@ -133,7 +139,7 @@ pub fn main() -> i32 {
 
 /// The subcommand names (and `help`), for the `dlg FILE.dg` shortcut
 /// without building clap's command tree. A test keeps it equal to [`Cli`].
-const SUBCOMMANDS: [&str; 13] = [
+const SUBCOMMANDS: [&str; 14] = [
     "run",
     "check",
     "test",
@@ -144,6 +150,7 @@ const SUBCOMMANDS: [&str; 13] = [
     "auth",
     "creator",
     "fmt",
+    "fixtures",
     "completions",
     "version",
     "help",

@@ -61,6 +61,7 @@ pub fn run(args: RunArgs) -> i32 {
     if let Some(d) = &done.diag {
         report::print_diag(args.format, d);
     }
+    report_unanswered(&args, &source, script_dir.as_deref(), &done);
     if args.format == Format::Json {
         println!(
             "{}",
@@ -81,4 +82,89 @@ pub fn run(args: RunArgs) -> i32 {
         );
     }
     done.code
+}
+
+/// In mock mode: name the calls no fixture answered. A run that went on
+/// (the script caught the error) gets a warning naming them; a run that
+/// stopped on one is run again offline with placeholders answering, to
+/// list every call it could reach, not only the first.
+fn report_unanswered(
+    args: &RunArgs,
+    source: &SourceFile,
+    script_dir: Option<&std::path::Path>,
+    done: &Executed,
+) {
+    let Some(set) = done
+        .interp
+        .as_ref()
+        .and_then(|i| i.options.http.mock_set().ok().flatten())
+    else {
+        return;
+    };
+    let seen = set.unanswered();
+    if seen.is_empty() {
+        return;
+    }
+    let stopped_on_one = done.diag.as_ref().is_some_and(|d| {
+        d.code == crate::code::Code::HttpUnmocked || d.code == crate::code::Code::ConnectionUnknown
+    });
+    let calls = if stopped_on_one {
+        reachable_unanswered(args, source, script_dir).unwrap_or(seen)
+    } else {
+        seen
+    };
+    let list: Vec<String> = calls
+        .iter()
+        .map(|c| format!("  {}", c.describe()))
+        .collect();
+    let how = format!(
+        "`dlg fixtures {} --mock {}` adds entries for them",
+        args.file.display(),
+        set.path.display()
+    );
+    if done.code == 0 {
+        eprintln!(
+            "dlg run: warning: the script caught the failure of {} call(s) no fixture answers (a test fails on them):\n{}\n{how}",
+            calls.len(),
+            list.join("\n")
+        );
+    } else if stopped_on_one {
+        eprintln!(
+            "dlg run: {} call(s) of this run have no fixture (found by running on with placeholders):\n{}\n{how}",
+            calls.len(),
+            list.join("\n")
+        );
+    }
+}
+
+/// The calls without a fixture of a second, silent run in which
+/// placeholders answer them (Creator records in memory).
+fn reachable_unanswered(
+    args: &RunArgs,
+    source: &SourceFile,
+    script_dir: Option<&std::path::Path>,
+) -> Option<Vec<crate::http::mock::Unanswered>> {
+    let mut runtime = args.runtime.clone();
+    runtime.creator_db = Some(":memory:".into());
+    runtime.trace = None;
+    let mut options = runtime.options(script_dir).ok()?;
+    let set = options.http.mock_set().ok().flatten()?;
+    let fresh = std::sync::Arc::new(crate::http::mock::MockSet::load(&set.path).ok()?);
+    if let Ok(p) = crate::syntax::parse_program(&source.text) {
+        crate::testing::scaffold::Shapes::of(&p).answer_placeholders(&fresh);
+    } else {
+        fresh.set_placeholders(true);
+    }
+    options.http.mock_loaded = crate::http::LoadedMocks::with(fresh.clone());
+    options.host_functions = Some(crate::testing::builtins::none);
+    let quiet = RunArgs {
+        file: args.file.clone(),
+        function: args.function.clone(),
+        args: args.args.clone(),
+        record: None,
+        format: Format::Text,
+        runtime: runtime.clone(),
+    };
+    let _ = execute(&quiet, source, options, Box::new(std::io::sink()));
+    Some(fresh.unanswered())
 }

@@ -132,6 +132,12 @@ impl Session {
         &self.actions
     }
 
+    /// Put a form submission in place of the current one (a test's `run`
+    /// passes its arguments as `input.`), returning the one it replaces.
+    pub fn replace_input(&mut self, input: Option<Value>) -> Option<Value> {
+        std::mem::replace(&mut self.input, input)
+    }
+
     /// The open store, if a Creator statement has run.
     pub fn store_mut(&mut self) -> Option<&mut Store> {
         self.store.as_mut()

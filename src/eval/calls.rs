@@ -134,8 +134,13 @@ impl Interpreter {
             self.client_action(action, detail.join(", "));
             return Ok(Value::Null);
         }
-        // A helper of another file of the project, called without namespace.
+        // A helper of another file of the project, called without namespace
+        // (a `[[function]]` stub of the mock file answers first).
         let lname = lname.to_string();
+        if let Some(v) = crate::natives::fixtures::function_stub(self, name, &lname, &args, false)?
+        {
+            return Ok(v);
+        }
         if let Some((f, src)) = self.find_helper(name, &lname, &lname)? {
             return call_user(self, &f, &src, args, Some(span));
         }
@@ -145,6 +150,9 @@ impl Interpreter {
             && let Some(id) = builtins::method_id(&lname)
         {
             return builtins::call_method(self, recv, name, Some(id), rest);
+        }
+        if let Some(v) = crate::natives::fixtures::function_stub(self, name, &lname, &args, true)? {
+            return Ok(v);
         }
         Err(unknown_function(
             name,
@@ -181,8 +189,15 @@ impl Interpreter {
         {
             return call_user(self, &f, &src, args, Some(span));
         }
+        if let Some(v) = crate::natives::fixtures::function_stub(self, path, &lpath, &args, false)?
+        {
+            return Ok(v);
+        }
         if let Some((f, src)) = self.find_helper(path, &lpath, &fname)? {
             return call_user(self, &f, &src, args, Some(span));
+        }
+        if let Some(v) = crate::natives::fixtures::function_stub(self, path, &lpath, &args, true)? {
+            return Ok(v);
         }
         if USER_NAMESPACES.contains(&head) {
             return Err(self.helper_not_found(path, &fname));

@@ -16,7 +16,7 @@ use crate::code::Code;
 use std::collections::HashSet;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 pub use crate::net::{error_chain, timeout_diag};
@@ -35,6 +35,9 @@ pub struct HttpOptions {
     pub connections_path: Option<PathBuf>,
     /// `--mock FILE`: answer requests from a TOML fixture, never the network.
     pub mock_path: Option<PathBuf>,
+    /// The `--mock` file, parsed once on first use and shared by every clone
+    /// of these options (the HTTP client, `zoho.*` tasks, function stubs).
+    pub mock_loaded: LoadedMocks,
     /// `--verbose`: trace requests to stderr, secrets redacted.
     pub verbose: bool,
     /// Request timeout (Deluge: 40 s).
@@ -45,10 +48,6 @@ pub struct HttpOptions {
     /// Token cache directory; default `DLG_CACHE_DIR`, else
     /// `$XDG_CACHE_HOME/dlg`, else `~/.cache/dlg`.
     pub cache_dir: Option<PathBuf>,
-    /// `dlg test` without a fixture file: nothing may reach the network.
-    /// Every request fails (`http::unmocked`) naming the fixture file
-    /// that would answer it (this path), and connections need no secrets.
-    pub offline: Option<PathBuf>,
     /// Refresh-token store directory (`dlg auth NAME`); default
     /// `DLG_STORE_DIR`, else `<cache_dir>/store` when `cache_dir` is set,
     /// else `$XDG_DATA_HOME/dlg/store`, else `~/.local/share/dlg/store`.
@@ -60,13 +59,48 @@ impl Default for HttpOptions {
         HttpOptions {
             connections_path: None,
             mock_path: None,
+            mock_loaded: Default::default(),
             verbose: false,
             trace_path: None,
             timeout: Duration::from_secs(40),
             cache_dir: None,
             store_dir: None,
-            offline: None,
         }
+    }
+}
+
+/// The parsed `--mock` file shared by clones of [`HttpOptions`] (opaque;
+/// use [`HttpOptions::mock_set`]).
+#[derive(Clone, Debug, Default)]
+pub struct LoadedMocks(Arc<OnceLock<LoadedFor>>);
+
+/// A mock file path and what parsing it gave.
+type LoadedFor = (PathBuf, Result<Arc<MockSet>, Diag>);
+
+impl LoadedMocks {
+    /// Already parsed fixtures (a test's `run(…)` shares one set across runs).
+    pub fn with(set: Arc<MockSet>) -> LoadedMocks {
+        let cell = OnceLock::new();
+        let _ = cell.set((set.path.clone(), Ok(set)));
+        LoadedMocks(Arc::new(cell))
+    }
+}
+
+impl HttpOptions {
+    /// The fixtures of `mock_path` (parsed on the first call, then shared).
+    pub fn mock_set(&self) -> Result<Option<Arc<MockSet>>, Diag> {
+        let Some(path) = &self.mock_path else {
+            return Ok(None);
+        };
+        let (loaded_for, result) = self
+            .mock_loaded
+            .0
+            .get_or_init(|| (path.clone(), MockSet::load(path).map(Arc::new)));
+        if loaded_for != path {
+            // `mock_path` changed after the first use: no sharing then.
+            return MockSet::load(path).map(|m| Some(Arc::new(m)));
+        }
+        result.clone().map(Some)
     }
 }
 
@@ -164,43 +198,6 @@ fn is_secret_header(name: &str) -> bool {
     crate::redact::is_secret_key(name)
 }
 
-/// The failure of a request in `dlg test` without fixtures: it names the
-/// call and the fixture file that would answer it.
-fn offline_diag(
-    method: &str,
-    url: &reqwest::Url,
-    connection: Option<&str>,
-    fixture: &std::path::Path,
-) -> Diag {
-    let mut no_query = url.clone();
-    no_query.set_query(None);
-    let via = connection
-        .filter(|c| !c.trim().is_empty())
-        .map(|c| format!(" (connection '{}')", c.trim()))
-        .unwrap_or_default();
-    let dc = url
-        .host_str()
-        .and_then(datacenter::of_host)
-        .map(|dc| dc.code);
-    let mut help = format!(
-        "answer it from a fixture file, {} (or write that file from the real service once with `dlg test --record`):\n[[request]]\nmethod = \"{method}\"\nurl = \"{no_query}\"\njson = {{ ... }}",
-        fixture.display()
-    );
-    if let (Some(c), Some(dc)) = (connection.filter(|c| !c.trim().is_empty()), dc) {
-        help.push_str(&format!(
-            "\n[connections.{}]\ndatacenter = \"{dc}\"",
-            c.trim()
-        ));
-    }
-    Diag::new(
-        Code::HttpUnmocked,
-        format!(
-            "{method} {url}{via}: no fixture answers this request, and `dlg test` never uses the network"
-        ),
-    )
-    .with_help(help)
-}
-
 /// Redirects followed for one API request (like browsers and curl's 50, but lower).
 pub const MAX_REDIRECTS: usize = 10;
 
@@ -250,7 +247,7 @@ pub struct HttpClient {
     connections: OnceLock<Result<Connections, Diag>>,
     /// Each connection name resolved once per run (see [`Self::connection`]).
     resolved: Mutex<std::collections::HashMap<String, Result<Connection, Diag>>>,
-    mocks: Option<MockSet>,
+    mocks: Option<Arc<MockSet>>,
     tokens: TokenStore,
     warned: Mutex<HashSet<(String, String)>>,
     warnings: Mutex<Vec<Diag>>,
@@ -290,10 +287,7 @@ impl fmt::Debug for HttpClient {
 impl HttpClient {
     pub fn new(opts: HttpOptions) -> Result<HttpClient, Diag> {
         let (rt, http) = crate::net::runtime_and_client(opts.timeout)?;
-        let mocks = match &opts.mock_path {
-            Some(p) => Some(MockSet::load(p)?),
-            None => None,
-        };
+        let mocks = opts.mock_set()?;
         let tokens = TokenStore::new(opts.cache_dir.clone().unwrap_or_else(default_cache_dir));
         Ok(HttpClient {
             opts,
@@ -358,10 +352,8 @@ impl HttpClient {
     /// fixture file (no secrets needed): say so, with the data center of
     /// the URL it was used for (`www.zohoapis.com` → `us`) when known.
     pub fn explain_unknown(&self, d: Diag, name: &str, url: Option<&str>) -> Diag {
-        let fixture = match (&self.mocks, &self.opts.offline) {
-            (Some(m), _) => m.path.clone(),
-            (None, Some(p)) => p.clone(),
-            (None, None) => return d,
+        let Some(fixture) = self.mocks.as_ref().map(|m| m.path.clone()) else {
+            return d;
         };
         if d.code != Code::ConnectionUnknown {
             return d;
@@ -539,10 +531,9 @@ impl HttpClient {
             .map(|(a, _)| a)
     }
 
-    /// Whether requests never reach the network: answered from a mock
-    /// file, or refused (`dlg test` without fixtures).
+    /// Whether requests are answered from a mock file.
     pub fn is_mock(&self) -> bool {
-        self.mocks.is_some() || self.opts.offline.is_some()
+        self.mocks.is_some()
     }
 
     /// The redaction policy ([`crate::redact`]) over free text.
@@ -591,7 +582,12 @@ impl HttpClient {
 
     /// The loaded fixtures, in mock mode.
     pub fn mock_set(&self) -> Option<&MockSet> {
-        self.mocks.as_ref()
+        self.mocks.as_deref()
+    }
+
+    /// How many requests were made so far.
+    pub fn exchange_count(&self) -> usize {
+        self.exchanges.lock().unwrap().len()
     }
 
     /// Every request made so far, in order.
@@ -698,22 +694,39 @@ impl HttpClient {
                 qp.append_pair(k, v);
             }
         }
-        if let Some(fixture) = &self.opts.offline {
-            return Err(offline_diag(
-                &method,
-                &url,
-                req.connection.as_deref(),
-                fixture,
-            ));
-        }
         let conns = self.connections()?;
         let conn = match &req.connection {
             Some(name) if !name.trim().is_empty() => {
-                let c = self
-                    .connection(name.trim())
-                    .map_err(|d| self.explain_unknown(d, name.trim(), Some(url.as_str())))?;
-                self.check_datacenter(&c, &url);
-                Some(c)
+                match self.connection(name.trim()) {
+                    Ok(c) => {
+                        self.check_datacenter(&c, &url);
+                        Some(c)
+                    }
+                    Err(d) => match (&self.mocks, d.code) {
+                        (Some(m), Code::ConnectionUnknown) => {
+                            // The stub's data center is the URL's (a `.com`
+                            // URL is `us`), so it causes no mismatch warning.
+                            let datacenter = url
+                                .host_str()
+                                .and_then(datacenter::of_host)
+                                .map(|dc| dc.code.to_string());
+                            m.note_unanswered(mock::Unanswered::Connection {
+                                name: name.trim().to_string(),
+                                datacenter,
+                            });
+                            if m.placeholders() {
+                                None
+                            } else {
+                                return Err(self.explain_unknown(
+                                    d,
+                                    name.trim(),
+                                    Some(url.as_str()),
+                                ));
+                            }
+                        }
+                        _ => return Err(self.explain_unknown(d, name.trim(), Some(url.as_str()))),
+                    },
+                }
             }
             _ => None,
         };

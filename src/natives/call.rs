@@ -7,6 +7,10 @@ use crate::eval::{Interpreter, RtError, RtResult};
 use crate::http::{HttpRequest, RequestBody};
 use crate::value::{Key, KeyRef, MapData, Value, to_json};
 
+/// Says that a task found no connection to run through (in mock mode:
+/// nothing answered it, see `fixtures`).
+pub(crate) const NEEDS_CONNECTION: &str = "needs a connection outside Zoho";
+
 pub struct TaskCall<'a> {
     pub def: &'static TaskDef,
     /// As written in the script.
@@ -95,7 +99,7 @@ impl<'a> TaskCall<'a> {
                 None => {
                     let at = self.def.conn_at.map(|i| i + 1).unwrap_or(self.def.max);
                     return Err(RtError::runtime(format!(
-                        "{} needs a connection outside Zoho: pass its name as argument {at}",
+                        "{} {NEEDS_CONNECTION}: pass its name as argument {at}",
                         self.path
                     ))
                     .with_help(format!(

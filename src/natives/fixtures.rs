@@ -1,6 +1,8 @@
-//! Task-level fixtures: `[[task]]` entries of the mock file answer
-//! `zoho.*` integration tasks at the level the script speaks, without any
-//! HTTP or connection.
+//! Call-level fixtures: `[[task]]` entries of the mock file answer
+//! `zoho.*` integration tasks at the level the script speaks, and
+//! `[[function]]` stubs answer helper functions, without any HTTP or
+//! connection. The entries are parsed with the rest of the mock file
+//! (`http::mock`, see [`crate::http::mock::calls`] for argument matching).
 //!
 //! ```toml
 //! [[task]]
@@ -11,366 +13,382 @@
 //! returns = { id = "1", Last_Name = "Rao" }   # or returns_file = "lead.json" (next to the mock file)
 //! # error = "INVALID_DATA"          # instead: the task fails with this message (catchable)
 //! times = 1                         # optional use limit
+//! expect = { times = 1 }            # dlg test: how often it must be used
+//!
+//! [[function]]
+//! name = "standalone.getToken"      # or "getToken": answers either spelling
+//! args = ["crm"]
+//! returns = "tok-1"
 //! ```
 //!
-//! The first entry that matches (and has uses left) answers.
+//! The first entry that matches (and has uses left) answers. Every task
+//! call is logged (`tasks()` in tests); in mock mode a task call no entry
+//! answers is an `http::unmocked` error naming the closest entry, which
+//! `dlg test` counts as a failure even when the script catches it.
 
 use crate::code::Code;
-use std::cell::RefCell;
-use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 
-use serde::Deserialize;
-use toml::Spanned;
-
-use crate::diag::{Diag, SourceFile};
 use crate::eval::{Interpreter, RtError, RtResult};
+use crate::http::mock::calls::{CallAnswer, CallKind};
+use crate::http::mock::{MockSet, Unanswered};
 use crate::value::{Value, from_json, to_json};
 
-#[derive(Deserialize)]
-struct RawFile {
-    #[serde(default)]
-    task: Vec<Spanned<RawTask>>,
+/// One `zoho.*` task call of a run.
+#[derive(Clone, Debug)]
+pub struct TaskRecord {
+    /// `crm`, `books`, …
+    pub service: String,
+    /// As the script spelled it.
+    pub name: String,
+    pub args: Vec<Value>,
+    /// `fixture` ([[task]] entry), `api` (its REST call) or `none` (failed
+    /// before answering).
+    pub answered_by: &'static str,
+    pub error: Option<String>,
+    /// In mock mode, why no fixture answered (a test failure).
+    pub unmocked: Option<String>,
+    /// HTTP requests the call made (indexes into the client's exchanges).
+    pub requests: std::ops::Range<usize>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTask {
-    name: String,
-    args: Option<Vec<toml::Value>>,
-    returns: Option<toml::Value>,
-    returns_file: Option<String>,
-    error: Option<String>,
-    times: Option<u64>,
+/// One call of a helper answered by a `[[function]]` stub.
+#[derive(Clone, Debug)]
+pub struct FunctionRecord {
+    pub name: String,
+    pub args: Vec<Value>,
 }
 
-#[derive(Debug)]
-enum Answer {
-    Json(serde_json::Value),
-    Text(String),
-    Error(String),
-}
-
-#[derive(Debug)]
-struct Entry {
-    name: String,
-    args: Option<Vec<serde_json::Value>>,
-    answer: Answer,
-    times: Option<u64>,
-}
-
-#[derive(Debug)]
-pub struct TaskFixtures {
-    pub path: PathBuf,
-    entries: Vec<Entry>,
-    used: RefCell<Vec<u64>>,
-}
-
-/// Per-interpreter cache of the loaded fixtures.
+/// Per-run log of calls answered at the call level.
 #[derive(Default)]
 pub struct State {
-    loaded: Option<Result<Rc<TaskFixtures>, Diag>>,
+    pub tasks: Vec<TaskRecord>,
+    pub functions: Vec<FunctionRecord>,
 }
 
-fn invalid(source: &SourceFile, message: String, span: std::ops::Range<usize>) -> Diag {
-    Diag::new(
-        Code::HttpMockFile,
-        format!("invalid [[task]] fixture in {}: {message}", source.name),
-    )
-    .with_help(
-        "each [[task]] needs `name` and may have args, returns or returns_file or error, times",
-    )
-    .with_source(source.clone())
-    .with_label(message, span)
+fn json_args(args: &[Value]) -> Vec<serde_json::Value> {
+    args.iter()
+        .map(|a| serde_json::from_str(&to_json(a)).unwrap_or(serde_json::Value::Null))
+        .collect()
 }
 
-impl TaskFixtures {
-    pub fn parse(path: &Path, text: &str) -> Result<TaskFixtures, Diag> {
-        let source = SourceFile::new(
-            path.display().to_string(),
-            crate::connections::redact_secret_keys(text),
-        );
-        let raw: RawFile = toml::from_str(text).map_err(|e| {
-            invalid(
-                &source,
-                e.message().trim().to_string(),
-                e.span().unwrap_or(0..0),
-            )
-        })?;
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let mut entries = Vec::new();
-        for t in raw.task {
-            let span = t.span();
-            let t = t.into_inner();
-            let given = [
-                t.returns.is_some(),
-                t.returns_file.is_some(),
-                t.error.is_some(),
-            ];
-            if given.iter().filter(|g| **g).count() > 1 {
-                return Err(invalid(
-                    &source,
-                    format!(
-                        "fixture for {} has more than one of returns, returns_file, error",
-                        t.name
-                    ),
-                    span,
-                ));
-            }
-            let answer = if let Some(r) = t.returns {
-                Answer::Json(serde_json::to_value(r).unwrap_or_default())
-            } else if let Some(file) = t.returns_file {
-                let p = dir.join(&file);
-                let text = std::fs::read_to_string(&p).map_err(|e| {
-                    invalid(
-                        &source,
-                        format!("cannot read returns_file {}: {e}", p.display()),
-                        span.clone(),
-                    )
-                })?;
-                match serde_json::from_str::<serde_json::Value>(&text) {
-                    Ok(j) => Answer::Json(j),
-                    Err(_) => Answer::Text(text),
-                }
-            } else if let Some(e) = t.error {
-                Answer::Error(e)
-            } else {
-                Answer::Json(serde_json::Value::Null)
-            };
-            entries.push(Entry {
-                name: t.name.to_ascii_lowercase(),
-                args: t.args.map(|a| {
-                    a.into_iter()
-                        .map(|v| serde_json::to_value(v).unwrap_or_default())
-                        .collect()
-                }),
-                answer,
-                times: t.times,
-            });
-        }
-        let used = RefCell::new(vec![0; entries.len()]);
-        Ok(TaskFixtures {
-            path: path.to_path_buf(),
-            entries,
-            used,
-        })
-    }
+fn mocks(interp: &Interpreter) -> RtResult<Option<Arc<MockSet>>> {
+    interp.options.http.mock_set().map_err(RtError::from_diag)
+}
 
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// The answer for a call, if an entry matches.
-    fn answer(&self, lpath: &str, args: &[Value]) -> Option<Result<Value, String>> {
-        let unversioned = lpath.replacen(".v2.", ".", 1).replacen(".v8.", ".", 1);
-        let actual: Vec<serde_json::Value> = args
-            .iter()
-            .map(|a| serde_json::from_str(&to_json(a)).unwrap_or(serde_json::Value::Null))
-            .collect();
-        let mut used = self.used.borrow_mut();
-        for (i, e) in self.entries.iter().enumerate() {
-            if e.times.is_some_and(|t| used[i] >= t) {
-                continue;
-            }
-            if !wildcard(&e.name, lpath) && !wildcard(&e.name, &unversioned) {
-                continue;
-            }
-            if let Some(patterns) = &e.args {
-                let null = serde_json::Value::Null;
-                let ok = patterns
-                    .iter()
-                    .enumerate()
-                    .all(|(j, p)| json_matches(p, actual.get(j).unwrap_or(&null)));
-                if !ok {
-                    continue;
-                }
-            }
-            used[i] += 1;
-            return Some(match &e.answer {
-                Answer::Json(j) => Ok(from_json(j)),
-                Answer::Text(t) => Ok(Value::text(t.clone())),
-                Answer::Error(m) => Err(m.clone()),
-            });
-        }
-        None
+fn value_of(answer: CallAnswer, what: &str, path: &MockSet) -> RtResult<Value> {
+    match answer {
+        CallAnswer::Json(j) => Ok(from_json(&j)),
+        CallAnswer::Text(t) => Ok(Value::text(t)),
+        CallAnswer::Error(m) => Err(RtError::runtime(m).with_help(format!(
+            "{what} failed as the fixture in {} says",
+            path.path.display()
+        ))),
     }
 }
 
-/// `*` matches any text (case-insensitive, as task names are).
-pub fn wildcard(pattern: &str, text: &str) -> bool {
-    let p = pattern.to_ascii_lowercase();
-    let t = text.to_ascii_lowercase();
-    let parts: Vec<&str> = p.split('*').collect();
-    if parts.len() == 1 {
-        return p == t;
-    }
-    let mut rest = t.as_str();
-    for (i, part) in parts.iter().enumerate() {
-        if i == 0 {
-            let Some(r) = rest.strip_prefix(part) else {
-                return false;
-            };
-            rest = r;
-        } else if i == parts.len() - 1 {
-            return rest.ends_with(part);
-        } else {
-            match rest.find(part) {
-                Some(at) => rest = &rest[at + part.len()..],
-                None => return false,
-            }
-        }
-    }
-    true
-}
-
-fn scalar_text(v: &serde_json::Value) -> Option<String> {
-    match v {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-/// Does an argument match a fixture pattern? Text patterns may use `*`
-/// and match numbers by their digits; tables match maps containing them;
-/// arrays match lists element by element.
-fn json_matches(pattern: &serde_json::Value, actual: &serde_json::Value) -> bool {
-    use serde_json::Value as J;
-    match (pattern, actual) {
-        (J::String(p), _) if p == "*" => true,
-        (J::Object(p), J::Object(a)) => p
-            .iter()
-            .all(|(k, pv)| a.get(k).is_some_and(|av| json_matches(pv, av))),
-        (J::Array(p), J::Array(a)) => {
-            p.len() == a.len() && p.iter().zip(a).all(|(pv, av)| json_matches(pv, av))
-        }
-        (J::String(p), a) => scalar_text(a).is_some_and(|t| wildcard(p, &t)),
-        (p, a) => match (scalar_text(p), scalar_text(a)) {
-            (Some(x), Some(y)) => x == y,
-            _ => p == a,
-        },
-    }
-}
-
-fn load(interp: &mut Interpreter) -> Result<Option<Rc<TaskFixtures>>, Diag> {
-    let Some(path) = interp.options.http.mock_path.clone() else {
-        return Ok(None);
+/// Note a call no entry answered; with placeholders on (`dlg fixtures`),
+/// its placeholder answer.
+fn unanswered(
+    m: &MockSet,
+    kind: CallKind,
+    path: &str,
+    args: Vec<serde_json::Value>,
+) -> Option<Value> {
+    let call = Unanswered::Call {
+        kind,
+        name: path.to_string(),
+        args,
     };
-    let state = &mut interp.natives;
-    if state.loaded.is_none() {
-        let loaded = std::fs::read_to_string(&path)
-            .map_err(|e| {
-                Diag::new(
-                    Code::HttpMockFile,
-                    format!("cannot read mock file {}: {e}", path.display()),
-                )
-                .with_help("pass an existing TOML file to --mock")
-            })
-            .and_then(|text| TaskFixtures::parse(&path, &text))
-            .map(Rc::new);
-        state.loaded = Some(loaded);
-    }
-    match state.loaded.as_ref().expect("just loaded") {
-        Ok(f) => Ok(Some(f.clone())),
-        Err(d) => Err(d.clone()),
-    }
+    m.note_unanswered(call.clone());
+    m.placeholders()
+        .then(|| from_json(&m.placeholder_for(&call)))
 }
 
-/// Answer a task from the fixtures, if one matches.
-pub fn answer(
+fn exchange_count(interp: &Interpreter) -> usize {
+    interp.http_client().map_or(0, |c| c.exchange_count())
+}
+
+/// Whether a failed task was answered by nothing: one of its requests had
+/// no fixture, or it never got to a request for want of a connection or a
+/// REST form. (An argument the task rejects is the script's error, not a
+/// missing fixture.)
+fn unanswered_failure(interp: &Interpreter, e: &RtError, range: &std::ops::Range<usize>) -> bool {
+    let request_unmocked = interp.http_client().is_some_and(|c| {
+        c.exchanges().get(range.clone()).is_some_and(|list| {
+            list.iter().any(|x| {
+                x.error
+                    .as_ref()
+                    .is_some_and(|(code, _)| code == Code::HttpUnmocked.as_str())
+            })
+        })
+    });
+    request_unmocked
+        || e.code == Code::HttpUnmocked
+        || e.code == Code::DelugeUnsupported
+        || e.code.family() == "connection"
+        || e.message.contains(super::call::NEEDS_CONNECTION)
+}
+
+/// A call shown as the script made it: `zoho.crm.getRecordById("Leads", 5)`.
+fn call_text(path: &str, args: &[serde_json::Value]) -> String {
+    let shown: Vec<String> = args
+        .iter()
+        .map(|a| serde_json::to_string(a).unwrap_or_default())
+        .collect();
+    format!("{path}({})", shown.join(", "))
+}
+
+/// The TOML of an entry answering this call (a suggestion in help texts).
+fn suggested_entry(kind: CallKind, path: &str, args: &[serde_json::Value]) -> String {
+    let args: Vec<String> = args.iter().map(crate::http::mock::toml_inline).collect();
+    format!(
+        "{}\nname = \"{path}\"\nargs = [{}]\nreturns = {{}}",
+        kind.table(),
+        args.join(", ")
+    )
+}
+
+/// Run `zoho.<service>.<task>(args)` with the fixtures in front: a
+/// matching `[[task]]` entry answers, else `rest` runs (the task's REST
+/// call, itself answered by `[[request]]` entries in mock mode).
+pub fn run_task(
     interp: &mut Interpreter,
     path: &str,
     lpath: &str,
     args: &[Value],
+    rest: impl FnOnce(&mut Interpreter) -> RtResult<Value>,
+) -> RtResult<Value> {
+    let mocks = mocks(interp)?;
+    let json = json_args(args);
+    let mut record = TaskRecord {
+        service: lpath.split('.').nth(1).unwrap_or("").to_string(),
+        name: path.to_string(),
+        args: args.to_vec(),
+        answered_by: "fixture",
+        error: None,
+        unmocked: None,
+        requests: 0..0,
+    };
+    let found = mocks
+        .as_ref()
+        .and_then(|m| m.answer_call(CallKind::Task, lpath, &json));
+    let result = match (found, &mocks) {
+        (Some(answer), Some(m)) => value_of(answer, path, m),
+        (_, Some(m)) if m.placeholders() => {
+            Ok(unanswered(m, CallKind::Task, path, json.clone()).unwrap_or(Value::Null))
+        }
+        _ => {
+            let before = exchange_count(interp);
+            record.answered_by = "api";
+            let r = rest(interp);
+            record.requests = before..exchange_count(interp);
+            match (r, &mocks) {
+                (Err(e), Some(m)) if unanswered_failure(interp, &e, &record.requests) => {
+                    record.answered_by = "none";
+                    unanswered(m, CallKind::Task, path, json.clone());
+                    let mut help = format!(
+                        "add to {}:\n{}",
+                        m.path.display(),
+                        suggested_entry(CallKind::Task, path, &json)
+                    );
+                    let mut problem =
+                        format!("no [[task]] fixture answers {}", call_text(path, &json));
+                    if let Some(near) = m.near_call(CallKind::Task, lpath, &json) {
+                        help.push('\n');
+                        help.push_str(&near);
+                        problem.push('\n');
+                        problem.push_str(&near);
+                    }
+                    record.unmocked = Some(problem);
+                    // With an entry of this name, the near miss is the news;
+                    // otherwise the REST path's own error says more (a
+                    // misspelt connection, a task without REST form).
+                    let named = m
+                        .call_entries()
+                        .iter()
+                        .any(|c| c.kind == CallKind::Task && c.names(lpath));
+                    if !named {
+                        return finish(interp, record, Err(e));
+                    }
+                    help.push_str(&format!("\n(without a fixture: {})", e.message));
+                    Err(RtError::new(
+                        Code::HttpUnmocked,
+                        format!(
+                            "no fixture for {} (mock mode never uses the network)",
+                            call_text(path, &json)
+                        ),
+                    )
+                    .with_help(help))
+                }
+                (r, _) => r,
+            }
+        }
+    };
+    finish(interp, record, result)
+}
+
+/// Log a task call with its outcome.
+fn finish(
+    interp: &mut Interpreter,
+    mut record: TaskRecord,
+    result: RtResult<Value>,
+) -> RtResult<Value> {
+    if let Err(e) = &result {
+        record.error = Some(e.message.clone());
+    }
+    interp.natives.tasks.push(record);
+    result
+}
+
+/// A `[[function]]` stub's answer to a helper call `path` (`lpath` lower
+/// case), if one matches. With `missing`, the helper exists nowhere: in
+/// `dlg fixtures` it gets a placeholder answer, otherwise it is noted as
+/// unanswered (the caller reports it).
+pub fn function_stub(
+    interp: &mut Interpreter,
+    path: &str,
+    lpath: &str,
+    args: &[Value],
+    missing: bool,
 ) -> RtResult<Option<Value>> {
-    let Some(fixtures) = load(interp).map_err(RtError::from_diag)? else {
+    let Some(m) = mocks(interp)? else {
         return Ok(None);
     };
-    match fixtures.answer(lpath, args) {
-        None => Ok(None),
-        Some(Ok(v)) => Ok(Some(v)),
-        Some(Err(message)) => Err(RtError::runtime(message).with_help(format!(
-            "{path} failed as the [[task]] fixture in {} says",
-            fixtures.path.display()
-        ))),
+    if !missing && !m.has_calls(CallKind::Function) {
+        return Ok(None);
     }
+    let json = json_args(args);
+    if missing {
+        return Ok(unanswered(&m, CallKind::Function, path, json));
+    }
+    let Some(answer) = m.answer_call(CallKind::Function, lpath, &json) else {
+        return Ok(None);
+    };
+    interp.natives.functions.push(FunctionRecord {
+        name: path.to_string(),
+        args: args.to_vec(),
+    });
+    value_of(answer, path, &m).map(Some)
+}
+
+/// The task calls of a run, in order.
+pub fn task_calls(interp: &Interpreter) -> &[TaskRecord] {
+    &interp.natives.tasks
+}
+
+/// The helper calls stubs answered, in order.
+pub fn stubbed_calls(interp: &Interpreter) -> &[FunctionRecord] {
+    &interp.natives.functions
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn fx(text: &str) -> TaskFixtures {
-        TaskFixtures::parse(Path::new("m.toml"), text).unwrap()
+    fn interp_with(mock: &str) -> (tempfile::TempDir, Interpreter) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.mock.toml");
+        std::fs::write(&path, mock).unwrap();
+        let mut options = crate::eval::Options::default();
+        options.http.mock_path = Some(path);
+        (dir, Interpreter::new(options, Box::new(std::io::sink())))
     }
 
     #[test]
-    fn matches_name_args_and_uses() {
-        let f = fx(r#"
-[[request]]
-url = "https://x"
+    fn tasks_are_answered_counted_and_logged() {
+        let (_d, mut i) = interp_with(
+            r#"
 [[task]]
 name = "zoho.crm.getRecordById"
 args = ["Leads", "12*"]
 returns = { id = "123" }
 times = 1
-[[task]]
-name = "zoho.desk.*"
-returns = "desk"
-[[task]]
-name = "zoho.crm.updateRecord"
-args = ["Deals", "*", { Stage = "Won" }]
-error = "INVALID_DATA"
-"#);
+"#,
+        );
         let args = [Value::text("Leads"), Value::Int(123)];
-        let v = f
-            .answer("zoho.crm.v8.getrecordbyid", &args)
-            .unwrap()
-            .unwrap();
+        let never = |_: &mut Interpreter| -> RtResult<Value> { panic!("no REST call") };
+        let v = run_task(
+            &mut i,
+            "zoho.crm.v8.getRecordById",
+            "zoho.crm.v8.getrecordbyid",
+            &args,
+            never,
+        )
+        .unwrap();
         assert_eq!(v.to_display(), "{\"id\":\"123\"}");
-        // Used up.
-        assert!(f.answer("zoho.crm.getrecordbyid", &args).is_none());
-        assert_eq!(
-            f.answer("zoho.desk.getrecords", &[])
-                .unwrap()
-                .unwrap()
-                .to_display(),
-            "desk"
-        );
-        let mut data = crate::value::MapData::default();
-        data.insert(crate::value::Key::text("Stage"), Value::text("Won"));
-        data.insert(crate::value::Key::text("Amount"), Value::Int(5));
-        let call = [Value::text("Deals"), Value::Int(1), Value::new_map(data)];
-        assert_eq!(
-            f.answer("zoho.crm.updaterecord", &call)
-                .unwrap()
-                .unwrap_err(),
-            "INVALID_DATA"
-        );
-        let other = [Value::text("Deals"), Value::Int(1), Value::empty_map()];
-        assert!(f.answer("zoho.crm.updaterecord", &other).is_none());
-    }
-
-    #[test]
-    fn rejects_two_answers() {
-        let e = TaskFixtures::parse(
-            Path::new("m.toml"),
-            "[[task]]\nname = \"zoho.crm.x\"\nreturns = 1\nerror = \"e\"\n",
+        // Used up: the REST call runs and its failure becomes a task-level
+        // `http::unmocked` naming the entry and the differing argument.
+        let other = [Value::text("Leads"), Value::Int(99)];
+        let rest = |_: &mut Interpreter| -> RtResult<Value> {
+            Err(RtError::new(Code::HttpUnmocked, "no mock for GET …"))
+        };
+        let e = run_task(
+            &mut i,
+            "zoho.crm.getRecordById",
+            "zoho.crm.getrecordbyid",
+            &other,
+            rest,
         )
         .unwrap_err();
-        assert!(e.message.contains("more than one"), "{}", e.message);
+        assert_eq!(e.code, Code::HttpUnmocked);
+        let help = e.help.clone().unwrap_or_default();
+        assert!(
+            help.contains("argument 2: entry \"12*\", call 99"),
+            "{help}"
+        );
+        let log = task_calls(&i);
+        assert_eq!(log.len(), 2);
+        assert_eq!(log[0].answered_by, "fixture");
+        assert!(log[1].unmocked.as_deref().unwrap().contains("argument 2"));
     }
 
     #[test]
-    fn wildcards() {
-        assert!(wildcard("zoho.desk.*", "zoho.desk.getrecords"));
-        assert!(wildcard("a*c*e", "abcde"));
-        assert!(!wildcard("a*c", "abd"));
-        assert!(wildcard("ABC", "abc"));
+    fn a_fixture_error_fails_the_task_without_counting_as_unmocked() {
+        let (_d, mut i) =
+            interp_with("[[task]]\nname = \"zoho.crm.x\"\nerror = \"INVALID_DATA\"\n");
+        let never = |_: &mut Interpreter| -> RtResult<Value> { panic!("no REST call") };
+        let e = run_task(&mut i, "zoho.crm.x", "zoho.crm.x", &[], never).unwrap_err();
+        assert_eq!(e.message, "INVALID_DATA");
+        assert!(task_calls(&i)[0].unmocked.is_none());
+    }
+
+    #[test]
+    fn an_argument_the_task_rejects_is_not_a_missing_fixture() {
+        let (_d, mut i) =
+            interp_with("[[task]]\nname = \"zoho.crm.getRecordById\"\nargs = [\"Leads\", 1]\n");
+        let rejects = |_: &mut Interpreter| -> RtResult<Value> {
+            Err(RtError::runtime(
+                "argument 2 (record id) is missing or null",
+            ))
+        };
+        let args = [Value::text("Leads"), Value::Null];
+        let e = run_task(
+            &mut i,
+            "zoho.crm.getRecordById",
+            "zoho.crm.getrecordbyid",
+            &args,
+            rejects,
+        )
+        .unwrap_err();
+        assert!(e.message.contains("missing or null"), "{}", e.message);
+        assert!(task_calls(&i)[0].unmocked.is_none());
+        // No connection to run through: nothing answered it.
+        let no_connection = |_: &mut Interpreter| -> RtResult<Value> {
+            Err(RtError::runtime(format!(
+                "zoho.crm.getRecordById {}: pass its name as argument 4",
+                super::super::call::NEEDS_CONNECTION
+            )))
+        };
+        let e = run_task(
+            &mut i,
+            "zoho.crm.getRecordById",
+            "zoho.crm.getrecordbyid",
+            &args,
+            no_connection,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, Code::HttpUnmocked, "{}", e.message);
+        assert!(task_calls(&i)[1].unmocked.is_some());
     }
 }

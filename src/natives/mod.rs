@@ -161,9 +161,19 @@ pub fn run(interp: &mut Interpreter, path: &str, lpath: &str, args: &[Value]) ->
         crate::builtins::check_arity(path, def.min, def.max, args.len())
             .map_err(|e| e.with_help(format!("{}{}", def.path, def.signature)))?;
     }
-    if let Some(answer) = fixtures::answer(interp, path, lpath, args)? {
-        return Ok(answer);
-    }
+    fixtures::run_task(interp, path, lpath, args, |interp| {
+        run_rest(interp, def, path, lpath, args)
+    })
+}
+
+/// A task through its REST mapping (no fixture answered it).
+fn run_rest(
+    interp: &mut Interpreter,
+    def: Option<&'static TaskDef>,
+    path: &str,
+    lpath: &str,
+    args: &[Value],
+) -> RtResult<Value> {
     let service_name = service_of(lpath);
     let Some(service) = service(service_name) else {
         let known: Vec<&str> = SERVICES.iter().map(|s| s.name).collect();

@@ -15,6 +15,10 @@
 //!   headers, body — parsed when JSON or a form —, status, response)
 //! - `mails()`: every `sendmail` so far as maps (from, to, cc, bcc,
 //!   subject, message, content_type, attachments …)
+//! - `tasks()`: every `zoho.*` task call so far as maps (service, name,
+//!   args, answered_by — `fixture`, `api` or `none` —, error)
+//! - `stubs()`: every helper call a `[[function]]` stub answered (name, args)
+//! - `run(…)`, `records(…)`, `actions()`: see [`super::subrun`]
 //!
 //! A failed check raises `dlg::assert`, which the script's own try/catch
 //! cannot catch.
@@ -37,6 +41,11 @@ pub const NAMES: &[&str] = &[
     "fail",
     "requests",
     "mails",
+    "tasks",
+    "stubs",
+    "run",
+    "records",
+    "actions",
 ];
 
 /// The host hook of Deluge tests.
@@ -47,7 +56,9 @@ pub fn call(interp: &mut Interpreter, name: &str, args: &[Value]) -> Option<RtRe
         "assertcontains" => (2, 3),
         "assertthrows" => (2, 3),
         "fail" => (0, 1),
-        "requests" | "mails" => (0, 0),
+        "requests" | "mails" | "tasks" | "stubs" | "actions" => (0, 0),
+        "run" => (1, 3),
+        "records" => (1, 2),
         _ => return None,
     };
     let display = NAMES
@@ -70,6 +81,11 @@ pub fn call(interp: &mut Interpreter, name: &str, args: &[Value]) -> Option<RtRe
             None,
         )),
         "requests" => Ok(requests(interp)),
+        "tasks" => Ok(tasks(interp)),
+        "stubs" => Ok(stubs(interp)),
+        "actions" => Ok(super::subrun::actions(interp)),
+        "run" => super::subrun::run(interp, args),
+        "records" => super::subrun::records(interp, args),
         _ => Ok(Value::new_list(interp.mails.clone())),
     })
 }
@@ -268,7 +284,7 @@ fn url_pairs(s: &str) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-fn requests(interp: &mut Interpreter) -> Value {
+pub fn requests(interp: &Interpreter) -> Value {
     let Some(client) = interp.http_client() else {
         return Value::new_list(Vec::new());
     };
@@ -310,4 +326,37 @@ fn requests(interp: &mut Interpreter) -> Value {
         out.push(Value::new_map(m));
     }
     Value::new_list(out)
+}
+
+/// `tasks()`: the run's `zoho.*` task calls.
+pub fn tasks(interp: &Interpreter) -> Value {
+    let list = crate::natives::fixtures::task_calls(interp)
+        .iter()
+        .map(|t| {
+            let mut m = MapData::default();
+            m.insert(Key::text("service"), Value::text(t.service.clone()));
+            m.insert(Key::text("name"), Value::text(t.name.clone()));
+            m.insert(Key::text("args"), Value::new_list(t.args.clone()));
+            m.insert(Key::text("answered_by"), Value::text(t.answered_by));
+            if let Some(e) = &t.error {
+                m.insert(Key::text("error"), Value::text(e.clone()));
+            }
+            Value::new_map(m)
+        })
+        .collect();
+    Value::new_list(list)
+}
+
+/// `stubs()`: the helper calls `[[function]]` stubs answered.
+pub fn stubs(interp: &Interpreter) -> Value {
+    let list = crate::natives::fixtures::stubbed_calls(interp)
+        .iter()
+        .map(|f| {
+            let mut m = MapData::default();
+            m.insert(Key::text("name"), Value::text(f.name.clone()));
+            m.insert(Key::text("args"), Value::new_list(f.args.clone()));
+            Value::new_map(m)
+        })
+        .collect();
+    Value::new_list(list)
 }

@@ -26,6 +26,8 @@ mod diff;
 pub mod discover;
 pub mod record;
 pub mod report;
+pub mod scaffold;
+pub mod subrun;
 
 use crate::code::Code;
 use std::cell::RefCell;
@@ -280,6 +282,20 @@ fn run_file(
     function: Option<&str>,
     test_builtins: bool,
 ) -> Result<Ran, String> {
+    run_file_with(case, cfg, text, function, test_builtins, false)
+}
+
+/// [`run_file`]; with `placeholders`, calls no fixture answers get a
+/// placeholder answer (shaped by what the file reads) and are listed in the
+/// run's fixture set instead of failing.
+fn run_file_with(
+    case: &Case,
+    cfg: &Config,
+    text: &str,
+    function: Option<&str>,
+    test_builtins: bool,
+    placeholders: bool,
+) -> Result<Ran, String> {
     // Every path of the run is absolute, so what it reports does not
     // depend on the current folder.
     let file = case
@@ -329,6 +345,11 @@ fn run_file(
     let record_to = cfg
         .record
         .then(|| rt.mock.take().unwrap_or_else(|| default_mock_path(&file)));
+    // Each case starts from empty Creator records (seeded by the test
+    // itself), never the project's database, unless its header says so.
+    if rt.creator_db.is_none() {
+        rt.creator_db = Some(":memory:".into());
+    }
     if rt.now.is_none() {
         rt.now = cfg.now.clone();
     }
@@ -344,6 +365,30 @@ fn run_file(
     rt.verbose |= cfg.verbose;
     rt.lib.extend(cfg.lib.iter().cloned());
     let mut options = rt.options(Some(&dir))?;
+    let mut fixture_file = true;
+    if cfg.record {
+        options.http.mock_path = None;
+    } else {
+        // No fixture named by the case: dlg.toml's [test] mock, else
+        // [run] mock (already set), else none at all — and then an empty
+        // set named after the file to write keeps the network closed.
+        if !named_mock && let Some(m) = options.project.as_ref().and_then(|p| p.test.mock.clone()) {
+            options.http.mock_path = Some(m);
+        }
+        if options.http.mock_path.is_none() {
+            let path = default_mock_path(&file);
+            let empty = crate::http::mock::MockSet::parse(&path, "").map_err(|d| d.message)?;
+            options.http.mock_path = Some(path);
+            options.http.mock_loaded = crate::http::LoadedMocks::with(std::sync::Arc::new(empty));
+            fixture_file = false;
+        }
+    }
+    if placeholders && let Ok(Some(set)) = options.http.mock_set() {
+        match crate::syntax::parse_program(text) {
+            Ok(p) => scaffold::Shapes::of(&p).answer_placeholders(&set),
+            Err(_) => set.set_placeholders(true),
+        }
+    }
     // The test built-ins; golden cases get none (they run as `dlg run`
     // would), but a hook all the same so `sendmail` stays quiet.
     let host: crate::eval::HostFunctions = if test_builtins {
@@ -353,20 +398,11 @@ fn run_file(
     };
     options.host_functions = Some(host);
     options.bare_library_calls = test_builtins;
-    if cfg.record {
-        options.http.mock_path = None;
-    } else {
-        // No fixture named by the case: dlg.toml's [test] mock, else
-        // [run] mock (already set), else none at all — and then the
-        // network stays closed all the same.
-        if !named_mock && let Some(m) = options.project.as_ref().and_then(|p| p.test.mock.clone()) {
-            options.http.mock_path = Some(m);
-        }
-        if options.http.mock_path.is_none() {
-            options.http.offline = Some(default_mock_path(&file));
-        }
-    }
-    let mock = options.http.mock_path.clone().filter(|_| !cfg.record);
+    let mock = options
+        .http
+        .mock_path
+        .clone()
+        .filter(|_| !cfg.record && fixture_file);
     let source = SourceFile::new(files::display_path(&case.file), text);
     let out = Captured::default();
     let Executed { code, diag, interp } = execute(&args, &source, options, Box::new(out.clone()));
@@ -391,6 +427,12 @@ fn run_file(
     })
 }
 
+/// The fixture file `dlg fixtures` writes for a script: `NAME.mock.toml`
+/// next to it (the sidecar `dlg test` picks up).
+pub fn sidecar_path(file: &Path) -> PathBuf {
+    default_mock_path(file)
+}
+
 /// Where a recording goes when there is no fixture file yet:
 /// `NAME.mock.toml` (`x.test.dg` → `x.mock.toml`).
 fn default_mock_path(file: &Path) -> PathBuf {
@@ -412,32 +454,108 @@ fn write_recording(ran: &Ran, exchanges: &[crate::http::Exchange]) -> Result<(),
         .map_err(|e| format!("cannot write the recording {}: {e}", path.display()))
 }
 
-/// Requests the fixtures did not answer, and fixtures used a wrong number
-/// of times.
+/// The run's fixtures (parsed once, shared with the run), if it had any.
+fn mock_set_of(ran: &Ran) -> Option<std::sync::Arc<crate::http::mock::MockSet>> {
+    ran.interp
+        .as_ref()
+        .and_then(|i| i.options.http.mock_set().ok().flatten())
+}
+
+/// Calls the fixtures did not answer (requests and `zoho.*` tasks), and
+/// fixtures used a wrong number of times.
 fn fixture_problems(ran: &Ran, check_usage: bool) -> Vec<String> {
-    let mut out = Vec::new();
-    let Some(client) = ran.interp.as_ref().and_then(|i| i.http_client()) else {
-        return out;
+    let Some(interp) = ran.interp.as_ref() else {
+        return Vec::new();
     };
-    for ex in client.exchanges() {
-        if let Some((code, message)) = &ex.error
-            && code == Code::HttpUnmocked.as_str()
-        {
-            out.push(format!(
-                "unmocked request (fails the test even when the script catches it): {message}"
-            ));
-            if let Some(near) = client
-                .mock_set()
-                .and_then(|m| m.near_miss(&ex.method, &ex.url, ex.body.as_deref()))
-            {
-                out.push(near);
-            }
-        }
-    }
-    if check_usage && let Some(m) = client.mock_set() {
+    let mut out = unanswered_calls(interp);
+    if check_usage && let Some(m) = mock_set_of(ran) {
         out.extend(m.usage_problems());
     }
     out
+}
+
+/// Calls of a run no fixture answered, each with its closest entry; these
+/// fail a test even when the script caught the error.
+pub(crate) fn unanswered_calls(interp: &crate::eval::Interpreter) -> Vec<String> {
+    use crate::http::mock::{Unanswered, calls::CallKind};
+    let mut out = Vec::new();
+    let mut covered = Vec::new();
+    for t in crate::natives::fixtures::task_calls(interp) {
+        if let Some(why) = &t.unmocked {
+            out.push(format!(
+                "unmocked task (fails the test even when the script catches it): {why}"
+            ));
+            covered.extend(t.requests.clone());
+        }
+    }
+    // Connections and helpers nothing declares or answers (the requests and
+    // tasks are reported with their closest entries above and below).
+    if let Ok(Some(set)) = interp.options.http.mock_set() {
+        for u in set.unanswered() {
+            match &u {
+                Unanswered::Connection { name, datacenter } => out.push(format!(
+                    "unknown connection (fails the test even when the script catches it): '{name}'; declare it in {} as [connections.{name}] datacenter = \"{}\"",
+                    set.path.display(),
+                    datacenter.as_deref().unwrap_or("us")
+                )),
+                Unanswered::Call {
+                    kind: CallKind::Function,
+                    ..
+                } => out.push(format!(
+                    "no helper or [[function]] stub answers {} (fails the test even when the script catches it)",
+                    u.describe()
+                )),
+                _ => {}
+            }
+        }
+    }
+    if let Some(client) = interp.http_client() {
+        for (i, ex) in client.exchanges().iter().enumerate() {
+            if let Some((code, message)) = &ex.error
+                && code == Code::HttpUnmocked.as_str()
+                && !covered.contains(&i)
+            {
+                out.push(format!(
+                    "unmocked request (fails the test even when the script catches it): {message}"
+                ));
+                if let Some(near) = client
+                    .mock_set()
+                    .and_then(|m| m.near_miss(&ex.method, &ex.url, ex.body.as_deref()))
+                {
+                    out.push(near);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// When a test met calls no fixture answers: every such call it can reach,
+/// found by running it again with placeholders answering them (a failing
+/// run names only the first it stopped on).
+fn reachable_unanswered(
+    case: &Case,
+    cfg: &Config,
+    text: &str,
+    function: Option<&str>,
+    ran: &Ran,
+) -> Option<String> {
+    let first = mock_set_of(ran)?;
+    if first.unanswered().is_empty() {
+        return None;
+    }
+    let again = run_file_with(case, cfg, text, function, true, true).ok()?;
+    let calls = mock_set_of(&again)?.unanswered();
+    let list: Vec<String> = calls
+        .iter()
+        .map(|c| format!("  {}", c.describe()))
+        .collect();
+    Some(format!(
+        "calls without a fixture this test reaches ({}; `dlg fixtures SCRIPT --mock {}` adds entries for a script's calls):\n{}",
+        calls.len(),
+        first.path.display(),
+        list.join("\n")
+    ))
 }
 
 /// Run one case on this thread.
@@ -499,11 +617,18 @@ fn run_test(
         Ok(t) => t,
         Err(e) => return Outcome::failed(e, case.line),
     };
+    subrun::reset();
     let ran = match run_file(case, cfg, &text, function, true) {
         Ok(r) => r,
         Err(e) => return Outcome::failed(e, case.line),
     };
     let mut detail = Vec::new();
+    // Fixture files of the test's `run(…)` calls: every entry used (when the
+    // test got to its end; a failure already says what went wrong).
+    let run_usage = subrun::usage_problems();
+    if ran.diag.is_none() && ran.code == 0 {
+        detail.extend(run_usage);
+    }
     let mut line = case.line;
     let mut at_file = None;
     if let Some(d) = &ran.diag {
@@ -543,16 +668,23 @@ fn run_test(
     }
     // A statement-list test checks its own fixture use; the functions of a
     // file together, after the last of them (see `run_job`).
-    detail.extend(fixture_problems(&ran, usage.is_none()));
+    // (A problem the failure's own message already states is not repeated.)
+    detail.extend(
+        fixture_problems(&ran, usage.is_none())
+            .into_iter()
+            .filter(|p| {
+                !ran.diag
+                    .as_ref()
+                    .is_some_and(|d| d.message.contains(p.as_str()))
+            }),
+    );
+    if let Some(all) = reachable_unanswered(case, cfg, &text, function, &ran) {
+        detail.push(all);
+    }
     if let Some(u) = usage {
         u.tests += 1;
         u.mock = ran.mock.clone();
-        if let Some(m) = ran
-            .interp
-            .as_ref()
-            .and_then(|i| i.http_client())
-            .and_then(|c| c.mock_set())
-        {
+        if let Some(m) = mock_set_of(&ran) {
             let counts = m.used_counts();
             u.counts.resize(counts.len().max(u.counts.len()), 0);
             for (total, n) in u.counts.iter_mut().zip(counts) {

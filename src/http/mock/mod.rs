@@ -30,11 +30,23 @@
 //! A URL pattern without `?` is compared with the request URL without its
 //! query string; with `?` it is compared with the full URL. The first entry
 //! that matches (and has uses left) wins.
+//!
+//! The same file holds `[[task]]` entries (answers of `zoho.*` tasks) and
+//! `[[function]]` stubs (answers of helper functions), see [`calls`]. The
+//! file is parsed once per run into one [`MockSet`], shared by the HTTP
+//! client and the task/function layer through [`super::HttpOptions`].
+//! Every file a fixture names stays inside the project ([`paths`]).
+
+pub mod calls;
+pub mod paths;
 
 use crate::code::Code;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use calls::{CallAnswer, CallEntry, CallKind, RawCall};
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -50,9 +62,10 @@ struct RawMockFile {
     request: Vec<Spanned<RawMock>>,
     #[serde(default)]
     connections: BTreeMap<String, Spanned<RawConn>>,
-    /// `[[task]]` fixtures, read by `natives::fixtures`.
-    #[serde(default, rename = "task")]
-    _task: Option<toml::Value>,
+    #[serde(default)]
+    task: Vec<Spanned<RawCall>>,
+    #[serde(default)]
+    function: Vec<Spanned<RawCall>>,
 }
 
 #[derive(Deserialize)]
@@ -71,22 +84,48 @@ struct RawMock {
     json: Option<toml::Value>,
     body: Option<String>,
     /// A JSON answer pasted into a file (relative to the mock file).
-    json_file: Option<String>,
+    json_file: Option<Spanned<String>>,
     /// A text answer read from a file (relative to the mock file).
-    body_file: Option<String>,
+    body_file: Option<Spanned<String>>,
     delay_ms: Option<u64>,
     /// `dlg test`: how often the entry must be used.
-    expect: Option<RawExpect>,
+    expect: Option<Expect>,
     /// `dlg test`: an entry the test may leave unused.
     optional: Option<bool>,
 }
 
+/// `expect = { times = 2 }` / `{ min = 1, max = 3 }`: how often `dlg test`
+/// wants an entry used (the tests of one file together).
 #[derive(Deserialize, Clone, Copy, Debug, Default)]
 #[serde(deny_unknown_fields)]
-struct RawExpect {
+pub struct Expect {
     times: Option<u64>,
     min: Option<u64>,
     max: Option<u64>,
+}
+
+impl Expect {
+    /// Why `n` uses break this expectation (`what` names the entry);
+    /// `optional` entries may stay unused.
+    fn problem(&self, n: u64, optional: bool, what: &str) -> Option<String> {
+        if let Some(t) = self.times
+            && n != t
+        {
+            Some(format!("expected {t} call(s) of {what}, got {n}"))
+        } else if let Some(m) = self.min
+            && n < m
+        {
+            Some(format!("expected at least {m} call(s) of {what}, got {n}"))
+        } else if let Some(m) = self.max
+            && n > m
+        {
+            Some(format!("expected at most {m} call(s) of {what}, got {n}"))
+        } else if n == 0 && !optional && self.times.is_none() && self.min.is_none() {
+            Some(format!("mock entry never used: {what}"))
+        } else {
+            None
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -103,7 +142,7 @@ struct MockEntry {
     headers: Vec<(String, String)>,
     body: String,
     delay_ms: u64,
-    expect: RawExpect,
+    expect: Expect,
     optional: bool,
     /// 1-based line of the entry in the mock file.
     line: usize,
@@ -114,9 +153,88 @@ struct MockEntry {
 pub struct MockSet {
     pub path: PathBuf,
     entries: Vec<MockEntry>,
+    /// `[[task]]` then `[[function]]` entries, in file order within each.
+    calls: Vec<CallEntry>,
+    /// Uses of `entries` followed by uses of `calls`.
     used: Mutex<Vec<u64>>,
     /// Connections declared in the mock file.
     pub connections: Connections,
+    /// `dlg fixtures`: a call no entry answers gets a placeholder answer
+    /// (an empty JSON object, or what `placeholder_answer` gives) instead
+    /// of an error, and is listed.
+    placeholders: AtomicBool,
+    placeholder_answer: PlaceholderSlot,
+    /// Every call no entry answered, in order.
+    unanswered: Mutex<Vec<Unanswered>>,
+}
+
+/// The placeholder answer for a call (`dlg fixtures`: shaped by what the
+/// script reads).
+pub type PlaceholderFn = std::sync::Arc<dyn Fn(&Unanswered) -> serde_json::Value + Send + Sync>;
+
+#[derive(Default)]
+struct PlaceholderSlot(Mutex<Option<PlaceholderFn>>);
+
+impl std::fmt::Debug for PlaceholderSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PlaceholderSlot")
+    }
+}
+
+/// A call no fixture answered (`dlg fixtures` writes one entry for each;
+/// failing runs list them all).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Unanswered {
+    Request {
+        method: String,
+        /// Without the query string.
+        url: String,
+        query: Vec<(String, String)>,
+        /// A request body that is JSON, for `request_json`.
+        json: Option<serde_json::Value>,
+    },
+    Call {
+        kind: CallKind,
+        /// As the script spelled it.
+        name: String,
+        args: Vec<serde_json::Value>,
+    },
+    /// A connection neither connections.toml nor the fixture declares;
+    /// the data center comes from the URL it was used with.
+    Connection {
+        name: String,
+        datacenter: Option<String>,
+    },
+}
+
+impl Unanswered {
+    /// One line naming the call (`GET https://…`, `zoho.crm.x("Leads", 1)`).
+    pub fn describe(&self) -> String {
+        match self {
+            Unanswered::Request {
+                method, url, query, ..
+            } => {
+                let mut s = format!("{method} {url}");
+                for (i, (k, v)) in query.iter().enumerate() {
+                    s.push(if i == 0 { '?' } else { '&' });
+                    s.push_str(&format!("{k}={v}"));
+                }
+                s
+            }
+            Unanswered::Call { kind, name, args } => {
+                let args: Vec<String> = args
+                    .iter()
+                    .map(|a| serde_json::to_string(a).unwrap_or_default())
+                    .collect();
+                let what = match kind {
+                    CallKind::Task => "task",
+                    CallKind::Function => "function",
+                };
+                format!("{what} {name}({})", args.join(", "))
+            }
+            Unanswered::Connection { name, .. } => format!("connection '{name}'"),
+        }
+    }
 }
 
 /// What a mock answers.
@@ -139,6 +257,105 @@ fn pairs(m: Option<BTreeMap<String, toml::Value>>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The text of a file a fixture names (`what = "file"`), confined to the
+/// project (see [`paths`]); a diagnostic pointing at the path otherwise.
+fn read_fixture_file(
+    source: &SourceFile,
+    base: &Path,
+    file: &Spanned<String>,
+    what: &str,
+) -> Result<String, Diag> {
+    paths::read_confined(base, file.get_ref()).map_err(|why| {
+        Diag::new(
+            Code::HttpMockFile,
+            format!("{what} = \"{}\": {why}", file.get_ref()),
+        )
+        .with_help("fixture files are read relative to the fixture file's folder and must stay inside the project (no absolute path, no `..` or symlink leading out)")
+        .with_source(source.clone())
+        .with_label("this path", file.span())
+    })
+}
+
+/// One `[[task]]` / `[[function]]` entry.
+fn call_entry(
+    source: &SourceFile,
+    base: &Path,
+    text: &str,
+    kind: CallKind,
+    raw: Spanned<RawCall>,
+) -> Result<CallEntry, Diag> {
+    let span = raw.span();
+    let r = raw.into_inner();
+    let invalid = |message: String, span: std::ops::Range<usize>| {
+        Diag::new(
+            Code::HttpMockFile,
+            format!("invalid {} fixture in {}: {message}", kind.table(), source.name),
+        )
+        .with_help(format!(
+            "each {} needs `name` and may have args, match = \"exact\", returns or returns_file or error, times, expect = {{ times | min | max }}, optional",
+            kind.table()
+        ))
+        .with_source(source.clone())
+        .with_label(message, span)
+    };
+    let given = [
+        r.returns.is_some(),
+        r.returns_file.is_some(),
+        r.error.is_some(),
+    ];
+    if given.iter().filter(|g| **g).count() > 1 {
+        return Err(invalid(
+            format!(
+                "the entry for {} has more than one of returns, returns_file, error",
+                r.name
+            ),
+            span,
+        ));
+    }
+    let exact = match &r.matching {
+        None => false,
+        Some(m) if m.get_ref() == "exact" => true,
+        Some(m) if m.get_ref() == "subset" => false,
+        Some(m) => {
+            return Err(invalid(
+                format!(
+                    "match = \"{}\": use \"subset\" (the default) or \"exact\"",
+                    m.get_ref()
+                ),
+                m.span(),
+            ));
+        }
+    };
+    let answer = if let Some(v) = r.returns {
+        CallAnswer::Json(serde_json::to_value(v).unwrap_or_default())
+    } else if let Some(file) = &r.returns_file {
+        let text = read_fixture_file(source, base, file, "returns_file")?;
+        match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(j) => CallAnswer::Json(j),
+            Err(_) => CallAnswer::Text(text),
+        }
+    } else if let Some(e) = r.error {
+        CallAnswer::Error(e)
+    } else {
+        CallAnswer::Json(serde_json::Value::Null)
+    };
+    Ok(CallEntry {
+        kind,
+        name: r.name,
+        args: r.args.map(|a| {
+            a.into_iter()
+                .map(|v| serde_json::to_value(v).unwrap_or_default())
+                .collect()
+        }),
+        exact,
+        answer,
+        times: r.times,
+        expect: r.expect.unwrap_or_default(),
+        optional: r.optional.unwrap_or(false),
+        line: text[..span.start.min(text.len())].matches('\n').count() + 1,
+    })
+}
+
 impl MockSet {
     pub fn load(path: &Path) -> Result<MockSet, Diag> {
         let text = std::fs::read_to_string(path).map_err(|e| {
@@ -158,7 +375,7 @@ impl MockSet {
                 Code::HttpMockFile,
                 format!("invalid mock file {}: {}", path.display(), e.message().trim()),
             )
-            .with_help("each [[request]] needs `url`, and may have method, query, form, request_body, request_json, request_headers, times, status, headers, json or body, delay_ms, expect = { times | min | max }, optional")
+            .with_help("each [[request]] needs `url`, and may have method, query, form, request_body, request_json, request_headers, times, status, headers, json or body (or json_file, body_file), delay_ms, expect = { times | min | max }, optional; [[task]] and [[function]] entries need `name`")
             .with_source(source.clone());
             if let Some(span) = e.span() {
                 d = d.with_label(e.message().trim().to_string(), span);
@@ -190,19 +407,8 @@ impl MockSet {
                 .with_label("this entry", span));
             }
             let base = path.parent().unwrap_or(Path::new("."));
-            let read = |file: &str, what: &str| -> Result<String, Diag> {
-                std::fs::read_to_string(base.join(file)).map_err(|e| {
-                    Diag::new(
-                        Code::HttpMockFile,
-                        format!(
-                            "{what} = \"{file}\": cannot read {}: {e}",
-                            base.join(file).display()
-                        ),
-                    )
-                    .with_help("paths are relative to the mock file's folder")
-                    .with_source(source.clone())
-                    .with_label("this entry", span.clone())
-                })
+            let read = |file: &Spanned<String>, what: &str| -> Result<String, Diag> {
+                read_fixture_file(&source, base, file, what)
             };
             let file_json: Option<String> = match &r.json_file {
                 Some(f) => {
@@ -210,11 +416,11 @@ impl MockSet {
                     let parsed: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
                         Diag::new(
                             Code::HttpMockFile,
-                            format!("json_file = \"{f}\" is not valid JSON: {e}"),
+                            format!("json_file = \"{}\" is not valid JSON: {e}", f.get_ref()),
                         )
                         .with_help("paste the response body exactly as the API returned it")
                         .with_source(source.clone())
-                        .with_label("this entry", span.clone())
+                        .with_label("this file", f.span())
                     })?;
                     Some(serde_json::to_string(&parsed).unwrap_or(text))
                 }
@@ -268,19 +474,146 @@ impl MockSet {
                 line: text[..span.start.min(text.len())].matches('\n').count() + 1,
             });
         }
+        let mut calls = Vec::new();
+        let base = path.parent().unwrap_or(Path::new("."));
+        for (kind, raws) in [
+            (CallKind::Task, raw.task),
+            (CallKind::Function, raw.function),
+        ] {
+            for r in raws {
+                calls.push(call_entry(&source, base, text, kind, r)?);
+            }
+        }
         let connections = Connections::from_raw(
             Some(path.to_path_buf()),
             source,
             BTreeMap::new(),
             raw.connections,
         )?;
-        let used = Mutex::new(vec![0; entries.len()]);
+        let used = Mutex::new(vec![0; entries.len() + calls.len()]);
         Ok(MockSet {
             path: path.to_path_buf(),
             entries,
+            calls,
             used,
             connections,
+            placeholders: AtomicBool::new(false),
+            placeholder_answer: PlaceholderSlot::default(),
+            unanswered: Mutex::new(Vec::new()),
         })
+    }
+
+    /// `dlg fixtures`: answer what no entry answers with a placeholder.
+    pub fn set_placeholders(&self, on: bool) {
+        self.placeholders.store(on, Ordering::Relaxed);
+    }
+
+    pub fn placeholders(&self) -> bool {
+        self.placeholders.load(Ordering::Relaxed)
+    }
+
+    /// Placeholders answer what `answer` gives for each call.
+    pub fn set_placeholder_answers(&self, answer: PlaceholderFn) {
+        *self.placeholder_answer.0.lock().unwrap() = Some(answer);
+        self.set_placeholders(true);
+    }
+
+    /// The placeholder answer for `call` (an empty object by default).
+    pub fn placeholder_for(&self, call: &Unanswered) -> serde_json::Value {
+        match &*self.placeholder_answer.0.lock().unwrap() {
+            Some(f) => f(call),
+            None => serde_json::Value::Object(Default::default()),
+        }
+    }
+
+    /// Note a call no entry answered (once per distinct call).
+    pub fn note_unanswered(&self, u: Unanswered) {
+        let mut list = self.unanswered.lock().unwrap();
+        if !list.contains(&u) {
+            list.push(u);
+        }
+    }
+
+    /// Every distinct call no entry answered, in order.
+    pub fn unanswered(&self) -> Vec<Unanswered> {
+        self.unanswered.lock().unwrap().clone()
+    }
+
+    /// The `[[task]]` / `[[function]]` entries.
+    pub fn call_entries(&self) -> &[CallEntry] {
+        &self.calls
+    }
+
+    /// Whether the file has entries of `kind`.
+    pub fn has_calls(&self, kind: CallKind) -> bool {
+        self.calls.iter().any(|c| c.kind == kind)
+    }
+
+    /// The answer of the first `kind` entry (with uses left) naming
+    /// `lpath` (lower-case) whose arguments match `args`; counted.
+    pub fn answer_call(
+        &self,
+        kind: CallKind,
+        lpath: &str,
+        args: &[serde_json::Value],
+    ) -> Option<CallAnswer> {
+        let offset = self.entries.len();
+        let mut used = self.used.lock().unwrap();
+        for (i, e) in self.calls.iter().enumerate() {
+            if e.kind != kind || !e.names(lpath) {
+                continue;
+            }
+            if e.times.is_some_and(|t| used[offset + i] >= t) || !e.accepts(args) {
+                continue;
+            }
+            used[offset + i] += 1;
+            return Some(e.answer.clone());
+        }
+        None
+    }
+
+    /// For a call no entry answered: the closest `kind` entry (same name
+    /// first, then most matching arguments) and each argument that differs.
+    pub fn near_call(
+        &self,
+        kind: CallKind,
+        lpath: &str,
+        args: &[serde_json::Value],
+    ) -> Option<String> {
+        let offset = self.entries.len();
+        let used = self.used_counts();
+        let best = self
+            .calls
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.kind == kind)
+            .map(|(i, e)| {
+                let named = e.names(lpath);
+                let diffs = e.arg_differences(args);
+                let similarity = strsim::jaro_winkler(&e.name.to_ascii_lowercase(), lpath);
+                let score = if named { 10.0 } else { 0.0 } + similarity - diffs.len() as f64 * 0.1;
+                (score, i, e, named, diffs)
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0))?;
+        let (_, i, e, named, diffs) = best;
+        let mut out = format!(
+            "closest {} entry: {} ({}:{})",
+            kind.table(),
+            e.name,
+            self.path.display(),
+            e.line
+        );
+        if !named {
+            out.push_str(&format!("\n  name: entry {}, call {lpath}", e.name));
+        }
+        for d in &diffs {
+            out.push_str("\n  ");
+            out.push_str(d);
+        }
+        if named && diffs.is_empty() && e.times.is_some_and(|t| used[offset + i] >= t) {
+            out.push_str("\n  it matches, but its `times` limit is used up");
+        }
+        Some(out)
     }
 
     /// Entries used a wrong number of times, as messages (for `dlg test`):
@@ -308,22 +641,18 @@ impl MockSet {
                 self.path.display(),
                 e.line
             );
-            let x = e.expect;
-            if let Some(t) = x.times
-                && n != t
-            {
-                out.push(format!("expected {t} call(s) of {what}, got {n}"));
-            } else if let Some(m) = x.min
-                && n < m
-            {
-                out.push(format!("expected at least {m} call(s) of {what}, got {n}"));
-            } else if let Some(m) = x.max
-                && n > m
-            {
-                out.push(format!("expected at most {m} call(s) of {what}, got {n}"));
-            } else if n == 0 && !e.optional && x.times.is_none() && x.min.is_none() {
-                out.push(format!("mock entry never used: {what}"));
-            }
+            out.extend(e.expect.problem(n, e.optional, &what));
+        }
+        for (i, e) in self.calls.iter().enumerate() {
+            let n = used.get(self.entries.len() + i).copied().unwrap_or(0);
+            let what = format!(
+                "{} {} ({}:{})",
+                e.kind.table(),
+                e.name,
+                self.path.display(),
+                e.line
+            );
+            out.extend(e.expect.problem(n, e.optional, &what));
         }
         out
     }
@@ -505,9 +834,38 @@ impl MockSet {
             });
         }
         let method = req.method.to_ascii_uppercase();
+        let call = Unanswered::Request {
+            method: method.clone(),
+            url: no_query.to_string(),
+            query: query.clone(),
+            json: serde_json::from_str(&body_text).ok(),
+        };
+        self.note_unanswered(call.clone());
+        if self.placeholders() {
+            return Ok(MockAnswer {
+                response: HttpResponse {
+                    status: 200,
+                    headers: vec![(
+                        "content-type".into(),
+                        "application/json;charset=UTF-8".into(),
+                    )],
+                    body: self.placeholder_for(&call).to_string(),
+                },
+                delay_ms: 0,
+            });
+        }
+        // `dlg test` of a case without any fixture file runs on an empty
+        // set named after the file to create.
+        let missing = !self.path.is_file();
         let mut help = format!(
-            "add an entry to {}:\n[[request]]\nmethod = \"{method}\"\nurl = \"{}\"\njson = {{ ... }}",
+            "{} {}{}:\n[[request]]\nmethod = \"{method}\"\nurl = \"{}\"\njson = {{ ... }}",
+            if missing { "create" } else { "add an entry to" },
             self.path.display(),
+            if missing {
+                " with an entry for it (or write the file from the real service once with `dlg test --record`)"
+            } else {
+                ""
+            },
             no_query
         );
         let body = (!body_text.is_empty()).then_some(body_text.as_str());
@@ -523,9 +881,51 @@ impl MockSet {
         }
         Err(Diag::new(
             Code::HttpUnmocked,
-            format!("no mock for {method} {full} (mock mode never uses the network)"),
+            if missing {
+                format!(
+                    "no fixture answers {method} {full}: the test has no fixture file, and `dlg test` never uses the network"
+                )
+            } else {
+                format!("no mock for {method} {full} (mock mode never uses the network)")
+            },
         )
         .with_help(help))
+    }
+}
+
+/// A JSON value as TOML inline text (for suggested fixture entries); null,
+/// which TOML lacks, becomes `""`.
+pub fn toml_inline(j: &serde_json::Value) -> String {
+    use serde_json::Value as J;
+    match j {
+        J::Null => "\"\"".into(),
+        J::Bool(b) => b.to_string(),
+        J::Number(n) => n.to_string(),
+        J::String(s) => toml::Value::String(s.clone()).to_string(),
+        J::Array(a) => {
+            let items: Vec<String> = a.iter().map(toml_inline).collect();
+            format!("[{}]", items.join(", "))
+        }
+        J::Object(o) if o.is_empty() => "{}".into(),
+        J::Object(o) => {
+            let items: Vec<String> = o
+                .iter()
+                .map(|(k, v)| format!("{} = {}", toml_key(k), toml_inline(v)))
+                .collect();
+            format!("{{ {} }}", items.join(", "))
+        }
+    }
+}
+
+/// A TOML key, quoted unless bare.
+pub fn toml_key(k: &str) -> String {
+    if !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        k.to_string()
+    } else {
+        toml::Value::String(k.to_string()).to_string()
     }
 }
 
