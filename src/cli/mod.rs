@@ -401,7 +401,10 @@ pub fn source_selection(
     }
     let mut sel = match project_near(paths)? {
         Some(p) => Selection::project_sources(&p),
-        None => Selection::default(),
+        None => Selection {
+            nested_projects: Some(crate::project::files::Scope::Sources),
+            ..Selection::default()
+        },
     };
     sel.extensions = extensions;
     Ok(sel)

@@ -140,7 +140,11 @@ pub(crate) fn plan(args: &TestArgs) -> Result<Plan, i32> {
     })?;
     let mut selection = match (&project, &args.glob) {
         (Some(p), None) => Selection::project_tests(p),
-        _ => Selection::default(),
+        (None, None) => Selection {
+            nested_projects: Some(files::Scope::Tests),
+            ..Selection::default()
+        },
+        (_, Some(_)) => Selection::default(),
     };
     selection.extensions = args
         .extensions

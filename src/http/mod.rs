@@ -350,8 +350,8 @@ impl HttpClient {
 
     /// Without the network, an unknown connection can be declared in the
     /// fixture file (no secrets needed): say so, with the data center of
-    /// the URL it was used for (`www.zohoapis.com` → `us`) when known.
-    pub fn explain_unknown(&self, d: Diag, name: &str, url: Option<&str>) -> Diag {
+    /// the URL it was used for (`www.zohoapis.com` → `us`).
+    fn explain_unknown(&self, d: Diag, name: &str, url: &reqwest::Url) -> Diag {
         let Some(fixture) = self.mocks.as_ref().map(|m| m.path.clone()) else {
             return d;
         };
@@ -359,18 +359,12 @@ impl HttpClient {
             return d;
         }
         let dc = url
-            .and_then(|u| reqwest::Url::parse(u).ok())
-            .and_then(|u| u.host_str().and_then(datacenter::of_host))
-            .map(|dc| format!("\"{}\"", dc.code))
-            .unwrap_or_else(|| {
-                format!(
-                    "\"us\"  # the account's data center: {}",
-                    datacenter::codes().join(", ")
-                )
-            });
+            .host_str()
+            .and_then(datacenter::of_host)
+            .map_or("us", |dc| dc.code);
         let help = d.help.clone().unwrap_or_default();
         d.with_help(format!(
-            "{help}\nwithout the network it may also be declared in {} (no secrets needed):\n[connections.{name}]\ndatacenter = {dc}",
+            "{help}\nin mock mode it may also be declared in {} (no secrets needed):\n[connections.{name}]\ndatacenter = \"{dc}\"",
             fixture.display(),
         ))
     }
@@ -717,14 +711,10 @@ impl HttpClient {
                             if m.placeholders() {
                                 None
                             } else {
-                                return Err(self.explain_unknown(
-                                    d,
-                                    name.trim(),
-                                    Some(url.as_str()),
-                                ));
+                                return Err(self.explain_unknown(d, name.trim(), &url));
                             }
                         }
-                        _ => return Err(self.explain_unknown(d, name.trim(), Some(url.as_str()))),
+                        _ => return Err(self.explain_unknown(d, name.trim(), &url)),
                     },
                 }
             }

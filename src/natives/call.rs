@@ -120,9 +120,7 @@ impl<'a> TaskCall<'a> {
         let name = self.connection(interp)?;
         let http = interp.http()?;
         // Resolved once per run; the request through it reuses it.
-        if let Err(d) = http.connection(&name) {
-            return Err(RtError::from_diag(http.explain_unknown(d, &name, None)));
-        }
+        http.connection(&name).map_err(RtError::from_diag)?;
         match http.api_domain(&name) {
             Some(d) => Ok(d.trim_end_matches('/').to_string()),
             None => Err(RtError::new(

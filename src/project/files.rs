@@ -237,6 +237,18 @@ pub struct Selection {
     pub extensions: Vec<String>,
     /// Stop after this many files (helper lookup started in a huge folder).
     pub max_files: Option<usize>,
+    /// A folder below the walked one with its own dlg.toml follows that
+    /// project's globs (as this scope reads them) instead of these.
+    pub nested_projects: Option<Scope>,
+}
+
+/// Which globs of a dlg.toml a walk follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// `[project] functions` and `[test] globs` (check, fmt).
+    Sources,
+    /// `[test] globs` (test).
+    Tests,
 }
 
 impl Selection {
@@ -253,6 +265,7 @@ impl Selection {
             include,
             exclude: project.exclude.clone(),
             base: Some(project.root.clone()),
+            nested_projects: Some(Scope::Sources),
             ..Selection::default()
         }
     }
@@ -264,7 +277,16 @@ impl Selection {
             include: project.test.globs.clone(),
             exclude: project.exclude.clone(),
             base: Some(project.root.clone()),
+            nested_projects: Some(Scope::Tests),
             ..Selection::default()
+        }
+    }
+
+    /// The selection of a project for `scope`.
+    pub fn of_project(project: &super::Project, scope: Scope) -> Selection {
+        match scope {
+            Scope::Sources => Selection::project_sources(project),
+            Scope::Tests => Selection::project_tests(project),
         }
     }
 }
@@ -374,7 +396,50 @@ pub fn walk(dir: &Path, sel: &Selection) -> Result<Vec<PathBuf>, String> {
             break;
         }
     }
+    if let Some(scope) = sel.nested_projects {
+        out = follow_nested_projects(out, dir, scope);
+    }
     Ok(out)
+}
+
+/// Keep each file only if the nearest dlg.toml between it and the walked
+/// folder (if any) takes it.
+fn follow_nested_projects(files: Vec<PathBuf>, walked: &Path, scope: Scope) -> Vec<PathBuf> {
+    let mut matchers: std::collections::HashMap<PathBuf, Option<Matcher>> = Default::default();
+    let mut nearest: std::collections::HashMap<PathBuf, Option<PathBuf>> = Default::default();
+    files
+        .into_iter()
+        .filter(|f| {
+            let Some(dir) = f.parent() else {
+                return true;
+            };
+            let project_dir = nearest
+                .entry(dir.to_path_buf())
+                .or_insert_with(|| {
+                    let mut d = dir.to_path_buf();
+                    while d != walked && d.starts_with(walked) {
+                        if d.join(super::FILE_NAME).is_file() {
+                            return Some(d);
+                        }
+                        if !d.pop() {
+                            break;
+                        }
+                    }
+                    None
+                })
+                .clone();
+            let Some(project_dir) = project_dir else {
+                return true;
+            };
+            let matcher = matchers.entry(project_dir.clone()).or_insert_with(|| {
+                let project = super::Project::load(&project_dir.join(super::FILE_NAME)).ok()?;
+                Matcher::new(&Selection::of_project(&project, scope), &project_dir).ok()
+            });
+            matcher
+                .as_ref()
+                .is_none_or(|m| !m.excluded(f) && m.wanted(f))
+        })
+        .collect()
 }
 
 /// Deluge files found under some paths, and the candidates skipped.
@@ -583,6 +648,32 @@ mod tests {
             ..Selection::default()
         };
         assert!(walk(d, &sel).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_nested_dlg_toml_rules_its_own_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        write(d, "a.dg", "info 1;");
+        write(d, "sub/dlg.toml", "[project]\nexclude = [\"draft*\"]\n");
+        write(d, "sub/draft.dg", "info 1;");
+        write(d, "sub/kept.dg", "info 1;");
+        let names = |sel: &Selection| -> Vec<String> {
+            walk(d, sel)
+                .unwrap()
+                .iter()
+                .map(|p| p.strip_prefix(d).unwrap().display().to_string())
+                .collect()
+        };
+        let nested = Selection {
+            nested_projects: Some(Scope::Sources),
+            ..Selection::default()
+        };
+        assert_eq!(names(&nested), vec!["a.dg", "sub/kept.dg"]);
+        assert_eq!(
+            names(&Selection::default()),
+            vec!["a.dg", "sub/draft.dg", "sub/kept.dg"]
+        );
     }
 
     #[test]
