@@ -344,7 +344,7 @@ impl Matcher {
             }
         } else {
             let ext = file_type_ext(p).unwrap_or_default();
-            if !self.extensions.iter().any(|e| *e == ext) {
+            if !self.extensions.contains(&ext) {
                 return false;
             }
         }
