@@ -535,15 +535,19 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// Write `text` to `dir/rel`, creating its folders (unit tests).
+#[cfg(test)]
+pub(crate) fn write_for_test(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().expect("a file in a folder")).expect("folder created");
+    std::fs::write(p, text).expect("file written");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn write(dir: &Path, rel: &str, text: &str) {
-        let p = dir.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
+    use super::write_for_test as write;
 
     #[test]
     fn deluge_in_any_file_shape_is_recognised() {

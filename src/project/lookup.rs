@@ -276,11 +276,7 @@ impl Library {
 mod tests {
     use super::*;
 
-    fn write(dir: &Path, rel: &str, text: &str) {
-        let p = dir.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
+    use crate::project::files::write_for_test as write;
 
     #[test]
     fn finds_in_sibling_folders_and_reports_ambiguity() {

@@ -277,11 +277,7 @@ pub fn affected_by(cases: &[Case], changed: &[PathBuf]) -> Vec<Case> {
 mod tests {
     use super::*;
 
-    fn write(dir: &Path, rel: &str, text: &str) {
-        let p = dir.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
+    use crate::project::files::write_for_test as write;
 
     #[test]
     fn finds_tests_and_golden_cases_in_every_file_shape() {
