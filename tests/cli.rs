@@ -218,7 +218,7 @@ fn check_reports_every_failing_file_and_a_summary() {
     );
     let o = dlg(&["check", &dir.path().join("good.dg").display().to_string()]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(stdout(&o).contains("1 files, 0 failed"));
+    assert!(stdout(&o).contains("1 file, 0 failed"), "{}", stdout(&o));
 }
 
 #[test]

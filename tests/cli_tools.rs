@@ -135,7 +135,7 @@ fn check_format_json_has_one_object_per_diagnostic() {
     assert!(d["help"].as_str().is_some_and(|m| !m.is_empty()));
     assert_eq!(
         objects[1],
-        serde_json::json!({"type": "summary", "files": 2, "failed": 1})
+        serde_json::json!({"type": "summary", "files": 2, "failed": 1, "skipped": 0})
     );
 }
 
@@ -145,7 +145,7 @@ fn check_with_no_scripts_is_a_usage_error() {
     std::fs::write(dir.path().join("notes.txt"), "hi").unwrap();
     let o = dlg(&["check", dir.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(err(&o).contains("no Deluge scripts"), "{}", err(&o));
+    assert!(err(&o).contains("no Deluge files found"), "{}", err(&o));
 }
 
 #[test]
@@ -160,7 +160,7 @@ fn check_respects_gitignore_and_survives_symlink_loops() {
     std::os::unix::fs::symlink(dir.path(), dir.path().join("src/loop")).unwrap();
     let o = dlg(&["check", dir.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
-    assert!(out(&o).contains("1 files, 0 failed"), "{}", out(&o));
+    assert!(out(&o).contains("1 file, 0 failed"), "{}", out(&o));
 }
 
 #[test]

@@ -240,20 +240,91 @@ fn relative_links_lead_to_files() {
     assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
 }
 
-#[test]
-fn no_placeholder_is_left_for_the_reader() {
-    const PLACEHOLDERS: &[&str] = &["OWNER/", "<repository-url>", "TODO", "FIXME", "TBD"];
+/// Text a reader would have to replace before a command or workflow works.
+const PLACEHOLDERS: &[&str] = &[
+    "OWNER/",
+    "<repository-url>",
+    "your-org",
+    "YOUR_",
+    "TODO",
+    "FIXME",
+    "TBD",
+];
+
+/// `(line, placeholder)` for each placeholder in `text`.
+fn placeholders_in(text: &str) -> Vec<(usize, &'static str)> {
     let mut found = Vec::new();
-    for file in doc_files() {
-        for (n, line) in read(&file).lines().enumerate() {
-            for p in PLACEHOLDERS {
-                if line.contains(p) {
-                    found.push(format!("{}:{}: {p}", file.display(), n + 1));
-                }
+    for (n, line) in text.lines().enumerate() {
+        for p in PLACEHOLDERS {
+            if line.contains(p) {
+                found.push((n + 1, *p));
             }
         }
     }
+    found
+}
+
+#[test]
+fn no_placeholder_is_left_for_the_reader() {
+    let mut files = doc_files();
+    // The release workflow and the install metadata are read as written too.
+    files.push(root().join(".github/workflows/release.yml"));
+    files.push(root().join("Cargo.toml"));
+    let mut found = Vec::new();
+    for file in files {
+        for (n, p) in placeholders_in(&read(&file)) {
+            found.push(format!("{}:{n}: {p}", file.display()));
+        }
+    }
     assert!(found.is_empty(), "{}", found.join("\n"));
+    // The scan finds what it looks for.
+    assert_eq!(
+        placeholders_in("ok\ncargo install --git https://github.com/OWNER/dlg\n"),
+        vec![(2, "OWNER/")]
+    );
+}
+
+/// The CI recipe downloads the archives the release workflow builds, under
+/// the names `cargo binstall` looks for.
+#[test]
+fn the_ci_recipe_downloads_what_the_release_workflow_builds() {
+    let workflow = read(&root().join(".github/workflows/release.yml"));
+    let targets: Vec<&str> = workflow
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- target: "))
+        .collect();
+    for target in [
+        "x86_64-unknown-linux-gnu",
+        "aarch64-apple-darwin",
+        "x86_64-apple-darwin",
+        "x86_64-pc-windows-msvc",
+    ] {
+        assert!(targets.contains(&target), "release.yml builds no {target}");
+    }
+    assert!(workflow.contains(
+        "tar -czf dlg-${{ matrix.target }}.tar.gz -C target/${{ matrix.target }}/release dlg"
+    ));
+    assert!(workflow.contains("-DestinationPath dlg-${{ matrix.target }}.zip"));
+    let cargo = read(&root().join("Cargo.toml"));
+    assert!(cargo.contains(
+        "pkg-url = \"{ repo }/releases/download/v{ version }/dlg-{ target }{ archive-suffix }\""
+    ));
+    let testing = read(&root().join("docs/testing.md"));
+    assert!(testing.contains("--pattern 'dlg-x86_64-unknown-linux-gnu.tar.gz'"));
+    assert!(
+        testing
+            .contains("tar -xzf /tmp/dlg/dlg-x86_64-unknown-linux-gnu.tar.gz -C ~/.local/bin dlg")
+    );
+    assert!(
+        testing.contains("key: dlg-${{ runner.os }}-${{ vars.DLG_REPO }}-${{ vars.DLG_VERSION }}")
+    );
+    // Offline tests need no secrets: the recipe's test step passes none.
+    let test_step = testing
+        .split("- name: Run the tests")
+        .nth(1)
+        .expect("the recipe has a test step");
+    let step = test_step.split("- uses:").next().unwrap_or("");
+    assert!(!step.contains("secrets."), "{step}");
 }
 
 #[test]

@@ -87,7 +87,10 @@ fn crm_project_finds_its_helpers_fixtures_and_settings_through_dlg_toml() {
 fn order_review_tests_drive_a_bare_script_with_fixtures_stubs_and_records() {
     let (code, stdout, stderr) = run(&["test", "scripts/order_review"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
-    assert!(stdout.contains("PASS review_order.test"), "{stdout}");
+    assert!(
+        stdout.contains("PASS scripts/order_review/review_order.test.dg"),
+        "{stdout}"
+    );
     assert!(stdout.ends_with("1 passed, 0 failed\n"), "{stdout}");
     // The same script and fixtures as a plain run.
     let (code, stdout, stderr) = run(&[

@@ -14,13 +14,13 @@
 
 use std::path::{Path, PathBuf};
 
-use dlg::testing::{Config, Status, discover, line_diff, run_case_isolated};
+use dlg::testing::{Config, Status, find_cases, line_diff, run_case_isolated};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn main() {
     let args = Arguments::from_args();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
-    let cases = discover(std::slice::from_ref(&root)).expect("tests/cases exists");
+    let cases = find_cases(std::slice::from_ref(&root)).expect("tests/cases exists");
     assert!(cases.len() > 100, "golden cases are found");
     let cfg = Config {
         now: Some("2024-01-15 10:30:45".into()),
@@ -51,7 +51,7 @@ fn main() {
 /// The `.out` and `.err` files of a case, as they are now.
 fn expectations(case: &Path) -> [(PathBuf, Option<String>); 2] {
     ["out", "err"].map(|ext| {
-        let p = case.with_extension(ext);
+        let p = dlg::project::files::sidecar(case, ext);
         let text = std::fs::read_to_string(&p).ok();
         (p, text)
     })

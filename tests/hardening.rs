@@ -107,7 +107,7 @@ fn check_of_an_endless_device_is_a_diagnostic() {
         err.contains("is not a script file: it is a character device"),
         "{err}"
     );
-    assert_eq!(text(&o.stdout), "1 files, 1 failed\n");
+    assert_eq!(text(&o.stdout), "1 file, 1 failed\n");
     // The same for `dlg run`, which fails without reading anything.
     let o = dlg(&["run", "/dev/zero"]);
     assert_eq!(o.status.code(), Some(1));
@@ -323,7 +323,7 @@ fn check_of_a_non_script_is_a_clear_error() {
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("character device"), "{err}");
-    assert_eq!(text(&o.stdout), "1 files, 1 failed\n");
+    assert_eq!(text(&o.stdout), "1 file, 1 failed\n");
     // A pipe is still a script source: `dlg run <(…)`, `dlg run /dev/stdin`.
     let o = dlg_stdin(&["run", "/dev/stdin"], b"info 6;\n");
     assert_eq!(text(&o.stdout), "6\n", "{}", text(&o.stderr));

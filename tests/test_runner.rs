@@ -1,39 +1,11 @@
 //! `dlg test`: discovery, assertions, strict fixtures, reports, exit codes.
 
+mod support;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn dlg_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dlg"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("TZ", "UTC")
-        .env_remove("DLG_CONNECTIONS")
-        .env_remove("DLG_NOW")
-        .output()
-        .expect("dlg runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn write(dir: &Path, name: &str, text: &str) {
-    let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).unwrap();
-    }
-    std::fs::write(path, text).unwrap();
-}
-
-fn last_line(s: &str) -> &str {
-    s.trim_end().lines().last().unwrap_or("")
-}
+use support::{dlg_in, last_line, stderr, stdout, write};
 
 const FN_FILE: &str = "int standalone.double(int n)\n{\n\treturn n * 2;\n}\n";
 
@@ -56,8 +28,8 @@ fn one_passing_one_failing_file_gives_summary_exit_1_and_junit() {
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
     assert_eq!(last_line(&out), "1 passed, 1 failed", "{out}");
-    assert!(out.contains("PASS good.test ("), "{out}");
-    assert!(out.contains("FAIL bad.test ("), "{out}");
+    assert!(out.contains("PASS good.test.dg ("), "{out}");
+    assert!(out.contains("FAIL bad.test.dg ("), "{out}");
     // The failure shows the assertion's message, span and values.
     assert!(
         out.contains("double of 3: assertEquals failed: expected 7, actual 6"),
@@ -67,13 +39,13 @@ fn one_passing_one_failing_file_gives_summary_exit_1_and_junit() {
     let xml = std::fs::read_to_string(d.join("junit.xml")).unwrap();
     assert!(xml.starts_with("<?xml"), "{xml}");
     assert!(xml.contains("<testsuites name=\"dlg test\" tests=\"2\" failures=\"1\""));
-    let bad = xml.find("name=\"bad.test\"").expect("bad test listed");
+    let bad = xml.find("name=\"bad.test.dg\"").expect("bad test listed");
     let failure = xml[bad..]
         .find("<failure message=")
         .expect("failure element");
     let close = xml[bad..].find("</testcase>").unwrap();
     assert!(failure < close, "the <failure> belongs to bad.test:\n{xml}");
-    assert!(xml.contains("name=\"good.test\""));
+    assert!(xml.contains("name=\"good.test.dg\""));
 }
 
 #[test]
@@ -130,7 +102,7 @@ void helperNotATest()
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(last_line(&out), "1 passed, 5 failed", "{out}");
-    assert!(out.contains("PASS all.test::testPasses"), "{out}");
+    assert!(out.contains("PASS all.test.dg::testPasses"), "{out}");
     assert!(!out.contains("helperNotATest"), "{out}");
     assert!(out.contains("assertEquals failed: values differ"), "{out}");
     assert!(
@@ -151,7 +123,7 @@ void helperNotATest()
         "{out}"
     );
     assert!(
-        out.contains("FAIL all.test::testCaughtAssertionStillFails"),
+        out.contains("FAIL all.test.dg::testCaughtAssertionStillFails"),
         "{out}"
     );
     assert!(out.contains("boom"), "{out}");
@@ -206,7 +178,7 @@ catch (e)
     let o = dlg_in(d, &["test"]);
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
-    assert!(out.contains("FAIL caught.test"), "{out}");
+    assert!(out.contains("FAIL caught.test.dg"), "{out}");
     assert!(out.contains("unmocked request"), "{out}");
     assert!(
         out.contains("no mock for GET https://api.example.com/deals/2"),
@@ -436,9 +408,9 @@ fn parallel_runs_report_in_a_stable_order_and_github_format_annotates() {
     assert_eq!(names(&serial), names(&parallel));
     assert_eq!(names(&serial).len(), 13);
     let out = stdout(&parallel);
+    // Repository-relative (here: folder-relative) paths, never `./`.
     assert!(
-        out.contains("::error file=")
-            && out.contains("zz_fail.test.dg,line=1,title=zz_fail.test::"),
+        out.contains("::error file=zz_fail.test.dg,line=1,title=zz_fail.test.dg::"),
         "{out}"
     );
 }
@@ -462,7 +434,8 @@ fn example_suite_runs_offline() {
     let o = dlg_in(root, &["test", "scripts/deal_discount"]);
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
-    assert_eq!(last_line(&out), "5 passed, 0 failed", "{out}");
+    // Four tests; the shared fixture check is no test of its own.
+    assert_eq!(last_line(&out), "4 passed, 0 failed", "{out}");
 }
 
 #[test]
@@ -510,7 +483,7 @@ fn record_writes_fixtures_that_replay_offline_without_secrets() {
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert_eq!(
         last_line(&stdout(&o)),
-        "2 passed, 0 failed",
+        "1 passed, 0 failed",
         "{}",
         stdout(&o)
     );
@@ -550,9 +523,9 @@ fn glob_args_sidecar_bare_calls_and_json_key_order() {
     let o = dlg_in(d, &["test", "--glob", "check_*.dg"]);
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
-    assert!(out.contains("PASS check_double ("), "{out}");
-    assert!(out.contains("PASS greet ("), "{out}");
-    assert!(out.contains("PASS order ("), "{out}");
+    assert!(out.contains("PASS check_double.dg ("), "{out}");
+    assert!(out.contains("PASS greet.dg ("), "{out}");
+    assert!(out.contains("PASS order.dg ("), "{out}");
     assert_eq!(last_line(&out), "3 passed, 0 failed", "{out}");
     // Without the glob, check_double.dg is neither a test nor a golden case.
     let o = dlg_in(d, &["test"]);
@@ -573,7 +546,7 @@ fn golden_cases_may_use_the_other_deluge_extensions() {
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(
-        out.contains("PASS sub/a (") && out.contains("PASS b ("),
+        out.contains("PASS sub/a.deluge (") && out.contains("PASS b.ds ("),
         "{out}"
     );
 }

@@ -15,14 +15,21 @@ use crate::diag::SourceFile;
   dlg check --format github .          # ::error annotations for GitHub Actions
   dlg check --format json . | jq .     # one JSON object per diagnostic
 
-Directories are searched for *.dg, *.deluge and *.ds files; .gitignore and
-.ignore files and hidden entries are respected, symbolic-link loops skipped.
+  dlg check --ext ts,txt .             # only .ts and .txt files
+
+Directories are searched for *.dg, *.deluge and *.ds files, and for *.ts,
+*.js, *.txt and extension-less files whose content is Deluge (others are
+skipped and counted). With a dlg.toml, its `functions` and `[test] globs`
+say which files to walk (`exclude` leaves some out). .gitignore and .ignore
+files and hidden entries are respected, symbolic-link loops skipped.
 Exit status: 0 all files parse, 1 a file has errors, 2 usage error (no such
-path, or no script files found).")]
+path, or no Deluge files found).")]
 pub struct CheckArgs {
-    /// Files or directories (searched recursively for *.dg, *.deluge, *.ds).
+    /// Files or directories (searched recursively for Deluge files).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub walk: super::WalkArgs,
     /// Print only the summary line and failing file names.
     #[arg(long, short)]
     pub quiet: bool,
@@ -33,7 +40,6 @@ pub struct CheckArgs {
 }
 
 pub fn check(args: CheckArgs) -> i32 {
-    let mut files = Vec::new();
     for p in &args.paths {
         if !p.exists() {
             return super::usage_error(
@@ -41,20 +47,34 @@ pub fn check(args: CheckArgs) -> i32 {
                 format!("{}: no such file or directory", p.display()),
             );
         }
-        super::collect_script_files(p, &mut files);
     }
+    let found = match super::source_selection(&args.paths, &args.walk).and_then(|sel| {
+        crate::project::files::find_deluge(&args.paths, &sel)
+            .map_err(|e| super::usage_diag("check", e))
+    }) {
+        Ok(f) => f,
+        Err(d) => {
+            crate::diag::eprint(&d);
+            return 2;
+        }
+    };
+    let files = &found.files;
     if files.is_empty() {
         let names: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+        let skipped = found
+            .skipped_note()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
         return super::usage_error(
             "check",
-            format!(
-                "no Deluge scripts (*.dg, *.deluge, *.ds) found in {}",
-                names.join(", ")
-            ),
+            format!("no Deluge files found in {}{skipped}", names.join(", ")),
         );
     }
+    if args.format == Format::Text && !args.quiet {
+        super::print_skipped(&found);
+    }
     let mut failed = 0;
-    for file in &files {
+    for file in files {
         let text = match super::read_script_file(file) {
             Ok(t) => t,
             Err(d) => {
@@ -86,9 +106,19 @@ pub fn check(args: CheckArgs) -> i32 {
     match args.format {
         Format::Json => println!(
             "{}",
-            serde_json::json!({"type": "summary", "files": files.len(), "failed": failed})
+            serde_json::json!({"type": "summary", "files": files.len(), "failed": failed, "skipped": found.skipped.len()})
         ),
-        _ => println!("{} files, {} failed", files.len(), failed),
+        _ => {
+            let skipped = found
+                .skipped_note()
+                .map(|n| format!(", {n}"))
+                .unwrap_or_default();
+            println!(
+                "{}, {} failed{skipped}",
+                super::files_count(files.len()),
+                failed
+            )
+        }
     }
     if failed > 0 { 1 } else { 0 }
 }

@@ -18,6 +18,10 @@ use crate::diag::SourceFile;
   dlg fmt --diff script.dg      # show the change without writing it
   pbpaste | dlg fmt - | pbcopy  # stdin to stdout
 
+Files: as `dlg check` finds them (*.dg *.deluge *.ds, and *.ts *.js *.txt
+and extension-less files whose content is Deluge; dlg.toml globs; --glob,
+--ext).
+
 Style (Zoho's editor layout): tab indentation; `{` and `}` on their own lines;
 `invokeurl [` / `sendmail [` with one `key :value` parameter per line; spaces
 around binary operators, none after commas; `if(`, `for each  x in`,
@@ -34,6 +38,8 @@ pub struct FmtArgs {
     /// Write nothing; print a unified diff of the changes (exit 1 if any).
     #[arg(long)]
     pub diff: bool,
+    #[command(flatten)]
+    pub walk: super::WalkArgs,
 }
 
 pub fn fmt(args: FmtArgs) -> i32 {
@@ -45,7 +51,6 @@ pub fn fmt(args: FmtArgs) -> i32 {
     } else {
         args.paths.clone()
     };
-    let mut files = Vec::new();
     for p in &paths {
         if p.as_os_str() == "-" {
             return super::usage_error("fmt", "`-` (stdin) cannot be mixed with paths");
@@ -56,21 +61,31 @@ pub fn fmt(args: FmtArgs) -> i32 {
                 format!("{}: no such file or directory", p.display()),
             );
         }
-        super::collect_script_files(p, &mut files);
     }
+    let found = match super::source_selection(&paths, &args.walk).and_then(|sel| {
+        crate::project::files::find_deluge(&paths, &sel).map_err(|e| super::usage_diag("fmt", e))
+    }) {
+        Ok(f) => f,
+        Err(d) => {
+            crate::diag::eprint(&d);
+            return 2;
+        }
+    };
+    let files = &found.files;
     if files.is_empty() {
         let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        let skipped = found
+            .skipped_note()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
         return super::usage_error(
             "fmt",
-            format!(
-                "no Deluge scripts (*.dg, *.deluge, *.ds) found in {}",
-                names.join(", ")
-            ),
+            format!("no Deluge files found in {}{skipped}", names.join(", ")),
         );
     }
     let mut failed = false;
     let mut changed = 0usize;
-    for file in &files {
+    for file in files {
         let text = match std::fs::read(file) {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             Err(e) => {
@@ -105,7 +120,14 @@ pub fn fmt(args: FmtArgs) -> i32 {
             );
         }
     } else {
-        eprintln!("{} files, {changed} reformatted", files.len());
+        let skipped = found
+            .skipped_note()
+            .map(|n| format!(", {n}"))
+            .unwrap_or_default();
+        eprintln!(
+            "{}, {changed} reformatted{skipped}",
+            super::files_count(files.len())
+        );
     }
     if failed || ((args.check || args.diff) && changed > 0) {
         1

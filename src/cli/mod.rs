@@ -16,6 +16,7 @@ pub mod report;
 pub mod run;
 mod run_args;
 mod test;
+mod test_watch;
 mod version;
 
 use crate::code::Code;
@@ -360,40 +361,94 @@ pub fn read_script_file(path: &Path) -> Result<String, crate::diag::Diag> {
 
 pub(crate) use crate::runner::usage_diag;
 
-/// File extensions of Deluge scripts.
-pub const SCRIPT_EXTENSIONS: [&str; 3] = ["dg", "deluge", "ds"];
-
 fn is_script(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| SCRIPT_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+    crate::project::files::file_type_ext(path)
+        .is_some_and(|e| crate::project::files::DELUGE_EXTENSIONS.contains(&e.as_str()))
 }
 
-/// Script files under a path: `*.dg`, `*.deluge`, `*.ds`, recursively,
-/// sorted. A file named directly is always taken. Directories are walked
-/// with the `ignore` crate: `.gitignore`/`.ignore` files and hidden entries
-/// are respected, symbolic links are followed but loops are skipped.
-pub fn collect_script_files(path: &Path, out: &mut Vec<PathBuf>) {
-    // A path named explicitly is checked whatever it is (file, device,
-    // FIFO): reading it reports what is wrong with it.
-    if !path.is_dir() {
-        out.push(path.to_path_buf());
-        return;
+/// `--glob` and `--ext` of the commands that walk folders.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct WalkArgs {
+    /// Only files matching GLOB (relative to the folder given; a glob
+    /// without `/` matches file names), instead of dlg.toml's globs.
+    #[arg(long = "glob", value_name = "GLOB")]
+    pub globs: Vec<String>,
+    /// Only files with these extensions (`--ext ts,txt`); their content
+    /// still decides whether they are Deluge.
+    #[arg(long = "ext", value_name = "EXT", value_delimiter = ',')]
+    pub extensions: Vec<String>,
+}
+
+impl WalkArgs {
+    fn extensions(&self) -> Vec<String> {
+        self.extensions
+            .iter()
+            .map(|e| e.trim().trim_start_matches('.').to_ascii_lowercase())
+            .filter(|e| !e.is_empty())
+            .collect()
     }
-    if !path.is_dir() {
-        return;
+}
+
+/// Which files `check` and `fmt` take under `paths`: `--glob`/`--ext` when
+/// given, else the globs of the project holding the first path.
+pub fn source_selection(
+    paths: &[PathBuf],
+    walk: &WalkArgs,
+) -> Result<crate::project::files::Selection, crate::diag::Diag> {
+    use crate::project::files::Selection;
+    let extensions = walk.extensions();
+    if !walk.globs.is_empty() {
+        return Ok(Selection {
+            include: walk.globs.clone(),
+            extensions,
+            ..Selection::default()
+        });
     }
-    let walker = ignore::WalkBuilder::new(path)
-        .follow_links(true)
-        .require_git(false)
-        .sort_by_file_path(|a, b| a.cmp(b))
-        .build();
-    for entry in walker.flatten() {
-        let p = entry.path();
-        if entry.file_type().is_some_and(|t| t.is_file()) && is_script(p) {
-            out.push(p.to_path_buf());
+    let mut sel = match project_near(paths)? {
+        Some(p) => Selection::project_sources(&p),
+        None => Selection {
+            nested_projects: Some(crate::project::files::Scope::Sources),
+            ..Selection::default()
+        },
+    };
+    sel.extensions = extensions;
+    Ok(sel)
+}
+
+/// The project (dlg.toml) of the first path, if any.
+pub fn project_near(
+    paths: &[PathBuf],
+) -> Result<Option<crate::project::Project>, crate::diag::Diag> {
+    let first = paths.first().map(|p| {
+        let abs = std::env::current_dir()
+            .map(|c| c.join(p))
+            .unwrap_or_else(|_| p.clone());
+        if abs.is_dir() {
+            abs
+        } else {
+            abs.parent().map(Path::to_path_buf).unwrap_or(abs)
         }
+    });
+    crate::project::Project::discover(None, first.as_deref())
+}
+
+/// List the files a walk skipped as not Deluge (at most ten, then a count).
+pub fn print_skipped(found: &crate::project::files::Found) {
+    const SHOWN: usize = 10;
+    for (p, why) in found.skipped.iter().take(SHOWN) {
+        eprintln!(
+            "skipped (not Deluge): {} ({why})",
+            crate::project::files::display_path(p)
+        );
     }
+    if found.skipped.len() > SHOWN {
+        eprintln!("… and {} more skipped", found.skipped.len() - SHOWN);
+    }
+}
+
+/// `N file(s)`.
+pub fn files_count(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "file" } else { "files" })
 }
 
 #[cfg(test)]

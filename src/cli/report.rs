@@ -106,10 +106,18 @@ pub fn diag_annotation(diag: &Diag) -> String {
         message.push_str("\nhelp: ");
         message.push_str(help);
     }
+    // GitHub attaches annotations to diffs by repository-relative path.
     let file = loc
         .as_ref()
         .map(|l| l.0.clone())
-        .or_else(|| diag.source.as_ref().map(|s| s.name.to_string()));
+        .or_else(|| diag.source.as_ref().map(|s| s.name.to_string()))
+        .map(|f| {
+            if f.starts_with('<') {
+                f
+            } else {
+                crate::project::files::repo_path(std::path::Path::new(&f))
+            }
+        });
     annotation(
         severity_word(diag),
         file.as_deref(),

@@ -245,6 +245,8 @@ pub struct HttpClient {
     rt: tokio::runtime::Runtime,
     http: reqwest::Client,
     connections: OnceLock<Result<Connections, Diag>>,
+    /// Each connection name resolved once per run (see [`Self::connection`]).
+    resolved: Mutex<std::collections::HashMap<String, Result<Connection, Diag>>>,
     mocks: Option<Arc<MockSet>>,
     tokens: TokenStore,
     warned: Mutex<HashSet<(String, String)>>,
@@ -292,6 +294,7 @@ impl HttpClient {
             rt,
             http,
             connections: OnceLock::new(),
+            resolved: Default::default(),
             mocks,
             tokens,
             warned: Default::default(),
@@ -328,6 +331,44 @@ impl HttpClient {
             .map_err(|d| d.clone())
     }
 
+    /// A connection of this run, resolved once: later calls (every task
+    /// call and request through it) reuse the result. Without the network
+    /// (mock or offline mode) its secrets are neither needed nor read.
+    pub fn connection(&self, name: &str) -> Result<Connection, Diag> {
+        if let Some(r) = self.resolved.lock().unwrap().get(name) {
+            return r.clone();
+        }
+        let result = self
+            .connections()
+            .and_then(|c| c.resolve(name, !self.is_mock()));
+        self.resolved
+            .lock()
+            .unwrap()
+            .insert(name.to_string(), result.clone());
+        result
+    }
+
+    /// Without the network, an unknown connection can be declared in the
+    /// fixture file (no secrets needed): say so, with the data center of
+    /// the URL it was used for (`www.zohoapis.com` → `us`).
+    fn explain_unknown(&self, d: Diag, name: &str, url: &reqwest::Url) -> Diag {
+        let Some(fixture) = self.mocks.as_ref().map(|m| m.path.clone()) else {
+            return d;
+        };
+        if d.code != Code::ConnectionUnknown {
+            return d;
+        }
+        let dc = url
+            .host_str()
+            .and_then(datacenter::of_host)
+            .map_or("us", |dc| dc.code);
+        let help = d.help.clone().unwrap_or_default();
+        d.with_help(format!(
+            "{help}\nin mock mode it may also be declared in {} (no secrets needed):\n[connections.{name}]\ndatacenter = \"{dc}\"",
+            fixture.display(),
+        ))
+    }
+
     /// Warnings emitted so far (also printed to stderr when emitted).
     pub fn warnings(&self) -> Vec<Diag> {
         self.warnings.lock().unwrap().clone()
@@ -338,11 +379,7 @@ impl HttpClient {
     /// center's default (`https://www.zohoapis.<tld>`). `None` for other
     /// connection types or unknown names.
     pub fn api_domain(&self, connection: &str) -> Option<String> {
-        let conn = self
-            .connections()
-            .ok()?
-            .resolve(connection, !self.is_mock())
-            .ok()?;
+        let conn = self.connection(connection).ok()?;
         let dc = conn.datacenter()?;
         if !self.is_mock()
             && let Some(t) = self.tokens.cached(&conn)
@@ -654,7 +691,7 @@ impl HttpClient {
         let conns = self.connections()?;
         let conn = match &req.connection {
             Some(name) if !name.trim().is_empty() => {
-                match conns.resolve(name.trim(), !self.is_mock()) {
+                match self.connection(name.trim()) {
                     Ok(c) => {
                         self.check_datacenter(&c, &url);
                         Some(c)
@@ -669,21 +706,15 @@ impl HttpClient {
                                 .map(|dc| dc.code.to_string());
                             m.note_unanswered(mock::Unanswered::Connection {
                                 name: name.trim().to_string(),
-                                datacenter: datacenter.clone(),
+                                datacenter,
                             });
                             if m.placeholders() {
                                 None
                             } else {
-                                let help = d.help.clone().unwrap_or_default();
-                                return Err(d.with_help(format!(
-                                    "{help}\nin mock mode it may also be declared in {} (no secrets needed):\n[connections.{}]\ndatacenter = \"{}\"",
-                                    m.path.display(),
-                                    name.trim(),
-                                    datacenter.as_deref().unwrap_or("us")
-                                )));
+                                return Err(self.explain_unknown(d, name.trim(), &url));
                             }
                         }
-                        _ => return Err(d),
+                        _ => return Err(self.explain_unknown(d, name.trim(), &url)),
                     },
                 }
             }

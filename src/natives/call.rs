@@ -119,13 +119,8 @@ impl<'a> TaskCall<'a> {
     pub fn api_domain(&mut self, interp: &mut Interpreter) -> RtResult<String> {
         let name = self.connection(interp)?;
         let http = interp.http()?;
-        let conns = http.connections().map_err(RtError::from_diag)?;
-        if !conns.contains(&name) {
-            return Err(RtError::from_diag(conns.unknown(&name)));
-        }
-        if let Err(d) = conns.resolve(&name, !http.is_mock()) {
-            return Err(RtError::from_diag(d));
-        }
+        // Resolved once per run; the request through it reuses it.
+        http.connection(&name).map_err(RtError::from_diag)?;
         match http.api_domain(&name) {
             Some(d) => Ok(d.trim_end_matches('/').to_string()),
             None => Err(RtError::new(

@@ -14,18 +14,15 @@ use std::rc::Rc;
 
 use rustc_hash::FxHashMap;
 
-use super::DEFAULT_EXTENSIONS;
+use super::files::{Selection, walk};
 use crate::diag::SourceFile;
 use crate::syntax::ast::Function;
 
-/// Directories never searched.
-const SKIP_DIRS: &[&str] = &["target", "node_modules", "__pycache__", "venv"];
 /// Files larger than this are not read (helpers are small).
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
 /// A bound on the files listed per place, so a run started in `$HOME`
 /// stays quick.
 const MAX_FILES: usize = 20_000;
-const MAX_DEPTH: usize = 16;
 
 /// One place to search.
 #[derive(Clone, Debug)]
@@ -85,88 +82,23 @@ pub struct Library {
     parsed: FxHashMap<PathBuf, Option<Rc<ParsedFile>>>,
 }
 
-fn globset(globs: &[String]) -> Option<globset::GlobSet> {
-    if globs.is_empty() {
-        return None;
-    }
-    let mut b = globset::GlobSetBuilder::new();
-    for g in globs {
-        if let Ok(glob) = globset::GlobBuilder::new(g).literal_separator(true).build() {
-            b.add(glob);
-        }
-    }
-    b.build().ok()
-}
-
-fn has_default_extension(p: &Path) -> bool {
-    p.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| DEFAULT_EXTENSIONS.iter().any(|d| d.eq_ignore_ascii_case(e)))
-}
-
 fn list_files(place: &Place) -> Vec<PathBuf> {
-    let mut out = Vec::new();
     if place.path.is_file() {
-        out.push(place.path.clone());
-        return out;
+        return vec![place.path.clone()];
     }
-    let include = globset(&place.include);
-    let exclude = globset(&place.exclude);
-    let base = place.base.as_deref().unwrap_or(&place.path);
-    walk(base, &place.path, 0, &include, &exclude, &mut out);
-    out
-}
-
-fn walk(
-    base: &Path,
-    dir: &Path,
-    depth: usize,
-    include: &Option<globset::GlobSet>,
-    exclude: &Option<globset::GlobSet>,
-    out: &mut Vec<PathBuf>,
-) {
-    if depth > MAX_DEPTH || out.len() >= MAX_FILES {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+    let sel = Selection {
+        include: place.include.clone(),
+        exclude: place.exclude.clone(),
+        base: place.base.clone(),
+        max_files: Some(MAX_FILES),
+        ..Selection::default()
     };
-    let mut entries: Vec<(PathBuf, bool)> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| {
-            let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
-            (e.path(), is_dir)
-        })
-        .collect();
-    entries.sort();
-    for (p, is_dir) in entries {
-        if out.len() >= MAX_FILES {
-            return;
-        }
-        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let rel = p.strip_prefix(base).unwrap_or(&p);
-        if exclude.as_ref().is_some_and(|x| x.is_match(rel)) {
-            continue;
-        }
-        if is_dir {
-            if name.starts_with('.') || SKIP_DIRS.contains(&name) {
-                continue;
-            }
-            walk(base, &p, depth + 1, include, exclude, out);
-        } else {
-            let wanted = match include {
-                Some(g) => g.is_match(rel),
-                None => has_default_extension(&p),
-            };
-            if wanted {
-                out.push(p);
-            }
-        }
-    }
+    // A bad glob in dlg.toml leaves the place empty; `dlg check` reports it.
+    walk(&place.path, &sel).unwrap_or_default()
 }
 
 /// Does the lower-cased text mention `name` as a word?
-fn mentions(text: &str, name: &str) -> bool {
+pub fn mentions(text: &str, name: &str) -> bool {
     let bytes = text.as_bytes();
     let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     text.match_indices(name).any(|(i, _)| {
@@ -356,11 +288,7 @@ impl Library {
 mod tests {
     use super::*;
 
-    fn write(dir: &Path, rel: &str, text: &str) {
-        let p = dir.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
+    use crate::project::files::write_for_test as write;
 
     #[test]
     fn finds_in_sibling_folders_and_reports_ambiguity() {

@@ -8,6 +8,7 @@
 //! are kept (other subsystems read their own, e.g. `[creator]`); known
 //! tables reject unknown keys so typos are caught.
 
+pub mod files;
 pub mod lookup;
 
 use crate::code::Code;
@@ -19,9 +20,6 @@ use serde::Deserialize;
 use crate::diag::{Diag, SourceFile};
 
 pub const FILE_NAME: &str = "dlg.toml";
-
-/// File extensions that may hold Deluge functions when no globs are given.
-pub const DEFAULT_EXTENSIONS: &[&str] = &["dg", "deluge", "ds", "ts", "txt"];
 
 #[derive(Deserialize, Default, Debug)]
 #[serde(deny_unknown_fields)]
@@ -84,7 +82,7 @@ pub struct Project {
     pub root: PathBuf,
     pub name: Option<String>,
     /// Globs (relative to the root) of files that may define functions;
-    /// empty = every file with a [`DEFAULT_EXTENSIONS`] extension.
+    /// empty = every Deluge file ([`files`]).
     pub functions: Vec<String>,
     /// Globs of files and directories left out of the function lookup.
     pub exclude: Vec<String>,
@@ -304,8 +302,10 @@ pub const TEMPLATE: &str = r#"# dlg.toml — the project file of dlg (https://�
 # Files that may define Deluge functions, as globs relative to this file.
 # Every function defined in them is callable as `standalone.name(…)`,
 # `thisapp.name(…)`, `automation.name(…)` or `name(…)` from any script of the
-# project. Default: all *.dg *.deluge *.ds *.ts *.txt files (those that parse
-# as function files); .git, target, node_modules and hidden folders are skipped.
+# project. `dlg check` and `dlg fmt` walk these files (and [test] globs) too.
+# Default: *.dg *.deluge *.ds files, and *.ts *.js *.txt and extension-less
+# files whose content is Deluge; hidden and .gitignored entries, target and
+# node_modules are skipped. A glob without `/` matches file names anywhere.
 # functions = ["functions/**/*.dg", "Helper Functions/*.txt"]
 # exclude = ["archive/**"]
 
@@ -332,7 +332,8 @@ pub const TEMPLATE: &str = r#"# dlg.toml — the project file of dlg (https://�
 # api_base_url = "https://example.com/api"
 
 [test]
-# Files `dlg test` runs, relative to this file.
+# Files `dlg test` looks at (test files and golden cases), relative to this
+# file; default: every Deluge file under the folders given.
 # globs = ["tests/**/*.dg"]
 # mock = "tests/fixtures.mock.toml"
 "#;

@@ -1,24 +1,29 @@
 //! The `dlg test` engine: finds test cases, runs each in-process on its own
 //! interpreter (output captured), checks the result, and reports.
 //!
-//! Two kinds of case:
+//! Two kinds of case ([`discover`]; any Deluge file shape: `.dg`,
+//! `.deluge`, `.ds`, and `.ts`/`.js`/`.txt`/extension-less Deluge):
 //! - golden: `NAME.dg` next to `NAME.out` (exact stdout, exit 0) or
-//!   `NAME.err` (first line a diagnostic code, further lines fragments of
-//!   stderr, or of stdout after `stdout: `);
-//! - Deluge tests: `*.test.dg`, ordinary Deluge plus the test built-ins of
-//!   [`builtins`]. A bare statement list is one test; a file of functions
-//!   has one test per parameterless function whose name starts with `test`.
+//!   `NAME.err` (a snapshot of the diagnostic, or its code then fragments
+//!   of stderr, or of stdout after `stdout: `);
+//! - Deluge tests: `NAME.test.dg`, ordinary Deluge plus the test built-ins
+//!   of [`builtins`]. A bare statement list is one test; a file of
+//!   functions has one test per parameterless function whose name starts
+//!   with `test`.
 //!
 //! Either may start with a header line `// dlg: ARGS` (the options of
-//! `dlg run`: `--arg`, `--mock`, `--now`, `--tz`, `--lib`, `--function` …;
-//! relative paths are relative to the case's folder). A sidecar
-//! `NAME.mock.toml` is used as `--mock` when the header names none, and a
-//! sidecar `NAME.args` (same options, `#` comments) stands in for a missing
-//! header. A line
-//! `// dlg-test: skip` in the leading comments skips the case.
+//! `dlg run`: `--arg`, `--mock`, `--input`, `--now`, `--tz`, `--lib`,
+//! `--function` …; relative paths are relative to the case's folder). A
+//! sidecar `NAME.mock.toml` is used as `--mock` when the header names none
+//! (else `[test] mock` of dlg.toml), `NAME.input.json` as `--input`, and a
+//! sidecar `NAME.args` (same options, `#` comments, paths relative to it)
+//! stands in for a missing header. A line `// dlg-test: skip` in the
+//! leading comments skips the case. A case without any fixture file runs
+//! offline all the same: a request it makes fails the test.
 
 pub mod builtins;
 mod diff;
+pub mod discover;
 pub mod record;
 pub mod report;
 pub mod scaffold;
@@ -34,6 +39,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 
 use crate::diag::{Diag, SourceFile, render_plain};
+use crate::project::files;
 use crate::runner::{Executed, RunArgs, execute};
 
 pub use diff::line_diff;
@@ -66,23 +72,23 @@ pub enum Kind {
     Script,
     /// One test function of a `*.test.dg` file.
     Function(String),
-    /// After the test functions of a file: every fixture entry was used
-    /// (as often as its `expect` says) by the file's tests together.
-    Fixtures,
     /// A test file that cannot be used (syntax error, no tests).
     Broken(String),
 }
 
 #[derive(Clone, Debug)]
 pub struct Case {
-    /// Shown in reports: the path below the searched folder, plus
-    /// `::function` for test functions.
+    /// Shown in reports and accepted back as a selector: the file's path
+    /// (relative to the current folder when under it), plus `::function`
+    /// for test functions.
     pub name: String,
     pub file: PathBuf,
     pub kind: Kind,
     /// Line of the test (1 for files).
     pub line: usize,
     pub skip: bool,
+    /// How many test functions the file defines (1 for other cases).
+    pub tests_in_file: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,6 +107,8 @@ pub struct Outcome {
     pub detail: String,
     /// Line to point at in annotations.
     pub line: usize,
+    /// File of `line` when it is not the case's own (a helper's).
+    pub file: Option<String>,
     pub elapsed: Duration,
 }
 
@@ -118,160 +126,26 @@ impl Outcome {
             message,
             detail,
             line,
+            file: None,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    fn with_status(status: Status, detail: impl Into<String>, line: usize) -> Outcome {
+        Outcome {
+            status,
+            message: String::new(),
+            detail: detail.into(),
+            line,
+            file: None,
             elapsed: Duration::ZERO,
         }
     }
 }
 
-/// File names of Deluge test files, unless `--glob` says otherwise.
-pub const DEFAULT_TEST_GLOB: &str = "*.test.dg";
-
-fn is_test_file(p: &Path, glob: &str) -> bool {
-    p.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| crate::http::mock::glob(glob, n))
-}
-
-fn is_golden_script(p: &Path, glob: &str) -> bool {
-    p.extension()
-        .is_some_and(|e| e == "dg" || e == "deluge" || e == "ds")
-        && !is_test_file(p, glob)
-        && (p.with_extension("out").exists() || p.with_extension("err").exists())
-}
-
-fn walk(dir: &Path, glob: &str, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for p in entries {
-        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if p.is_dir() {
-            if name.starts_with('.') || name == "target" || name == "node_modules" {
-                continue;
-            }
-            walk(&p, glob, out);
-        } else if is_test_file(&p, glob) || is_golden_script(&p, glob) {
-            out.push(p);
-        }
-    }
-}
-
-/// Whether the leading comment lines ask to skip the case.
-fn wants_skip(text: &str) -> bool {
-    text.lines()
-        .take_while(|l| l.trim_start().starts_with("//") || l.trim().is_empty())
-        .any(|l| {
-            l.trim_start()
-                .trim_start_matches('/')
-                .trim()
-                .eq_ignore_ascii_case("dlg-test: skip")
-        })
-}
-
-/// Find the cases under `paths` (files or folders), in a stable order.
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<Case>, String> {
-    discover_with(paths, DEFAULT_TEST_GLOB)
-}
-
-/// [`discover`] with test files named by `glob` (`*` = any text).
-pub fn discover_with(paths: &[PathBuf], glob: &str) -> Result<Vec<Case>, String> {
-    let mut cases = Vec::new();
-    for root in paths {
-        if !root.exists() {
-            return Err(format!("{}: no such file or directory", root.display()));
-        }
-        let mut files = Vec::new();
-        if root.is_file() {
-            files.push(root.clone());
-        } else {
-            walk(root, glob, &mut files);
-        }
-        for file in files {
-            let rel = if root.is_file() {
-                PathBuf::from(file.file_name().unwrap_or_default())
-            } else {
-                file.strip_prefix(root).unwrap_or(&file).to_path_buf()
-            };
-            let rel = rel.display().to_string().replace('\\', "/");
-            let text = std::fs::read(&file)
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default();
-            let skip = wants_skip(&text);
-            if !is_test_file(&file, glob) {
-                let name = Path::new(&rel).with_extension("").display().to_string();
-                cases.push(Case {
-                    name: name.replace('\\', "/"),
-                    file,
-                    kind: Kind::Golden,
-                    line: 1,
-                    skip,
-                });
-                continue;
-            }
-            let name = rel.trim_end_matches(".dg").to_string();
-            match crate::syntax::parse_program(&text) {
-                Err(e) => {
-                    let source = SourceFile::new(file.display().to_string(), text.as_str());
-                    let line = source.line_of(e.span.start);
-                    cases.push(Case {
-                        name,
-                        file,
-                        kind: Kind::Broken(render_plain(&crate::syntax::syntax_diag(&e, &source))),
-                        line,
-                        skip: false,
-                    });
-                }
-                Ok(p) if p.is_script => cases.push(Case {
-                    name,
-                    file,
-                    kind: Kind::Script,
-                    line: 1,
-                    skip,
-                }),
-                Ok(p) => {
-                    let source = SourceFile::new("", text.as_str());
-                    let before = cases.len();
-                    for f in &p.functions {
-                        if f.params.is_empty() && f.name.to_ascii_lowercase().starts_with("test") {
-                            cases.push(Case {
-                                name: format!("{name}::{}", f.name),
-                                file: file.clone(),
-                                kind: Kind::Function(f.qualified_name.clone()),
-                                line: source.line_of(f.span.start as usize),
-                                skip,
-                            });
-                        }
-                    }
-                    if cases.len() > before
-                        && (sidecar_mock(&file).is_some() || text.starts_with("// dlg:"))
-                    {
-                        cases.push(Case {
-                            name: format!("{name}::fixtures"),
-                            file: file.clone(),
-                            kind: Kind::Fixtures,
-                            line: 1,
-                            skip,
-                        });
-                    }
-                    if cases.len() == before {
-                        cases.push(Case {
-                            name,
-                            file,
-                            kind: Kind::Broken(
-                                "the test file defines no test functions (parameterless functions named test…)"
-                                    .into(),
-                            ),
-                            line: 1,
-                            skip: false,
-                        });
-                    }
-                }
-            }
-        }
-    }
-    Ok(cases)
+/// The cases under `paths` with the default options (see [`discover`]).
+pub fn find_cases(paths: &[PathBuf]) -> Result<Vec<Case>, String> {
+    discover::discover(paths, &discover::Options::default()).map(|d| d.cases)
 }
 
 /// `info` output captured in memory.
@@ -295,8 +169,17 @@ struct Header {
     run: RunArgs,
 }
 
-/// Options taking a path whose relative value is relative to the case.
-const PATH_OPTIONS: &[&str] = &["--mock", "--connections", "--lib", "--trace"];
+/// Options taking a path whose relative value is relative to the file
+/// that names it.
+const PATH_OPTIONS: &[&str] = &[
+    "--mock",
+    "--connections",
+    "--lib",
+    "--trace",
+    "--input",
+    "--project",
+    "--creator-db",
+];
 
 fn header_args(text: &str, dir: &Path) -> Vec<String> {
     let Some(line) = text.lines().next().and_then(|l| l.strip_prefix("// dlg:")) else {
@@ -304,7 +187,8 @@ fn header_args(text: &str, dir: &Path) -> Vec<String> {
     };
     let abs = |p: &str| -> String {
         let path = Path::new(p);
-        if path.is_absolute() {
+        // `--creator-db :memory:` names no file.
+        if path.is_absolute() || p == ":memory:" {
             p.to_string()
         } else {
             dir.join(path).display().to_string()
@@ -372,15 +256,12 @@ fn split_words(line: &str) -> Vec<String> {
 }
 
 /// The fixture file next to a case: `NAME.mock.toml` (for `x.test.dg`
-/// also `x.mock.toml`).
+/// also `x.mock.toml`), for every file shape.
 fn sidecar_mock(file: &Path) -> Option<PathBuf> {
-    let name = file.file_name()?.to_str()?;
-    let stem = name.strip_suffix(".dg")?;
-    let mut candidates = vec![file.with_file_name(format!("{stem}.mock.toml"))];
-    if let Some(base) = stem.strip_suffix(".test") {
-        candidates.push(file.with_file_name(format!("{base}.mock.toml")));
-    }
-    candidates.into_iter().find(|p| p.is_file())
+    [default_mock_path(file), files::sidecar(file, "mock.toml")]
+        .into_iter()
+        .rev()
+        .find(|p| p.is_file())
 }
 
 /// Everything a finished run left behind.
@@ -415,17 +296,21 @@ fn run_file_with(
     test_builtins: bool,
     placeholders: bool,
 ) -> Result<Ran, String> {
-    let dir = case
+    // Every path of the run is absolute, so what it reports does not
+    // depend on the current folder.
+    let file = case
         .file
         .canonicalize()
-        .ok()
-        .and_then(|p| p.parent().map(|d| d.to_path_buf()))
+        .unwrap_or_else(|_| case.file.clone());
+    let dir = file
+        .parent()
+        .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
     let mut words = header_args(text, &dir);
     // No header: a sidecar `NAME.args` holds the same options, so the
     // function's own file stays untouched.
     if !text.starts_with("// dlg:")
-        && let Ok(side) = std::fs::read_to_string(case.file.with_extension("args"))
+        && let Ok(side) = std::fs::read_to_string(files::sidecar(&file, "args"))
     {
         let joined: String = side
             .lines()
@@ -449,15 +334,17 @@ fn run_file_with(
     let rt = &mut args.runtime;
     let mut sidecar = false;
     if rt.mock.is_none() {
-        rt.mock = sidecar_mock(&case.file);
+        rt.mock = sidecar_mock(&file);
         sidecar = rt.mock.is_some();
     }
+    if rt.input.is_none() {
+        rt.input = Some(files::sidecar(&file, "input.json")).filter(|p| p.is_file());
+    }
+    let named_mock = rt.mock.is_some();
     // Recording: the fixtures are what gets written, not what answers.
-    let record_to = cfg.record.then(|| {
-        rt.mock
-            .take()
-            .unwrap_or_else(|| default_mock_path(&case.file))
-    });
+    let record_to = cfg
+        .record
+        .then(|| rt.mock.take().unwrap_or_else(|| default_mock_path(&file)));
     // Each case starts from empty Creator records (seeded by the test
     // itself), never the project's database, unless its header says so.
     if rt.creator_db.is_none() {
@@ -478,16 +365,29 @@ fn run_file_with(
     rt.verbose |= cfg.verbose;
     rt.lib.extend(cfg.lib.iter().cloned());
     let mut options = rt.options(Some(&dir))?;
-    if placeholders
-        && let Some(path) = options.http.mock_path.clone()
-        && let Ok(set) = crate::http::mock::MockSet::load(&path)
-    {
-        let set = std::sync::Arc::new(set);
+    let mut fixture_file = true;
+    if cfg.record {
+        options.http.mock_path = None;
+    } else {
+        // No fixture named by the case: dlg.toml's [test] mock, else
+        // [run] mock (already set), else none at all — and then an empty
+        // set named after the file to write keeps the network closed.
+        if !named_mock && let Some(m) = options.project.as_ref().and_then(|p| p.test.mock.clone()) {
+            options.http.mock_path = Some(m);
+        }
+        if options.http.mock_path.is_none() {
+            let path = default_mock_path(&file);
+            let empty = crate::http::mock::MockSet::parse(&path, "").map_err(|d| d.message)?;
+            options.http.mock_path = Some(path);
+            options.http.mock_loaded = crate::http::LoadedMocks::with(std::sync::Arc::new(empty));
+            fixture_file = false;
+        }
+    }
+    if placeholders && let Ok(Some(set)) = options.http.mock_set() {
         match crate::syntax::parse_program(text) {
             Ok(p) => scaffold::Shapes::of(&p).answer_placeholders(&set),
             Err(_) => set.set_placeholders(true),
         }
-        options.http.mock_loaded = crate::http::LoadedMocks::with(set);
     }
     // The test built-ins; golden cases get none (they run as `dlg run`
     // would), but a hook all the same so `sendmail` stays quiet.
@@ -498,8 +398,12 @@ fn run_file_with(
     };
     options.host_functions = Some(host);
     options.bare_library_calls = test_builtins;
-    let mock = rt.mock.clone();
-    let source = SourceFile::new(case.file.display().to_string(), text);
+    let mock = options
+        .http
+        .mock_path
+        .clone()
+        .filter(|_| !cfg.record && fixture_file);
+    let source = SourceFile::new(files::display_path(&case.file), text);
     let out = Captured::default();
     let Executed { code, diag, interp } = execute(&args, &source, options, Box::new(out.clone()));
     let stdout = String::from_utf8_lossy(&out.0.borrow()).replace("\r\n", "\n");
@@ -532,12 +436,8 @@ pub fn sidecar_path(file: &Path) -> PathBuf {
 /// Where a recording goes when there is no fixture file yet:
 /// `NAME.mock.toml` (`x.test.dg` → `x.mock.toml`).
 fn default_mock_path(file: &Path) -> PathBuf {
-    let name = file
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("test.dg");
-    let stem = name.strip_suffix(".dg").unwrap_or(name);
-    let stem = stem.strip_suffix(".test").unwrap_or(stem);
+    let stem = files::deluge_stem(file);
+    let stem = stem.strip_suffix(".test").unwrap_or(&stem);
     file.with_file_name(format!("{stem}.mock.toml"))
 }
 
@@ -662,26 +562,13 @@ fn reachable_unanswered(
 pub fn run_case(case: &Case, cfg: &Config) -> Outcome {
     let started = Instant::now();
     let mut outcome = if case.skip {
-        Outcome {
-            status: Status::Skipped,
-            message: String::new(),
-            detail: String::new(),
-            line: case.line,
-            elapsed: Duration::ZERO,
-        }
+        Outcome::with_status(Status::Skipped, "", case.line)
     } else {
         match &case.kind {
             Kind::Broken(why) => Outcome::failed(why.clone(), case.line),
             Kind::Golden => run_golden(case, cfg),
             Kind::Script => run_test(case, cfg, None, None),
             Kind::Function(f) => run_test(case, cfg, Some(f.as_str()), None),
-            Kind::Fixtures => Outcome {
-                status: Status::Skipped,
-                message: String::new(),
-                detail: "fixture usage is checked when the file's tests run together".into(),
-                line: 1,
-                elapsed: Duration::ZERO,
-            },
         }
     };
     outcome.elapsed = started.elapsed();
@@ -743,9 +630,11 @@ fn run_test(
         detail.extend(run_usage);
     }
     let mut line = case.line;
+    let mut at_file = None;
     if let Some(d) = &ran.diag {
-        if let (Some(src), Some((_, range))) = (&d.source, d.labels.first()) {
-            line = src.line_of(range.start);
+        if let Some((file, l)) = diag_location(d, case) {
+            line = l;
+            at_file = file;
         }
         detail.push(ran.stderr.clone());
     } else if ran.code != 0 {
@@ -778,7 +667,7 @@ fn run_test(
         };
     }
     // A statement-list test checks its own fixture use; the functions of a
-    // file are checked together afterwards (`Kind::Fixtures`).
+    // file together, after the last of them (see `run_job`).
     // (A problem the failure's own message already states is not repeated.)
     detail.extend(
         fixture_problems(&ran, usage.is_none())
@@ -804,15 +693,10 @@ fn run_test(
         }
     }
     if detail.is_empty() {
-        Outcome {
-            status: Status::Passed,
-            message: String::new(),
-            detail: String::new(),
-            line,
-            elapsed: Duration::ZERO,
-        }
+        Outcome::with_status(Status::Passed, "", line)
     } else {
         let mut o = Outcome::failed(detail.join("\n"), line);
+        o.file = at_file;
         if let Some(d) = &ran.diag {
             o.message = d.message.lines().next().unwrap_or("").to_string();
         }
@@ -840,13 +724,18 @@ fn run_golden(case: &Case, cfg: &Config) -> Outcome {
             return Outcome::failed(e, 1);
         }
     }
-    let out_file = case.file.with_extension("out");
-    let err_file = case.file.with_extension("err");
-    let err_line = ran
+    let out_file = files::sidecar(&case.file, "out");
+    let err_file = files::sidecar(&case.file, "err");
+    let (err_at, err_line) = ran
         .diag
         .as_ref()
-        .and_then(|d| Some(d.source.as_ref()?.line_of(d.labels.first()?.1.start)))
-        .unwrap_or(1);
+        .and_then(|d| diag_location(d, case))
+        .unwrap_or((None, 1));
+    let fail_at = |detail: String| {
+        let mut o = Outcome::failed(detail, err_line);
+        o.file = err_at.clone();
+        o
+    };
     if cfg.update {
         let written = if ran.code == 0 {
             let _ = std::fs::remove_file(&err_file);
@@ -854,7 +743,7 @@ fn run_golden(case: &Case, cfg: &Config) -> Outcome {
         } else {
             let _ = std::fs::remove_file(&out_file);
             let snapshot = match &ran.diag {
-                Some(d) => diag_snapshot(d, &ran.stdout, case.file.parent()),
+                Some(d) => diag_snapshot(d, &ran.stdout, &case.file),
                 None => format!("(no diagnostic, exit {})\n", ran.code),
             };
             std::fs::write(&err_file, snapshot)
@@ -882,53 +771,45 @@ fn run_golden(case: &Case, cfg: &Config) -> Outcome {
             1
         };
         if ran.code != want_exit {
-            return Outcome::failed(
-                format!(
-                    "expected exit {want_exit} with `{code}`, got exit {}\nstdout:\n{}stderr:\n{}",
-                    ran.code, ran.stdout, ran.stderr
-                ),
-                err_line,
-            );
+            return fail_at(format!(
+                "expected exit {want_exit} with `{code}`, got exit {}\nstdout:\n{}stderr:\n{}",
+                ran.code, ran.stdout, ran.stderr
+            ));
         }
         if exact {
             let actual = match &ran.diag {
-                Some(d) => diag_snapshot(d, &ran.stdout, case.file.parent()),
+                Some(d) => diag_snapshot(d, &ran.stdout, &case.file),
                 None => format!("(no diagnostic, exit {})\n", ran.code),
             };
             if actual != expected {
-                return Outcome::failed(
-                    format!(
-                        "diagnostic differs from {} (- expected, + actual):\n{}",
-                        err_file.display(),
-                        line_diff(&expected, &actual)
-                    ),
-                    err_line,
-                );
+                return fail_at(format!(
+                    "diagnostic differs from {} (- expected, + actual):\n{}",
+                    err_file.display(),
+                    line_diff(&expected, &actual)
+                ));
             }
             return passed();
         }
         if !ran.stderr.contains(code) {
-            return Outcome::failed(
-                format!(
-                    "expected diagnostic code `{code}` in stderr:\n{}",
-                    ran.stderr
-                ),
-                err_line,
-            );
+            return fail_at(format!(
+                "expected diagnostic code `{code}` in stderr:\n{}",
+                ran.stderr
+            ));
         }
         for fragment in lines {
             if let Some(out_fragment) = fragment.strip_prefix("stdout: ") {
                 if !ran.stdout.contains(out_fragment) {
-                    return Outcome::failed(
-                        format!("expected `{out_fragment}` in stdout:\n{}", ran.stdout),
-                        err_line,
-                    );
+                    return fail_at(format!(
+                        "expected `{out_fragment}` in stdout:\n{}",
+                        ran.stdout
+                    ));
                 }
             } else if !ran.stderr.contains(fragment.trim()) {
-                return Outcome::failed(
-                    format!("expected `{}` in stderr:\n{}", fragment.trim(), ran.stderr),
-                    err_line,
-                );
+                return fail_at(format!(
+                    "expected `{}` in stderr:\n{}",
+                    fragment.trim(),
+                    ran.stderr
+                ));
             }
         }
         return passed();
@@ -946,10 +827,7 @@ fn run_golden(case: &Case, cfg: &Config) -> Outcome {
         }
     };
     if ran.code != 0 {
-        return Outcome::failed(
-            format!("expected exit 0, got {}\n{}", ran.code, ran.stderr),
-            err_line,
-        );
+        return fail_at(format!("expected exit 0, got {}\n{}", ran.code, ran.stderr));
     }
     if ran.stdout != expected {
         return Outcome::failed(
@@ -971,27 +849,16 @@ fn run_golden(case: &Case, cfg: &Config) -> Outcome {
 /// A golden `.err` snapshot of a diagnostic: the code, the message, each
 /// label as `at: FILE:LINE:COL-LINE:COL label` (columns in characters),
 /// the help, then the stdout printed before the error. Continuation lines
-/// are indented; paths under `dir` are shown relative to it, and its git
-/// work tree as `<root>`.
-pub fn diag_snapshot(diag: &Diag, stdout: &str, dir: Option<&Path>) -> String {
+/// are indented. Paths are written the same whatever the current folder:
+/// the case's folder becomes relative (`helper.dg`, `.`), the enclosing
+/// git work tree `<root>` — whole path components only, so text that
+/// merely contains a folder's name is left alone.
+pub fn diag_snapshot(diag: &Diag, stdout: &str, case_file: &Path) -> String {
     use std::fmt::Write as _;
-    // The case's folder becomes `.`, the enclosing git work tree `<root>`,
-    // so snapshots do not depend on where the repository is checked out.
-    let root = dir.and_then(crate::project::git_root);
-    let rel = |s: &str| -> String {
-        let mut s = s.to_string();
-        if let Some(d) = dir {
-            s = s.replace(&format!("{}/", d.display()), "");
-            s = s.replace(&d.display().to_string(), ".");
-        }
-        if let Some(r) = &root {
-            s = s.replace(&r.display().to_string(), "<root>");
-        }
-        s
-    };
+    let paths = SnapshotPaths::new(case_file);
     let mut out = format!("{}\n", diag.code);
     let mut field = |name: &str, text: &str| {
-        let text = rel(text);
+        let text = paths.normalise(text);
         let mut lines = text.lines();
         let _ = writeln!(out, "{name}: {}", lines.next().unwrap_or(""));
         for l in lines {
@@ -1003,7 +870,7 @@ pub fn diag_snapshot(diag: &Diag, stdout: &str, dir: Option<&Path>) -> String {
         for (label, range) in &diag.labels {
             let (l1, c1) = crate::diag::line_col(&src.text, range.start);
             let (l2, c2) = crate::diag::line_col(&src.text, range.end.max(range.start));
-            let name = rel(&src.name);
+            let name = paths.source_name(&src.name);
             let label = label.as_deref().unwrap_or("");
             field(
                 "at",
@@ -1029,48 +896,132 @@ pub fn diag_snapshot(diag: &Diag, stdout: &str, dir: Option<&Path>) -> String {
     out
 }
 
-fn passed() -> Outcome {
-    Outcome {
-        status: Status::Passed,
-        message: String::new(),
-        detail: String::new(),
-        line: 1,
-        elapsed: Duration::ZERO,
-    }
+/// The paths a snapshot writes relative to the case: its folder and the
+/// git work tree holding it (absolute, canonical), and the case file as
+/// the run named it.
+struct SnapshotPaths {
+    /// (absolute path, what it becomes), the longest first.
+    prefixes: Vec<(String, &'static str)>,
+    case_shown: String,
+    case_name: String,
+    cwd: PathBuf,
 }
 
-/// The check of a `Kind::Fixtures` case.
-fn fixtures_outcome(usage: &Usage, cfg: &Config) -> Outcome {
-    if cfg.record {
-        return passed();
-    }
-    if usage.tests == 0 {
-        return Outcome {
-            status: Status::Skipped,
-            message: String::new(),
-            detail: "no test of the file ran".into(),
-            line: 1,
-            elapsed: Duration::ZERO,
-        };
-    }
-    let Some(path) = &usage.mock else {
-        return passed();
-    };
-    match crate::http::mock::MockSet::load(path) {
-        Err(d) => Outcome::failed(render_plain(&d), 1),
-        Ok(m) => {
-            let problems = m.usage_problems_for(&usage.counts);
-            if problems.is_empty() {
-                passed()
-            } else {
-                Outcome::failed(problems.join("\n"), 1)
-            }
+impl SnapshotPaths {
+    fn new(case_file: &Path) -> SnapshotPaths {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let abs = case_file
+            .canonicalize()
+            .unwrap_or_else(|_| files::normalize(&cwd.join(case_file)));
+        let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut prefixes = vec![(dir.display().to_string(), ".")];
+        if let Some(root) = crate::project::git_root(&dir)
+            && root != dir
+        {
+            prefixes.push((root.display().to_string(), "<root>"));
+        }
+        prefixes.retain(|(p, _)| p.len() > 1);
+        SnapshotPaths {
+            prefixes,
+            case_shown: files::display_path(case_file),
+            case_name: abs
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            cwd,
         }
     }
+
+    /// A source's name: relative names are taken from the current folder.
+    fn source_name(&self, name: &str) -> String {
+        if name == self.case_shown {
+            return self.case_name.clone();
+        }
+        let p = Path::new(name);
+        if p.is_absolute() || name.starts_with('<') {
+            return self.normalise(name);
+        }
+        self.normalise(&files::normalize(&self.cwd.join(p)).display().to_string())
+    }
+
+    /// Replace each known path where it stands as a whole path: after a
+    /// boundary (start, space, quote, bracket …) and before `/` or the end
+    /// of the path.
+    fn normalise(&self, text: &str) -> String {
+        let is_start = |c: char| c.is_whitespace() || "'\"`([{<=,".contains(c);
+        let is_end = |c: char| c.is_whitespace() || "'\"`)]}>,:;".contains(c);
+        let mut out = String::with_capacity(text.len());
+        let mut i = 0;
+        'scan: while i < text.len() {
+            let before = text[..i].chars().next_back();
+            if before.is_none_or(is_start) {
+                let rest = &text[i..];
+                let mut candidates: Vec<(&str, String)> = self
+                    .prefixes
+                    .iter()
+                    .map(|(p, to)| (p.as_str(), to.to_string()))
+                    .collect();
+                candidates.push((self.case_shown.as_str(), self.case_name.clone()));
+                for (from, to) in candidates {
+                    if from.is_empty() || !rest.starts_with(from) {
+                        continue;
+                    }
+                    let after = &rest[from.len()..];
+                    if let Some(tail) = after.strip_prefix('/') {
+                        // `DIR/x` → `x`; `ROOT/x` → `<root>/x`.
+                        if to != "." {
+                            out.push_str(&to);
+                            out.push('/');
+                        }
+                        i = text.len() - tail.len();
+                        continue 'scan;
+                    }
+                    if after.chars().next().is_none_or(is_end) {
+                        out.push_str(&to);
+                        i += from.len();
+                        continue 'scan;
+                    }
+                }
+            }
+            let c = text[i..].chars().next().expect("in bounds");
+            out.push(c);
+            i += c.len_utf8();
+        }
+        out
+    }
 }
 
-/// Run a job: one case, or the test functions of one file followed by
-/// their `Fixtures` case (they share the fixture-use count).
+/// Where a diagnostic points: its first label's line, and the file when it
+/// is not the case's own (a helper's line is shown under the helper).
+fn diag_location(d: &Diag, case: &Case) -> Option<(Option<String>, usize)> {
+    let src = d.source.as_ref()?;
+    let (_, range) = d.labels.first()?;
+    let line = src.line_of(range.start);
+    let own = *src.name == *files::display_path(&case.file)
+        || Path::new(&*src.name).canonicalize().ok() == case.file.canonicalize().ok();
+    let file = (!own).then(|| files::display_path(Path::new(&*src.name)));
+    Some((file, line))
+}
+
+fn passed() -> Outcome {
+    Outcome::with_status(Status::Passed, "", 1)
+}
+
+/// Fixture entries the test functions of one file left unused (or used a
+/// wrong number of times), all of them together.
+fn shared_fixture_problems(usage: &Usage) -> Vec<String> {
+    let Some(path) = &usage.mock else {
+        return Vec::new();
+    };
+    match crate::http::mock::MockSet::load(path) {
+        Err(d) => vec![render_plain(&d)],
+        Ok(m) => m.usage_problems_for(&usage.counts),
+    }
+}
+
+/// Run a job: one case, or the test functions of one file (they share the
+/// fixture-use count: when every test of the file ran, an entry none of
+/// them used fails the file's last test).
 fn run_job(cases: &[Case], cfg: &Config) -> Vec<Outcome> {
     let mut usage = Usage::default();
     let mut out = Vec::new();
@@ -1078,18 +1029,38 @@ fn run_job(cases: &[Case], cfg: &Config) -> Vec<Outcome> {
         let started = Instant::now();
         let mut o = match (&case.kind, case.skip) {
             (Kind::Function(f), false) => run_test(case, cfg, Some(f.as_str()), Some(&mut usage)),
-            (Kind::Fixtures, false) => fixtures_outcome(&usage, cfg),
             _ => run_case(case, cfg),
         };
         o.elapsed = started.elapsed();
         out.push(o);
     }
-    if cfg.record
-        && let Some(ran) = &usage.last
-        && let Err(e) = write_recording(ran, &usage.exchanges)
-        && let Some(last) = out.last_mut()
-    {
-        *last = Outcome::failed(e, 1);
+    let whole_file = cases
+        .first()
+        .is_some_and(|c| matches!(c.kind, Kind::Function(_)) && c.tests_in_file == cases.len());
+    if cfg.record {
+        if let Some(ran) = &usage.last
+            && let Err(e) = write_recording(ran, &usage.exchanges)
+            && let Some(last) = out.last_mut()
+        {
+            *last = Outcome::failed(e, 1);
+        }
+    } else if whole_file && usage.tests > 0 {
+        let problems = shared_fixture_problems(&usage);
+        if !problems.is_empty()
+            && let Some(last) = out.last_mut()
+        {
+            let detail = format!(
+                "the fixtures shared by the tests of this file:\n{}",
+                problems.join("\n")
+            );
+            if last.status == Status::Failed {
+                last.detail = format!("{}\n{detail}", last.detail.trim_end());
+            } else {
+                let elapsed = last.elapsed;
+                *last = Outcome::failed(detail, 1);
+                last.elapsed = elapsed;
+            }
+        }
     }
     out
 }
@@ -1098,7 +1069,7 @@ fn run_job(cases: &[Case], cfg: &Config) -> Vec<Outcome> {
 fn jobs_of(cases: &[Case]) -> Vec<std::ops::Range<usize>> {
     let mut jobs: Vec<std::ops::Range<usize>> = Vec::new();
     for (i, c) in cases.iter().enumerate() {
-        let joins = matches!(c.kind, Kind::Function(_) | Kind::Fixtures)
+        let joins = matches!(c.kind, Kind::Function(_))
             && jobs.last().is_some_and(|r| {
                 let prev = &cases[r.end - 1];
                 prev.file == c.file && matches!(prev.kind, Kind::Function(_))
@@ -1111,47 +1082,36 @@ fn jobs_of(cases: &[Case]) -> Vec<std::ops::Range<usize>> {
     jobs
 }
 
-/// Keep the cases whose name contains `pattern`. A file's `fixtures` check
-/// is kept only when all of the file's tests are.
-pub fn filter(cases: Vec<Case>, pattern: &str) -> Vec<Case> {
-    let dropped_files: Vec<PathBuf> = cases
-        .iter()
-        .filter(|c| matches!(c.kind, Kind::Function(_)) && !c.name.contains(pattern))
-        .map(|c| c.file.clone())
-        .collect();
-    cases
-        .into_iter()
-        .filter(|c| match c.kind {
-            Kind::Fixtures => !dropped_files.contains(&c.file),
-            _ => c.name.contains(pattern),
-        })
-        .collect()
-}
-
 /// Run cases on `jobs` threads; `each` sees every outcome in case order as
-/// soon as it and all before it are done.
+/// soon as it and all before it are done. With `fail_fast`, no new job
+/// starts after a failure: cases that did not run are `None`.
 pub fn run_all(
     cases: &[Case],
     cfg: &Config,
     jobs: usize,
+    fail_fast: bool,
     mut each: impl FnMut(&Case, &Outcome),
-) -> Vec<Outcome> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+) -> Vec<Option<Outcome>> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::mpsc;
     let work = jobs_of(cases);
     let threads = jobs.clamp(1, work.len().max(1));
     let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
     let (tx, rx) = mpsc::channel::<(usize, Vec<Outcome>)>();
     let mut results: Vec<Option<Outcome>> = vec![None; cases.len()];
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let tx = tx.clone();
-            let (next, work) = (&next, &work);
+            let (next, work, stop) = (&next, &work, &stop);
             let builder = std::thread::Builder::new()
                 .name("dlg-test".into())
                 .stack_size(256 * 1024 * 1024);
             let spawned = builder.spawn_scoped(scope, move || {
                 loop {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
                     let j = next.fetch_add(1, Ordering::SeqCst);
                     let Some(range) = work.get(j) else { break };
                     let slice = &cases[range.clone()];
@@ -1166,6 +1126,9 @@ pub fn run_all(
                             })
                             .collect()
                     });
+                    if fail_fast && outcomes.iter().any(|o| o.status == Status::Failed) {
+                        stop.store(true, Ordering::SeqCst);
+                    }
                     if tx.send((range.start, outcomes)).is_err() {
                         break;
                     }
@@ -1188,10 +1151,12 @@ pub fn run_all(
                 shown += 1;
             }
         }
+        // After a fail-fast stop, the cases that ran past a gap.
+        for (case, o) in cases.iter().zip(&results).skip(shown) {
+            if let Some(o) = o {
+                each(case, o);
+            }
+        }
     });
     results
-        .into_iter()
-        .zip(cases)
-        .map(|(o, c)| o.unwrap_or_else(|| Outcome::failed("the test did not run", c.line)))
-        .collect()
 }

@@ -283,3 +283,43 @@ refresh_token = "{REFRESH_TOKEN}"
     std::fs::write(dir.path().join("connections.toml"), text).unwrap();
     dir
 }
+
+/// Run the `dlg` binary in `dir` with a clean environment for tests: no
+/// colour, UTC, and no connections file or clock from the caller's shell.
+pub fn dlg_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    dlg_cmd(dir, args).output().expect("dlg runs")
+}
+
+/// The command [`dlg_in`] runs, to add environment or pipes.
+pub fn dlg_cmd(dir: &std::path::Path, args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_dlg"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("TZ", "UTC")
+        .env_remove("DLG_CONNECTIONS")
+        .env_remove("DLG_NOW")
+        .env_remove("DLG_PROJECT");
+    cmd
+}
+
+pub fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Write `text` to `dir/name`, creating folders.
+pub fn write(dir: &std::path::Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+pub fn last_line(s: &str) -> &str {
+    s.trim_end().lines().last().unwrap_or("")
+}

@@ -854,9 +854,18 @@ impl MockSet {
                 delay_ms: 0,
             });
         }
+        // `dlg test` of a case without any fixture file runs on an empty
+        // set named after the file to create.
+        let missing = !self.path.is_file();
         let mut help = format!(
-            "add an entry to {}:\n[[request]]\nmethod = \"{method}\"\nurl = \"{}\"\njson = {{ ... }}",
+            "{} {}{}:\n[[request]]\nmethod = \"{method}\"\nurl = \"{}\"\njson = {{ ... }}",
+            if missing { "create" } else { "add an entry to" },
             self.path.display(),
+            if missing {
+                " with an entry for it (or write the file from the real service once with `dlg test --record`)"
+            } else {
+                ""
+            },
             no_query
         );
         let body = (!body_text.is_empty()).then_some(body_text.as_str());
@@ -872,7 +881,13 @@ impl MockSet {
         }
         Err(Diag::new(
             Code::HttpUnmocked,
-            format!("no mock for {method} {full} (mock mode never uses the network)"),
+            if missing {
+                format!(
+                    "no fixture answers {method} {full}: the test has no fixture file, and `dlg test` never uses the network"
+                )
+            } else {
+                format!("no mock for {method} {full} (mock mode never uses the network)")
+            },
         )
         .with_help(help))
     }
