@@ -77,22 +77,20 @@ impl<'a> Ctx<'a> {
     /// Is this document a Deluge test (`*.test.dg`, or the project's test
     /// globs)? Test files may call the test built-ins.
     pub fn is_test_file(&self) -> bool {
-        let Some(name) = self
-            .path
-            .and_then(|p| p.file_name())
-            .and_then(|n| n.to_str())
-        else {
+        let Some(path) = self.path else {
             return false;
         };
         let globs: Vec<String> = self
             .project
             .and_then(|p| p.project.as_ref())
             .map(|p| p.test.globs.clone())
-            .filter(|g| !g.is_empty())
-            .unwrap_or_else(|| vec![crate::testing::DEFAULT_TEST_GLOB.to_string()]);
+            .unwrap_or_default();
+        if globs.is_empty() {
+            return crate::testing::discover::is_test_file(path, None);
+        }
         globs.iter().any(|g| {
             let last = g.rsplit('/').next().unwrap_or(g);
-            crate::http::mock::glob(last, name)
+            crate::testing::discover::is_test_file(path, Some(last))
         })
     }
 }

@@ -34,9 +34,7 @@ pub struct Lens {
 }
 
 fn is_test_path(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| crate::http::mock::glob(crate::testing::DEFAULT_TEST_GLOB, n))
+    crate::testing::discover::is_test_file(path, None)
 }
 
 /// The lenses of a document at `path` (`uri` as the editor names it).

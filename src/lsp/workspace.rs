@@ -160,24 +160,26 @@ impl ProjectIndex {
     }
 }
 
-/// A file's analysis when it holds Deluge: always for `.dg`, `.deluge`
-/// and `.ds`; for `.ts`, `.txt` and the like only when it parses (they may
-/// be real TypeScript or notes).
+/// A file's analysis when it holds Deluge (`.dg`, `.deluge`, `.ds`; other
+/// names as the shared classifier decides from the content, the way
+/// `dlg check` and the helper lookup do).
 fn read_deluge(path: &Path) -> Option<Analysis> {
     let meta = std::fs::metadata(path).ok()?;
     if meta.len() > MAX_FILE_BYTES {
         return None;
     }
     let bytes = std::fs::read(path).ok()?;
-    if bytes.contains(&0) {
-        return None;
-    }
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let deluge_ext = path
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| DELUGE_EXTENSIONS.iter().any(|d| d.eq_ignore_ascii_case(e)));
-    if !deluge_ext && crate::syntax::parse_program(&text).is_err() {
+    if !deluge_ext
+        && !matches!(
+            crate::project::files::classify_text(&text),
+            crate::project::files::Shape::Deluge
+        )
+    {
         return None;
     }
     Some(Analysis::new(text))
